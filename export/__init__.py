@@ -1,0 +1,1 @@
+"""squeezebert-mobile export pipeline: fine-tune, export (ONNX, ExecuTorch) and verify."""

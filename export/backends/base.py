@@ -1,0 +1,59 @@
+"""The one small interface every export backend implements.
+
+A backend turns an eager `ExportableModel` (input_ids, attention_mask -> logits) into a file,
+and loads such a file back as a `Runner` that runs through the backend's own runtime.
+Verification (export.verify) and runtime_bench only ever talk to this interface.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+PRECISIONS = ("fp32", "int8")
+
+
+@dataclass
+class ExportRequest:
+    """Everything a backend needs to write one artifact."""
+
+    model: torch.nn.Module  # eager, eval mode: forward(input_ids, attention_mask) -> logits
+    model_tag: str  # e.g. "squeezebert", used in file names
+    precision: str  # "fp32" | "int8"
+    max_seq_len: int  # upper bound of the dynamic sequence axis
+    example_inputs: tuple[torch.Tensor, torch.Tensor]  # (input_ids, attention_mask), int64
+    calibration: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)
+    quant_policy: Any = None  # export.quantization.QuantPolicy
+
+
+class Runner(ABC):
+    """A loaded artifact. Inputs are int64 numpy arrays [batch, seq]; output float32 logits."""
+
+    @abstractmethod
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
+
+
+class Backend(ABC):
+    name: str  # "onnx" | "executorch"
+    #: True when an artifact accepts any batch size; False when it is exported for batch 1.
+    dynamic_batch: bool
+
+    @abstractmethod
+    def artifact_name(self, model_tag: str, precision: str) -> str:
+        """File name of the artifact, e.g. model_int8.onnx or squeezebert_xnnpack_q8.pte."""
+
+    @abstractmethod
+    def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
+        """Write the artifact to `out_path` (a temporary path; the caller renames it).
+
+        Returns backend-specific manifest fields (e.g. the delegation summary).
+        """
+
+    @abstractmethod
+    def load(self, path: Path, num_threads: int = 1) -> Runner:
+        """Load an artifact for inference through this backend's own runtime."""

@@ -1,0 +1,134 @@
+"""ExecuTorch backend: torch.export -> (PT2E int8) -> XNNPACK delegate -> .pte.
+
+Artifacts are exported for batch 1 (what a phone runs) with a dynamic sequence axis up to the
+model's maximum, and run here through ExecuTorch's own Python runtime.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from export.backends import register_backend
+from export.backends.base import Backend, ExportRequest, Runner
+from export.errors import ExportError
+
+_QUANT_SUFFIX = {"fp32": "fp32", "int8": "q8"}  # ExecuTorch's benchmark app naming
+
+
+def set_threads(num_threads: int) -> None:
+    """ExecuTorch's CPU threadpool is process-wide; resize it before running."""
+    from executorch.extension.pybindings.portable_lib import (
+        _threadpool_get_thread_count,
+        _unsafe_reset_threadpool,
+    )
+
+    if _threadpool_get_thread_count() != num_threads:
+        _unsafe_reset_threadpool(num_threads)
+
+
+class ExecuTorchRunner(Runner):
+    def __init__(self, path: Path, num_threads: int) -> None:
+        from executorch.runtime import Runtime
+
+        set_threads(num_threads)
+        self.program = Runtime.get().load_program(Path(path))
+        self.method = self.program.load_method("forward")
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        outputs = self.method.execute(
+            [
+                torch.from_numpy(np.ascontiguousarray(input_ids, np.int64)),
+                torch.from_numpy(np.ascontiguousarray(attention_mask, np.int64)),
+            ]
+        )
+        return outputs[0].numpy()
+
+
+@register_backend
+class ExecuTorchBackend(Backend):
+    name = "executorch"
+    dynamic_batch = False
+
+    def artifact_name(self, model_tag: str, precision: str) -> str:
+        return f"{model_tag}_xnnpack_{_QUANT_SUFFIX[precision]}.pte"
+
+    def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+        from executorch.devtools.backend_debug import get_delegation_info
+        from executorch.exir import to_edge_transform_and_lower
+
+        example = tuple(t[:1] for t in request.example_inputs)
+        seq = torch.export.Dim("sequence", min=2, max=request.max_seq_len)
+        shapes = {"input_ids": {1: seq}, "attention_mask": {1: seq}}
+        info: dict[str, Any] = {
+            "batch_size": 1,
+            "dynamic_axes": {"sequence": [2, request.max_seq_len]},
+        }
+        try:
+            model = request.model
+            if request.precision == "int8":
+                model, info["quantization"] = self._quantize(request, example, shapes)
+            program = torch.export.export(model, example, dynamic_shapes=shapes, strict=False)
+            edge = to_edge_transform_and_lower(program, partitioner=[XnnpackPartitioner()])
+            delegation = get_delegation_info(edge.exported_program().graph_module)
+            executorch_program = edge.to_executorch()
+        except Exception as exc:
+            raise ExportError(f"ExecuTorch export failed: {_first_line(exc)}") from exc
+        out_path.write_bytes(executorch_program.buffer)
+        info["delegation"] = _summarise(delegation)
+        return info
+
+    @staticmethod
+    def _quantize(request: ExportRequest, example: tuple, shapes: dict) -> tuple[Any, dict]:
+        """PT2E dynamic per-channel int8 (XNNPACK's recipe for transformers), calibrated on
+        real task inputs."""
+        from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+            XNNPACKQuantizer,
+            get_symmetric_quantization_config,
+        )
+        from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+        quantizer = XNNPACKQuantizer().set_global(
+            get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True)
+        )
+        captured = torch.export.export(
+            request.model, example, dynamic_shapes=shapes, strict=False
+        ).module()
+        prepared = prepare_pt2e(captured, quantizer)
+        with torch.no_grad():
+            for input_ids, attention_mask in request.calibration or [example]:
+                prepared(input_ids[:1], attention_mask[:1])
+        converted = convert_pt2e(prepared)
+        return converted, {
+            "method": "pt2e XNNPACKQuantizer",
+            "dynamic": True,
+            "per_channel": True,
+            "calibration_examples": len(request.calibration),
+        }
+
+    def load(self, path: Path, num_threads: int = 1) -> Runner:
+        return ExecuTorchRunner(path, num_threads)
+
+
+def _summarise(delegation: Any) -> dict[str, Any]:
+    by_op = {
+        op: {"delegated": b.delegated, "not_delegated": b.non_delegated}
+        for op, b in sorted(delegation.delegation_by_operator.items())
+    }
+    return {
+        "delegated_subgraphs": delegation.num_delegated_subgraphs,
+        "delegated_nodes": delegation.num_delegated_nodes,
+        "not_delegated_nodes": delegation.num_non_delegated_nodes,
+        "not_delegated_ops": {
+            op: v["not_delegated"] for op, v in by_op.items() if v["not_delegated"]
+        },
+        "by_operator": by_op,
+    }
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,124 @@
+"""ONNX backend: torch.onnx.export, onnxruntime dynamic int8, onnxruntime for inference.
+
+optimum-onnx is not used: it pins transformers<4.58, which conflicts with transformers 5.
+Its validation idea (compare with the eager model, raise a named error with the max
+difference) lives in export.verify for both backends.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from export.backends import register_backend
+from export.backends.base import Backend, ExportRequest, Runner
+from export.errors import ExportError
+
+OPSET = 18
+INPUT_NAMES = ["input_ids", "attention_mask"]
+#: Dynamic int8 is applied to matrix products only: onnxruntime sends a quantized Conv to the
+#: slow ConvInteger kernel, so convolutions are rewritten to MatMul before export instead.
+DEFAULT_INT8_OPS = ["MatMul", "Gemm"]
+
+
+class OnnxRunner(Runner):
+    def __init__(self, path: Path, num_threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = num_threads
+        options.inter_op_num_threads = num_threads
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.output_name = self.session.get_outputs()[0].name
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        feeds = {
+            "input_ids": input_ids.astype(np.int64),
+            "attention_mask": attention_mask.astype(np.int64),
+        }
+        return self.session.run([self.output_name], feeds)[0]
+
+
+@register_backend
+class OnnxBackend(Backend):
+    name = "onnx"
+    dynamic_batch = True
+
+    def artifact_name(self, model_tag: str, precision: str) -> str:
+        return f"model_{precision}.onnx"
+
+    def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = Path(tmp) / "model.onnx"
+            self._export_fp32(request, fp32)
+            if request.precision == "fp32":
+                out_path.write_bytes(fp32.read_bytes())
+                return {"opset": OPSET}
+            ops = getattr(request.quant_policy, "onnx_ops", None) or DEFAULT_INT8_OPS
+            per_channel = getattr(request.quant_policy, "onnx_per_channel", True)
+            self._quantize(fp32, out_path, ops, per_channel)
+            return {
+                "opset": OPSET,
+                "quantization": {
+                    "method": "onnxruntime.quantize_dynamic",
+                    "op_types": ops,
+                    "per_channel": per_channel,
+                    "weight_type": "QInt8",
+                },
+            }
+
+    def _export_fp32(self, request: ExportRequest, path: Path) -> None:
+        batch = torch.export.Dim("batch", min=1, max=1024)
+        seq = torch.export.Dim("sequence", min=2, max=request.max_seq_len)
+        shapes = {"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}}
+        try:
+            program = torch.onnx.export(
+                request.model,
+                request.example_inputs,
+                dynamo=True,
+                opset_version=OPSET,
+                input_names=INPUT_NAMES,
+                output_names=["logits"],
+                dynamic_shapes=shapes,
+                external_data=False,
+                optimize=True,
+                verbose=False,
+            )
+            program.save(str(path), external_data=False)
+        except Exception as exc:
+            raise ExportError(f"ONNX export failed: {_first_line(exc)}") from exc
+
+    @staticmethod
+    def _quantize(src: Path, dst: Path, ops: list[str], per_channel: bool) -> None:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+
+        with tempfile.TemporaryDirectory() as tmp:
+            # The dynamo exporter can leave value_info of an initializer it later transposed;
+            # dropping the hints lets shape inference recompute them consistently.
+            model = onnx.load(str(src))
+            del model.graph.value_info[:]
+            cleaned, prepped = Path(tmp) / "cleaned.onnx", Path(tmp) / "prepped.onnx"
+            onnx.save(model, str(cleaned))
+            quant_pre_process(str(cleaned), str(prepped), skip_symbolic_shape=True)
+            quantize_dynamic(
+                str(prepped),
+                str(dst),
+                op_types_to_quantize=ops,
+                per_channel=per_channel,
+                weight_type=QuantType.QInt8,
+            )
+
+    def load(self, path: Path, num_threads: int = 1) -> Runner:
+        return OnnxRunner(path, num_threads)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

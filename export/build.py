@@ -1,0 +1,450 @@
+"""python -m export.build: fine-tune, export and verify a model for each task.
+
+For every task: load the data, fine-tune (or reuse the checkpoint), score eager PyTorch on the
+test split, then export each format x precision, verify each artifact through its own runtime
+against eager, and write the manifest. Every file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from export.errors import BuildError
+
+DESCRIPTION = __doc__.split("\n\n")[0]
+EPILOG = """examples:
+  python -m export.build --model minilm --tasks ner,news --data-dir ../shared/data
+  python -m export.build --model squeezebert --init random --tiny --data-dir tests/fixtures/data
+  python -m export.build --model ./my-finetuned-ner --tasks ner --formats onnx --precisions int8
+
+built-in models: squeezebert, bert-base, minilm (offline); or any Hugging Face id or local
+directory. Artifacts go to OUT/<model-tag>/<task>/ with a manifest.json."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m export.build",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="NAME_OR_PATH",
+        help="squeezebert, bert-base, minilm, a Hugging Face id or a local directory",
+    )
+    p.add_argument(
+        "--tasks", default="mlm,news,ner", help="comma list of mlm,news,ner (default: all)"
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="local data laid out like shared/data; default: the Hugging Face hub",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("artifacts"),
+        metavar="DIR",
+        help="output root (default: artifacts)",
+    )
+    p.add_argument(
+        "--init",
+        default="pretrained",
+        choices=["pretrained", "random"],
+        help="pretrained weights, or random weights from the architecture's config",
+    )
+    p.add_argument(
+        "--tiny",
+        action="store_true",
+        help="shrink the config (2 layers, width 64), keeping the architecture",
+    )
+    p.add_argument(
+        "--formats",
+        default="onnx,executorch",
+        help="comma list of onnx,executorch, or none (default: both)",
+    )
+    p.add_argument("--precisions", default="fp32,int8", help="comma list of fp32,int8")
+    p.add_argument(
+        "--epochs", type=float, help="override the study's epochs (mlm 2, news 3, ner 3)"
+    )
+    p.add_argument("--max-steps", type=int, help="stop fine-tuning after this many steps")
+    p.add_argument("--lr", type=float, default=2e-5, help="learning rate (default: 2e-5)")
+    p.add_argument("--batch-size", type=int, default=16, help="training batch size (default: 16)")
+    p.add_argument("--train-limit", type=int, metavar="N", help="use the first N training examples")
+    p.add_argument(
+        "--eval-limit",
+        type=int,
+        metavar="N",
+        help="score on the first N test examples (default: the whole test split)",
+    )
+    p.add_argument("--seed", type=int, default=123, help="seed for everything (default: 123)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="threads for fine-tuning (verification always uses 1)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="retrain and re-export even when the outputs are up to date",
+    )
+    return p.parse_args(argv)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    _quiet_libraries()
+    try:
+        summary = run(args)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(
+            "interrupted: completed artifacts are kept, nothing half-written remains",
+            file=sys.stderr,
+        )
+        return 130
+    print(format_summary(summary))
+    return 0
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    # Imports here so that --help and argument errors answer instantly.
+    from export.backends import parse_formats, parse_precisions
+    from export.models import resolve
+    from export.tasks import parse_tasks
+
+    spec = resolve(args.model, args.init, args.tiny)
+    tasks = parse_tasks(args.tasks)
+    backends = parse_formats(args.formats)
+    precisions = parse_precisions(args.precisions)
+    if args.tiny and args.init != "random":
+        from export.errors import ConfigError
+
+        raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        from export.errors import DataError
+
+        raise DataError(
+            f"--data-dir {args.data_dir} does not exist: pass a folder laid out "
+            "like shared/data (conll2003/, news/, dailydialog/)"
+        )
+    return [build_task(spec, task, backends, precisions, args) for task in tasks]
+
+
+def build_task(
+    spec: Any, task: Any, backends: list[Any], precisions: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    import torch
+
+    from export.evaluate import eager_runner, evaluate, task_context
+    from export.io import write_json
+    from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
+    from export.models import ExportableModel, load_tokenizer
+    from export.pipeline import encode, load_task_data, obtain_model, write_contract_files
+    from export.train import TrainConfig
+
+    started = time.perf_counter()
+    task_dir = args.out / spec.tag / task.name
+    log(f"== {spec.tag} / {task.name}: {task.description}")
+    data = load_task_data(task, args.data_dir, args.seed, args.train_limit, args.eval_limit)
+    config = TrainConfig(
+        epochs=args.epochs if args.epochs is not None else task.epochs,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        max_steps=args.max_steps,
+        seed=args.seed,
+    )
+    torch.set_num_threads(max(1, args.threads))
+    model, training = obtain_model(spec, data, task_dir, config, args.train_limit, args.force, log)
+    tokenizer = load_tokenizer(task_dir)
+
+    # Eager reference on one thread, as the artifacts are run.
+    torch.set_num_threads(1)
+    features = encode(data, data.test, tokenizer, args.seed, "test")
+    ctx = task_context(model, task, data.labels)
+    eager = ExportableModel(model).eval()
+    eager_run = eager_runner(eager)
+    eager_result = evaluate(
+        eager_run, task, features, ctx, tokenizer.pad_token_id, desc="evaluate eager"
+    )
+    write_json(
+        task_dir / "metrics.json",
+        {"split": "test", "examples": eager_result.examples, "metrics": eager_result.metrics},
+    )
+    log(f"   eager: {_fmt_metrics(eager_result.metrics)}")
+
+    max_seq_len = int(model.config.max_position_embeddings)
+    previous = _previous_manifest(task_dir)
+    artifacts: dict[str, Any] = {}
+    for backend in backends:
+        for precision in precisions:
+            entry = export_artifact(
+                spec,
+                task_dir,
+                backend,
+                precision,
+                eager,
+                eager_run,
+                task,
+                features,
+                ctx,
+                tokenizer,
+                eager_result,
+                max_seq_len,
+                data,
+                previous,
+                args,
+            )
+            artifacts[entry["file"]] = entry
+
+    pte = {
+        p: backends_name
+        for p in precisions
+        for backends_name in [f"{spec.file_tag}_xnnpack_{'q8' if p == 'int8' else 'fp32'}.pte"]
+        if backends_name in artifacts
+    }
+    write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte)
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "model": spec.to_manifest()
+        | {"architecture": model.config.architectures, "config": model.config.to_dict()},
+        "task": task.describe() | {"labels": data.labels},
+        "max_seq_len": max_seq_len,
+        "seed": args.seed,
+        "versions": package_versions(),
+        "data": data.source,
+        "training": training,
+        "eager_metrics": eager_result.metrics,
+        "eval": {
+            "split": "test",
+            "examples": eager_result.examples,
+            "eval_limit": args.eval_limit,
+            "eager_seconds": eager_result.seconds,
+        },
+        "artifacts": artifacts,
+        "build_seconds": time.perf_counter() - started,
+    }
+    write_json(task_dir / MANIFEST, manifest)
+    return {
+        "tag": spec.tag,
+        "task": task.name,
+        "dir": str(task_dir),
+        "eager": eager_result.metrics,
+        "primary": task.primary_metric,
+        "artifacts": artifacts,
+    }
+
+
+def export_artifact(
+    spec: Any,
+    task_dir: Path,
+    backend: Any,
+    precision: str,
+    eager: Any,
+    eager_run: Any,
+    task: Any,
+    features: list[Any],
+    ctx: Any,
+    tokenizer: Any,
+    eager_result: Any,
+    max_seq_len: int,
+    data: Any,
+    previous: dict[str, Any],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    from export.backends import ExportRequest
+    from export.io import atomic_path, sha256_file
+    from export.manifest import file_entry
+    from export.verify import verify
+
+    name = backend.artifact_name(spec.file_tag, precision)
+    path = task_dir / name
+    fingerprint = {
+        "checkpoint": sha256_file(task_dir / "model.safetensors"),
+        "backend": backend.name,
+        "precision": precision,
+        "max_seq_len": max_seq_len,
+        "eval_limit": args.eval_limit,
+        "versions": _export_versions(),
+    }
+    old = previous.get(name)
+    if (
+        not args.force
+        and old
+        and old.get("fingerprint") == fingerprint
+        and path.is_file()
+        and sha256_file(path) == old.get("sha256")
+    ):
+        log(f"   {name}: up to date, skipped (pass --force to rebuild)")
+        return old
+
+    export_model, rewrite_info = prepare_for_export(eager)
+    ids_mask = task.collate(features[:2], tokenizer.pad_token_id)
+    example = (ids_mask["input_ids"], ids_mask["attention_mask"])
+    calibration = []
+    if precision == "int8":
+        from export.pipeline import encode
+
+        calib_features = encode(data, data.train[:32], tokenizer, args.seed, "train")
+        for feature in calib_features:
+            batch = task.collate([feature], tokenizer.pad_token_id)
+            calibration.append((batch["input_ids"], batch["attention_mask"]))
+    request = ExportRequest(
+        export_model,
+        spec.file_tag,
+        precision,
+        max_seq_len,
+        example,
+        calibration,
+        quant_policy=quant_policy_for(eager),
+    )
+    start = time.perf_counter()
+    with atomic_path(path) as tmp:
+        info = backend.export(request, tmp)
+        export_seconds = time.perf_counter() - start
+        runner = backend.load(tmp, num_threads=1)
+        check = verify(
+            name,
+            precision,
+            backend,
+            runner,
+            eager_run,
+            task,
+            features,
+            ctx,
+            tokenizer.pad_token_id,
+            eager_result,
+        )
+        del runner
+        entry = file_entry(tmp) | {"file": name}
+    batch_dim: Any = "batch" if backend.dynamic_batch else 1
+    entry |= {
+        "format": backend.name,
+        "precision": precision,
+        "max_seq_len": max_seq_len,
+        "dynamic_batch": backend.dynamic_batch,
+        "inputs": [
+            {"name": n, "shape": [batch_dim, "sequence"], "dtype": "int64"}
+            for n in ("input_ids", "attention_mask")
+        ],
+        "outputs": [{"name": "logits", "dtype": "float32"}],
+        "parity": {"max_abs_diff": check.max_abs_diff, "examples": check.parity_examples},
+        "metrics": check.metrics,
+        "metric_deltas_points": check.metric_deltas_points,
+        "flagged": check.flagged,
+        "eval_seconds": check.eval_seconds,
+        "export_seconds": export_seconds,
+        "rewrite": rewrite_info,
+        "fingerprint": fingerprint,
+    } | info
+    flag = "  FLAGGED: int8 moves the metric by more than 1 point" if check.flagged else ""
+    log(
+        f"   {name}: max|diff| {check.max_abs_diff:.2e}, {task.primary_metric} "
+        f"{check.metrics[task.primary_metric]:.4f} "
+        f"({check.metric_deltas_points[task.primary_metric]:+.2f} pts){flag}"
+    )
+    return entry
+
+
+def prepare_for_export(eager: Any) -> tuple[Any, dict[str, Any]]:
+    """A copy of the eager model in the form the exporters want (rewrites never touch the
+    checkpoint)."""
+    return copy.deepcopy(eager).eval(), {"applied": False}
+
+
+def quant_policy_for(eager: Any) -> Any:
+    return None
+
+
+def _export_versions() -> dict[str, str]:
+    from export.manifest import package_versions
+
+    versions = package_versions()
+    return {
+        k: versions[k]
+        for k in ("torch", "onnx", "onnxruntime", "executorch", "torchao", "squeezebert-mobile")
+    }
+
+
+def _previous_manifest(task_dir: Path) -> dict[str, Any]:
+    from export.manifest import read_manifest
+
+    try:
+        return read_manifest(task_dir, verify=False).get("artifacts", {})
+    except BuildError:
+        return {}
+
+
+def _fmt_metrics(metrics: dict[str, float]) -> str:
+    return ", ".join(
+        f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()
+    )
+
+
+def format_summary(summary: list[dict[str, Any]]) -> str:
+    lines = [
+        "",
+        "| model | task | artifact | max abs diff | metric | value | delta (pts) | size MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for item in summary:
+        key = item["primary"]
+        lines.append(
+            f"| {item['tag']} | {item['task']} | eager | - | {key} | "
+            f"{item['eager'][key]:.4f} | - | - |"
+        )
+        for name, entry in item["artifacts"].items():
+            flag = " (flagged)" if entry["flagged"] else ""
+            lines.append(
+                f"| {item['tag']} | {item['task']} | {name} | "
+                f"{entry['parity']['max_abs_diff']:.2e} | {key} | "
+                f"{entry['metrics'][key]:.4f} | "
+                f"{entry['metric_deltas_points'][key]:+.2f}{flag} | "
+                f"{entry['size_bytes'] / 1e6:.1f} |"
+            )
+    return "\n".join(lines)
+
+
+def _quiet_libraries() -> None:
+    import logging
+    import warnings
+
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore")
+    import datasets
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    for name in (
+        "torch.onnx",
+        "torch._export",
+        "torch.export",
+        "torch._dynamo",
+        "executorch",
+        "torchao",
+        "onnxscript",
+        "root",
+    ):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

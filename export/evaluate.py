@@ -1,0 +1,84 @@
+"""Run a task's features through any runner (eager or artifact) and score them.
+
+The same function scores eager PyTorch and every artifact, so metric deltas measure the
+artifact and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from export.tasks.base import Feature, Task, TaskContext
+
+RunFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass
+class EvalResult:
+    metrics: dict[str, float]
+    seconds: float
+    examples: int
+
+
+def eager_runner(module: torch.nn.Module) -> RunFn:
+    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return module(torch.from_numpy(input_ids), torch.from_numpy(attention_mask)).numpy()
+
+    return run
+
+
+def batches(
+    task: Task, features: list[Feature], batch_size: int, pad_id: int
+) -> Iterator[tuple[list[Feature], np.ndarray, np.ndarray]]:
+    for first in range(0, len(features), batch_size):
+        chunk = features[first : first + batch_size]
+        batch = task.collate(chunk, pad_id)
+        yield chunk, batch["input_ids"].numpy(), batch["attention_mask"].numpy()
+
+
+def evaluate(
+    run: RunFn,
+    task: Task,
+    features: list[Feature],
+    ctx: TaskContext,
+    pad_id: int,
+    batch_size: int = 16,
+    desc: str | None = None,
+) -> EvalResult:
+    predictions: list[Any] = []
+    start = time.perf_counter()
+    with tqdm(
+        total=len(features), desc=desc or f"evaluate {task.name}", unit="ex", leave=False
+    ) as bar:
+        for chunk, ids, mask in batches(task, features, batch_size, pad_id):
+            predictions.extend(task.predict(run(ids, mask), chunk))
+            bar.update(len(chunk))
+    seconds = time.perf_counter() - start
+    return EvalResult(task.score(predictions, features, ctx), seconds, len(features))
+
+
+def task_context(model: torch.nn.Module, task: Task, labels: list[str]) -> TaskContext:
+    """Masked-LM scores cosine similarity in the model's own input-embedding space."""
+    embeddings = None
+    if task.task_type == "fill-mask":
+        embeddings = model.get_input_embeddings().weight.detach().float().numpy()
+    return TaskContext(labels, embeddings)
+
+
+def evaluate_runner(
+    runner: RunFn, task_dir: str | Path, limit: int | None = None, batch_size: int = 1
+) -> EvalResult:
+    """Score a loaded artifact on its task's test split, as recorded in the task's manifest."""
+    from export.pipeline import load_test_split
+
+    split = load_test_split(Path(task_dir), limit)
+    return evaluate(runner, split.task, split.features, split.ctx, split.pad_id, batch_size)

@@ -1,0 +1,73 @@
+"""The per-task manifest: what was built, from what, and how well it matches eager PyTorch."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from export.errors import ArtifactIntegrityError, BuildError
+from export.io import read_json, sha256_file
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+_PACKAGES = (
+    "torch",
+    "transformers",
+    "tokenizers",
+    "onnx",
+    "onnxscript",
+    "onnxruntime",
+    "executorch",
+    "torchao",
+    "numpy",
+    "datasets",
+    "seqeval",
+    "squeezebert-mobile",
+)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def file_entry(path: Path) -> dict[str, Any]:
+    return {"file": path.name, "size_bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def read_manifest(task_dir: str | Path, verify: bool = True) -> dict[str, Any]:
+    """Load a manifest; with `verify`, every artifact must match its recorded sha256."""
+    path = Path(task_dir) / MANIFEST
+    if not path.is_file():
+        raise BuildError(f"no {MANIFEST} in {task_dir}: build it with python -m export.build")
+    try:
+        manifest = read_json(path)
+    except ValueError as exc:
+        raise ArtifactIntegrityError(
+            f"{path} is not valid JSON ({exc}): rebuild with python -m export.build --force"
+        ) from exc
+    if verify:
+        for name, entry in manifest.get("artifacts", {}).items():
+            check_artifact(Path(task_dir) / name, entry)
+    return manifest
+
+
+def check_artifact(path: Path, entry: dict[str, Any]) -> None:
+    if not path.is_file():
+        raise ArtifactIntegrityError(
+            f"{path} is listed in the manifest but missing: rebuild "
+            "with python -m export.build --force"
+        )
+    if sha256_file(path) != entry["sha256"]:
+        raise ArtifactIntegrityError(
+            f"{path} does not match the sha256 in its manifest "
+            "(corrupt or replaced): rebuild with "
+            "python -m export.build --force"
+        )

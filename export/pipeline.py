@@ -1,0 +1,243 @@
+"""The steps of one task's build, from data to fine-tuned checkpoint to contract files.
+
+build.py strings these together; runtime_bench reuses `load_test_split` to score artifacts on
+exactly the data their manifest names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+from transformers import PreTrainedTokenizerBase
+
+from export.errors import ConfigError, DataError
+from export.evaluate import task_context
+from export.io import read_json, sha256_file, write_json
+from export.manifest import read_manifest
+from export.models import ModelSpec, build_task_model, load_tokenizer
+from export.tasks import get_task
+from export.tasks.base import Feature, Task, TaskContext
+from export.train import TrainConfig, fine_tune
+
+TRAINING_RECORD = "training.json"
+BENCH_EXAMPLES = 32
+
+
+def auto_class(task: Task) -> Any:
+    return getattr(transformers, task.auto_class_name)
+
+
+@dataclass
+class TaskData:
+    task: Task
+    labels: list[str]
+    train: list[Any]
+    test: list[Any]
+    source: dict[str, Any]
+
+
+def load_task_data(
+    task: Task, data_dir: Path | None, seed: int, train_limit: int | None, eval_limit: int | None
+) -> TaskData:
+    if train_limit is not None and train_limit <= 0:
+        raise ConfigError(f"--train-limit must be at least 1 (got {train_limit})")
+    if eval_limit is not None and eval_limit <= 0:
+        raise ConfigError(f"--eval-limit must be at least 1 (got {eval_limit})")
+    splits = task.load(data_dir, seed)
+    labels = task.label_list(splits)
+    train = splits.require("train")[:train_limit]
+    test = splits.require("test")[:eval_limit]
+    return TaskData(task, labels, train, test, splits.source)
+
+
+def encode(
+    data: TaskData, examples: list[Any], tokenizer: PreTrainedTokenizerBase, seed: int, split: str
+) -> list[Feature]:
+    features = data.task.encode(examples, tokenizer, data.labels, seed, split)
+    if not features:
+        raise DataError(
+            f"the {data.task.name} {split} split is empty after tokenization: check the data files"
+        )
+    return features
+
+
+# --- the fine-tuned checkpoint -------------------------------------------------------------------
+
+
+def training_fingerprint(
+    spec: ModelSpec, data: TaskData, config: TrainConfig, train_limit: int | None
+) -> dict[str, Any]:
+    return {
+        "model": spec.to_manifest(),
+        "task": data.task.name,
+        "labels": data.labels,
+        "train": config.to_manifest(),
+        "train_limit": train_limit,
+        "data": data.source,
+    }
+
+
+def is_finetuned_for(spec: ModelSpec, task: Task, labels: list[str]) -> bool:
+    """A local model directory that already carries this task's head and labels."""
+    config_path = Path(spec.source) / "config.json"
+    if spec.builtin is not None or not config_path.is_file():
+        return False
+    config = json.loads(config_path.read_text())
+    head = task.auto_class_name.removeprefix("AutoModelFor")
+    archs = config.get("architectures") or []
+    if not any(a.endswith("For" + head) for a in archs):
+        return False
+    id2label = config.get("id2label") or {}
+    return not labels or [id2label.get(str(i)) for i in range(len(labels))] == labels
+
+
+def obtain_model(
+    spec: ModelSpec,
+    data: TaskData,
+    task_dir: Path,
+    config: TrainConfig,
+    train_limit: int | None,
+    force: bool,
+    log: Any,
+) -> tuple[torch.nn.Module, dict]:
+    """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune."""
+    fingerprint = training_fingerprint(spec, data, config, train_limit)
+    record_path = task_dir / TRAINING_RECORD
+    if not force and record_path.is_file():
+        record = read_json(record_path)
+        if record.get("fingerprint") == fingerprint:
+            log(f"reusing the fine-tuned checkpoint in {task_dir} (pass --force to retrain)")
+            model = auto_class(data.task).from_pretrained(
+                str(task_dir), attn_implementation="eager"
+            )
+            return model.eval(), record
+        log(f"{task_dir} was fine-tuned with other settings: fine-tuning again")
+    if is_finetuned_for(spec, data.task, data.labels):
+        log(f"{spec.source} is already fine-tuned for {data.task.name}: not training")
+        model = auto_class(data.task).from_pretrained(spec.source, attn_implementation="eager")
+        tokenizer = load_tokenizer(spec.source, spec)
+        record = {"fingerprint": fingerprint, "result": {"steps": 0, "reused_from": spec.source}}
+    else:
+        tokenizer = load_tokenizer(spec.source, spec)
+        model = build_task_model(spec, auto_class(data.task), data.labels, config.seed)
+        features = encode(data, data.train, tokenizer, config.seed, "train")
+        result = fine_tune(model, data.task, features, config, tokenizer.pad_token_id)
+        record = {"fingerprint": fingerprint, "result": result}
+    save_checkpoint(model, tokenizer, task_dir)
+    write_json(record_path, record)  # written last: it marks the checkpoint complete
+    return model.eval(), record
+
+
+def save_checkpoint(
+    model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, task_dir: Path
+) -> None:
+    """A standard Hugging Face directory, each file renamed into place whole."""
+    task_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=task_dir, prefix=".checkpoint-") as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        for path in Path(tmp).iterdir():
+            if path.is_file():
+                os.replace(path, task_dir / path.name)
+            else:
+                shutil.rmtree(task_dir / path.name, ignore_errors=True)
+                os.replace(path, task_dir / path.name)
+
+
+# --- contract files the app and the benchmarks read ----------------------------------------------
+
+
+def write_contract_files(
+    task_dir: Path,
+    data: TaskData,
+    tokenizer: PreTrainedTokenizerBase,
+    test_features: list[Feature],
+    max_seq_len: int,
+    artifacts: dict[str, str],
+) -> None:
+    """vocab.txt, labels.json, task.json and bench_inputs.json: what the Android app reads."""
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+    if [i for _, i in vocab] != list(range(len(vocab))):
+        raise DataError("the tokenizer vocabulary has gaps in its ids: cannot write vocab.txt")
+    from export.io import atomic_path
+
+    with atomic_path(task_dir / "vocab.txt") as tmp:
+        tmp.write_text("".join(token + "\n" for token, _ in vocab), encoding="utf-8")
+    write_json(task_dir / "labels.json", data.labels)
+    special = {
+        "pad": tokenizer.pad_token_id,
+        "unk": tokenizer.unk_token_id,
+        "cls": tokenizer.cls_token_id,
+        "sep": tokenizer.sep_token_id,
+        "mask": tokenizer.mask_token_id,
+    }
+    write_json(
+        task_dir / "task.json",
+        {
+            "task": data.task.name,
+            "task_type": data.task.task_type,
+            "max_length": data.task.max_length,
+            "max_seq_len": max_seq_len,
+            "input_names": ["input_ids", "attention_mask"],
+            "input_dtype": "int64",
+            "output_name": "logits",
+            "labels": data.labels,
+            "do_lower_case": bool(getattr(tokenizer, "do_lower_case", True)),
+            "vocab_file": "vocab.txt",
+            "special_tokens": special,
+            "mask_token_id": tokenizer.mask_token_id,
+            "artifacts": artifacts,
+        },
+    )
+    write_json(
+        task_dir / "bench_inputs.json",
+        {
+            "task": data.task.name,
+            "source": _source_name(data),
+            "examples": [{"input_ids": f.input_ids} for f in test_features[:BENCH_EXAMPLES]],
+        },
+    )
+
+
+def _source_name(data: TaskData) -> str:
+    files = data.source.get("files")
+    return ", ".join(f["path"] for f in files) if files else str(data.source.get("dataset"))
+
+
+# --- re-scoring a built task (runtime_bench) -----------------------------------------------------
+
+
+@dataclass
+class TestSplit:
+    task: Task
+    features: list[Feature]
+    ctx: TaskContext
+    pad_id: int
+
+
+def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
+    """The test features a manifest was scored on, rebuilt from the data it names."""
+    manifest = read_manifest(task_dir, verify=False)
+    task = get_task(manifest["task"]["name"])
+    source = manifest["data"]
+    data_dir = Path(source["root"]) if source.get("kind") == "local" else None
+    for entry in source.get("files", []):
+        path = data_dir / entry["path"]
+        if not path.is_file() or sha256_file(path) != entry["sha256"]:
+            raise DataError(
+                f"{path} is missing or differs from the data {task_dir} was built "
+                "on: restore it or rebuild with python -m export.build"
+            )
+    data = load_task_data(task, data_dir, manifest["seed"], None, limit)
+    tokenizer = load_tokenizer(task_dir)
+    model = auto_class(task).from_pretrained(str(task_dir), attn_implementation="eager")
+    features = encode(data, data.test, tokenizer, manifest["seed"], "test")
+    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)

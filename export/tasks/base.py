@@ -1,0 +1,168 @@
+"""What every task provides: its data, preprocessing, model head and metric, in one module.
+
+Evaluation streams: `predict` reduces each batch of logits to small per-example predictions
+(masked-LM logits are [L, 30522] per example and would not fit in memory for a whole split),
+and `score` turns all predictions into the task's metrics.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from export.errors import DataError
+from export.io import sha256_file
+
+SPLITS = ("train", "validation", "test")
+IGNORE = -100  # the label of positions that carry no loss and no metric
+
+
+@dataclass
+class Splits:
+    """Examples per split, plus where they came from (for the manifest)."""
+
+    examples: dict[str, list[Any]]
+    source: dict[str, Any]
+
+    def require(self, split: str) -> list[Any]:
+        rows = self.examples.get(split) or []
+        if not rows:
+            raise DataError(f"the {split} split is empty after filtering: check the data files")
+        return rows
+
+
+@dataclass
+class Feature:
+    """One tokenized example: ids without padding, and its labels (-100 where unlabelled)."""
+
+    input_ids: list[int]
+    labels: list[int] | int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TaskContext:
+    """What scoring needs beyond predictions: labels and, for masked-LM, input embeddings."""
+
+    labels: list[str]
+    embeddings: np.ndarray | None = None
+
+
+def describe_files(root: Path, files: list[Path]) -> dict[str, Any]:
+    return {
+        "kind": "local",
+        "root": str(root),
+        "files": [
+            {"path": str(f.relative_to(root)), "sha256": sha256_file(f), "bytes": f.stat().st_size}
+            for f in files
+        ],
+    }
+
+
+def require_file(path: Path) -> Path:
+    if not path.is_file():
+        raise DataError(
+            f"missing data file {path}: pass --data-dir pointing at a folder laid "
+            "out like shared/data (see README)"
+        )
+    return path
+
+
+class Task(ABC):
+    name: ClassVar[str]
+    task_type: ClassVar[str]  # fill-mask | sequence-classification | token-classification
+    auto_class_name: ClassVar[str]  # transformers AutoModelFor... class
+    max_length: ClassVar[int]
+    epochs: ClassVar[int]
+    hub_dataset: ClassVar[str]
+    primary_metric: ClassVar[str]
+    description: ClassVar[str]
+
+    # --- data -----------------------------------------------------------------------------------
+    @abstractmethod
+    def load_local(self, data_dir: Path, seed: int) -> Splits: ...
+
+    @abstractmethod
+    def load_hub(self, seed: int) -> Splits: ...
+
+    def load(self, data_dir: Path | None, seed: int) -> Splits:
+        if data_dir is None:
+            return self.load_hub(seed)
+        if not data_dir.is_dir():
+            raise DataError(
+                f"--data-dir {data_dir} does not exist: pass a folder laid out like "
+                "shared/data (conll2003/, news/, dailydialog/)"
+            )
+        return self.load_local(data_dir, seed)
+
+    @abstractmethod
+    def label_list(self, splits: Splits) -> list[str]:
+        """Labels come from the data, never from a hard-coded list ([] for masked-LM)."""
+
+    # --- preprocessing --------------------------------------------------------------------------
+    @abstractmethod
+    def encode(
+        self,
+        examples: list[Any],
+        tokenizer: PreTrainedTokenizerBase,
+        labels: list[str],
+        seed: int,
+        split: str,
+    ) -> list[Feature]: ...
+
+    def collate(self, features: list[Feature], pad_id: int) -> dict[str, torch.Tensor]:
+        """Dynamic padding: each batch is padded to its own longest example."""
+        width = max(len(f.input_ids) for f in features)
+        ids = torch.full((len(features), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(features), width), dtype=torch.long)
+        for row, feature in enumerate(features):
+            ids[row, : len(feature.input_ids)] = torch.tensor(feature.input_ids)
+            mask[row, : len(feature.input_ids)] = 1
+        batch = {"input_ids": ids, "attention_mask": mask}
+        if isinstance(features[0].labels, list):
+            labels = torch.full((len(features), width), IGNORE, dtype=torch.long)
+            for row, feature in enumerate(features):
+                labels[row, : len(feature.labels)] = torch.tensor(feature.labels)
+            batch["labels"] = labels
+        else:
+            batch["labels"] = torch.tensor([f.labels for f in features], dtype=torch.long)
+        return batch
+
+    # --- metric ---------------------------------------------------------------------------------
+    @abstractmethod
+    def predict(self, logits: np.ndarray, features: list[Feature]) -> list[Any]:
+        """Reduce a batch of logits to small per-example predictions."""
+
+    @abstractmethod
+    def score(
+        self, predictions: list[Any], features: list[Feature], ctx: TaskContext
+    ) -> dict[str, float]: ...
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.task_type,
+            "max_length": self.max_length,
+            "epochs": self.epochs,
+            "hub_dataset": self.hub_dataset,
+            "primary_metric": self.primary_metric,
+        }
+
+
+def load_hub_dataset(name: str, **kwargs: Any) -> Any:
+    """Load a dataset from the Hugging Face hub, failing in one line when offline."""
+    try:
+        from datasets import load_dataset
+
+        return load_dataset(name, **kwargs)
+    except Exception as exc:  # datasets raises many types for network failures
+        raise DataError(
+            f"cannot load the dataset '{name}' from the Hugging Face hub (offline?): pass "
+            "--data-dir DIR with a local copy laid out like shared/data"
+        ) from exc

@@ -1,0 +1,102 @@
+"""Prove an artifact against eager PyTorch through its own runtime.
+
+Two measurements, as Hugging Face's exporters validate: (a) the maximum absolute logit
+difference on real test examples, (b) the task metric on the test split and its delta. An fp32
+artifact outside the bounds fails the build with a named error carrying the numbers; an int8
+artifact's delta is reported and flagged when it exceeds a point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from export.backends.base import Backend
+from export.errors import ValidationError
+from export.evaluate import EvalResult, RunFn, batches, evaluate
+from export.tasks.base import Feature, Task, TaskContext
+
+FP32_MAX_ABS_DIFF = 1e-3
+FP32_MAX_METRIC_DELTA_POINTS = 0.1
+INT8_FLAG_DELTA_POINTS = 1.0
+PARITY_EXAMPLES = 64
+
+
+class ParityError(ValidationError):
+    """Logits differ from eager beyond the tolerance."""
+
+
+class MetricDeltaError(ValidationError):
+    """The task metric moved beyond the tolerance."""
+
+
+@dataclass
+class Verification:
+    max_abs_diff: float
+    parity_examples: int
+    metrics: dict[str, float]
+    metric_deltas_points: dict[str, float]
+    eval_seconds: float
+    eval_examples: int
+    flagged: bool
+
+    def to_manifest(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def max_logit_diff(
+    run: RunFn, eager: RunFn, task: Task, features: list[Feature], pad_id: int, batch_size: int
+) -> float:
+    """Largest |artifact - eager| over real (non-padding) positions."""
+    worst = 0.0
+    for _, ids, mask in batches(task, features, batch_size, pad_id):
+        got, want = run(ids, mask), eager(ids, mask)
+        if got.shape != want.shape:
+            raise ParityError(f"output shape {got.shape} != eager {want.shape}")
+        diff = np.abs(got.astype(np.float64) - want)
+        if diff.ndim == 3:  # token-level logits: ignore padded positions
+            diff = diff[mask.astype(bool)]
+        worst = max(worst, float(diff.max()) if diff.size else 0.0)
+    return worst
+
+
+def verify(
+    name: str,
+    precision: str,
+    backend: Backend,
+    run: RunFn,
+    eager: RunFn,
+    task: Task,
+    features: list[Feature],
+    ctx: TaskContext,
+    pad_id: int,
+    eager_result: EvalResult,
+) -> Verification:
+    batch_size = 16 if backend.dynamic_batch else 1
+    parity_set = features[:PARITY_EXAMPLES]
+    diff = max_logit_diff(run, eager, task, parity_set, pad_id, batch_size)
+    result = evaluate(run, task, features, ctx, pad_id, batch_size, desc=f"evaluate {name}")
+    deltas = {
+        k: 100.0 * (v - eager_result.metrics[k])
+        for k, v in result.metrics.items()
+        if isinstance(v, float) and k in eager_result.metrics
+    }
+    worst_key = max(deltas, key=lambda k: abs(deltas[k]))
+    if precision == "fp32":
+        if diff > FP32_MAX_ABS_DIFF:
+            raise ParityError(
+                f"{name}: max |logit - eager| = {diff:.3g} over {len(parity_set)} "
+                f"test examples exceeds {FP32_MAX_ABS_DIFF:g}"
+            )
+        if abs(deltas[worst_key]) > FP32_MAX_METRIC_DELTA_POINTS:
+            raise MetricDeltaError(
+                f"{name}: {worst_key} {result.metrics[worst_key]:.4f} vs eager "
+                f"{eager_result.metrics[worst_key]:.4f} ({deltas[worst_key]:+.2f} points) exceeds "
+                f"{FP32_MAX_METRIC_DELTA_POINTS} points"
+            )
+    flagged = precision != "fp32" and abs(deltas[worst_key]) > INT8_FLAG_DELTA_POINTS
+    return Verification(
+        diff, len(parity_set), result.metrics, deltas, result.seconds, result.examples, flagged
+    )
