@@ -27,6 +27,25 @@ class TrainConfig:
         return asdict(self)
 
 
+def length_grouped_order(
+    features: list[Feature], batch_size: int, generator: torch.Generator, megabatch: int = 50
+) -> list[int]:
+    """A seeded shuffle, sorted by length within megabatches, then batches shuffled again.
+
+    As transformers' group_by_length: batches hold similar lengths, so dynamic padding wastes
+    little compute, while the order stays random across megabatches.
+    """
+    order = torch.randperm(len(features), generator=generator).tolist()
+    size = batch_size * megabatch
+    grouped = []
+    for first in range(0, len(order), size):
+        chunk = sorted(order[first : first + size], key=lambda i: -len(features[i].input_ids))
+        grouped.extend(chunk)
+    batches = [grouped[i : i + batch_size] for i in range(0, len(grouped), batch_size)]
+    shuffled = torch.randperm(len(batches), generator=generator).tolist()
+    return [i for b in shuffled for i in batches[b]]
+
+
 def fine_tune(
     model: torch.nn.Module, task: Task, features: list[Feature], config: TrainConfig, pad_id: int
 ) -> dict[str, Any]:
@@ -54,7 +73,7 @@ def fine_tune(
     start, step, loss_value = time.perf_counter(), 0, float("nan")
     with tqdm(total=total, desc=f"fine-tune {task.name}", unit="step") as bar:
         while step < total:
-            order = torch.randperm(len(features), generator=generator).tolist()
+            order = length_grouped_order(features, config.batch_size, generator)
             for first in range(0, len(order), config.batch_size):
                 if step >= total:
                     break

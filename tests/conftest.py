@@ -1,0 +1,64 @@
+"""Shared fixtures: real-data excerpts and tiny artifacts built once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the suite never reaches for the network
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DATA = FIXTURES / "data"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    from export.models import load_tokenizer, resolve
+
+    spec = resolve("bert-base", "random", tiny=True)
+    return load_tokenizer(spec.source, spec)
+
+
+def build(out: Path, model: str, tasks: str = "mlm,news,ner", *extra: str) -> int:
+    from export.build import main
+
+    return main(
+        [
+            "--model",
+            model,
+            "--init",
+            "random",
+            "--tiny",
+            "--tasks",
+            tasks,
+            "--data-dir",
+            str(DATA),
+            "--out",
+            str(out),
+            "--train-limit",
+            "48",
+            "--epochs",
+            "1",
+            "--eval-limit",
+            "24",
+            *extra,
+        ]
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """artifacts/ for tiny random SqueezeBERT and BERT-base: 3 tasks x 4 artifacts each."""
+    out = tmp_path_factory.mktemp("artifacts")
+    for model in ("squeezebert", "bert-base"):
+        assert build(out, model) == 0
+    return out

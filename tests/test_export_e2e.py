@@ -1,0 +1,162 @@
+"""End to end on tiny random configs: every task x every artifact, verified and recorded."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from export.backends import get_backend
+from export.errors import ArtifactIntegrityError
+from export.io import sha256_file
+from export.manifest import read_manifest
+
+MODELS = {"squeezebert": "squeezebert-random-tiny", "bert-base": "bert-base-random-tiny"}
+TASKS = ("mlm", "news", "ner")
+
+
+def artifact_names(tag: str) -> list[str]:
+    file_tag = tag.replace("-", "_")
+    return [
+        "model_fp32.onnx",
+        "model_int8.onnx",
+        f"{file_tag}_xnnpack_fp32.pte",
+        f"{file_tag}_xnnpack_q8.pte",
+    ]
+
+
+@pytest.mark.parametrize("tag", MODELS.values())
+@pytest.mark.parametrize("task", TASKS)
+def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task):
+    task_dir = tiny_artifacts / tag / task
+    manifest = read_manifest(task_dir, verify=True)
+    assert sorted(manifest["artifacts"]) == sorted(artifact_names(tag))
+    for name, entry in manifest["artifacts"].items():
+        path = task_dir / name
+        assert entry["sha256"] == sha256_file(path)
+        assert entry["size_bytes"] == path.stat().st_size
+        assert [i["name"] for i in entry["inputs"]] == ["input_ids", "attention_mask"]
+        assert {i["dtype"] for i in entry["inputs"]} == {"int64"}
+        assert entry["parity"]["examples"] == 24  # --eval-limit 24 caps the 64
+        if entry["precision"] == "fp32":
+            assert entry["parity"]["max_abs_diff"] <= 1e-3
+            assert all(abs(d) <= 0.1 for d in entry["metric_deltas_points"].values())
+        else:
+            assert "quantization" in entry
+        if entry["format"] == "executorch":
+            delegation = entry["delegation"]
+            assert delegation["delegated_nodes"] > 0 and delegation["delegated_subgraphs"] >= 1
+            assert entry["inputs"][0]["shape"] == [1, "sequence"]
+    assert manifest["seed"] == 123
+    assert manifest["versions"]["torch"].startswith("2.13.0")
+    assert manifest["model"]["config"]["model_type"] in ("squeezebert", "bert")
+    assert all(len(f["sha256"]) == 64 for f in manifest["data"]["files"])
+    assert (
+        manifest["eager_metrics"] == json.loads((task_dir / "metrics.json").read_text())["metrics"]
+    )
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer):
+    task_dir = tiny_artifacts / "squeezebert-random-tiny" / task
+    contract = json.loads((task_dir / "task.json").read_text())
+    assert contract["task"] == task and contract["max_seq_len"] == 512
+    assert contract["input_names"] == ["input_ids", "attention_mask"]
+    assert contract["mask_token_id"] == tokenizer.mask_token_id == 103
+    assert contract["labels"] == json.loads((task_dir / "labels.json").read_text())
+    assert contract["artifacts"] == {
+        "fp32": "squeezebert_random_tiny_xnnpack_fp32.pte",
+        "int8": "squeezebert_random_tiny_xnnpack_q8.pte",
+    }
+    vocab = (task_dir / contract["vocab_file"]).read_text().splitlines()
+    assert len(vocab) == 30522 and vocab[103] == "[MASK]"
+    bench = json.loads((task_dir / "bench_inputs.json").read_text())
+    assert len(bench["examples"]) == 24 and bench["examples"][0]["input_ids"][0] == 101
+
+
+def test_a_rebuild_skips_unchanged_artifacts(tiny_artifacts, capsys):
+    from conftest import build
+
+    task_dir = tiny_artifacts / "bert-base-random-tiny" / "news"
+    before = {
+        p.name: p.stat().st_mtime_ns for p in task_dir.glob("*.*") if p.suffix in (".onnx", ".pte")
+    }
+    assert build(tiny_artifacts, "bert-base", "news") == 0
+    err = capsys.readouterr().err
+    assert "reusing the fine-tuned checkpoint" in err and err.count("up to date, skipped") == 4
+    after = {
+        p.name: p.stat().st_mtime_ns for p in task_dir.glob("*.*") if p.suffix in (".onnx", ".pte")
+    }
+    assert before == after
+
+
+def test_a_corrupt_artifact_is_detected_before_use(tiny_artifacts, tmp_path):
+    source = tiny_artifacts / "bert-base-random-tiny" / "ner"
+    copy = tmp_path / "ner"
+    shutil.copytree(source, copy)
+    pte = copy / "bert_base_random_tiny_xnnpack_q8.pte"
+    data = bytearray(pte.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    pte.write_bytes(bytes(data))
+    with pytest.raises(ArtifactIntegrityError, match="does not match the sha256"):
+        read_manifest(copy, verify=True)
+
+
+def test_artifacts_run_with_dynamic_sequence_lengths(tiny_artifacts):
+    task_dir = tiny_artifacts / "squeezebert-random-tiny" / "ner"
+    for name in artifact_names("squeezebert-random-tiny"):
+        backend = get_backend("onnx" if name.endswith(".onnx") else "executorch")
+        runner = backend.load(task_dir / name)
+        for length in (5, 37, 128):
+            ids = np.full((1, length), 1000, dtype=np.int64)
+            ids[0, 0], ids[0, -1] = 101, 102
+            logits = runner(ids, np.ones_like(ids))
+            assert logits.shape[:2] == (1, length)
+
+
+def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifacts, tmp_path):
+    """Verification must catch a wrong artifact: squeezebert's .onnx against bert's eager."""
+    from export.evaluate import eager_runner
+    from export.models import load_exportable
+    from export.pipeline import load_test_split
+    from export.verify import ParityError, max_logit_diff, verify
+
+    ours = tiny_artifacts / "bert-base-random-tiny" / "news"
+    theirs = tiny_artifacts / "squeezebert-random-tiny" / "news" / "model_fp32.onnx"
+    split = load_test_split(ours, limit=8)
+    eager = eager_runner(load_exportable(ours))
+    backend = get_backend("onnx")
+    runner = backend.load(theirs)
+    from export.evaluate import evaluate
+
+    reference = evaluate(eager, split.task, split.features, split.ctx, split.pad_id)
+    diff = max_logit_diff(runner, eager, split.task, split.features, split.pad_id, 4)
+    assert diff > 1e-3
+    with pytest.raises(ParityError, match=r"model_fp32\.onnx: max \|logit - eager\| = .* exceeds"):
+        verify(
+            "model_fp32.onnx",
+            "fp32",
+            backend,
+            runner,
+            eager,
+            split.task,
+            split.features,
+            split.ctx,
+            split.pad_id,
+            reference,
+        )
+
+
+def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
+    from export.evaluate import evaluate_runner
+
+    task_dir = tiny_artifacts / "bert-base-random-tiny" / "ner"
+    manifest = read_manifest(task_dir)
+    entry = manifest["artifacts"]["model_int8.onnx"]
+    runner = get_backend("onnx").load(Path(task_dir) / "model_int8.onnx")
+    result = evaluate_runner(runner, task_dir, limit=24)
+    assert result.examples == 24
+    assert result.metrics == pytest.approx(entry["metrics"])
