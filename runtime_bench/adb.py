@@ -1,0 +1,451 @@
+"""The phone benchmark over adb: push artifacts, run BenchmarkActivity, pull and merge results.
+
+Talks to the device only through the `adb` executable (found on PATH), so the whole driver is
+tested at that process boundary with a fake `adb`. It has not been run against a real phone
+on this project's machines (no device is attached to them).
+
+Flow per device: check state -> push each task dir's .pte files, task.json, bench_inputs.json
+and vocab.txt to /data/local/tmp/squeezebert-mobile/<tag>/<task>/ -> optionally install the
+APK -> for every task dir and sequence length: clear the old result file, `am start -W -S` the
+activity with one thread, poll `run-as <package> cat files/benchmark_results.json` until the
+run's entries are there -> merge into results.json after every pull. A device that disappears
+keeps what was pulled and the run names what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import shutil
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.errors import DeviceError
+from runtime_bench.results import (
+    LOAD_STATUS,
+    load_document,
+    new_document,
+    record_id,
+    write_atomic,
+)
+
+PACKAGE = "org.squeezebertmobile.app"
+ACTIVITY = ".BenchmarkActivity"
+REMOTE_ROOT = "/data/local/tmp/squeezebert-mobile"
+RESULTS_FILE = "files/benchmark_results.json"
+#: BenchmarkActivity writes a one-line reason here instead when a run cannot start
+ERROR_FILE = "files/benchmark_error.txt"
+SIDE_FILES = ("task.json", "bench_inputs.json", "vocab.txt")
+QUANTIZATION_TO_PRECISION = {"q8": "int8", "int8": "int8", "fp32": "fp32"}
+#: adb's messages when the device went away under us
+LOST_MARKERS = ("not found", "device offline", "no devices", "device unauthorized", "closed")
+
+
+class DeviceLost(Exception):
+    """The device vanished mid-run (internal; turned into a DeviceError with what is missing)."""
+
+
+class RunFailed(Exception):
+    """One activity run failed on the device (its reason); the driver goes on with the next."""
+
+
+@dataclass(frozen=True)
+class Device:
+    serial: str
+    state: str  # device | unauthorized | offline | ...
+    props: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class AdbConfig:
+    seq_lens: list[int]
+    runs: int = 50
+    warmup: int = 5
+    apk: Path | None = None
+    serial: str | None = None
+    all_devices: bool = False
+    run_timeout: float = 1800.0  # seconds to wait for one activity run's results
+    poll_interval: float = 2.0
+
+
+def find_adb() -> str:
+    """Path of adb on PATH, or a one-line error saying how to get it."""
+    path = shutil.which("adb")
+    if path is None:
+        raise DeviceError(
+            "adb not found on PATH; install Android platform-tools (e.g. apt-get install adb) "
+            "and connect a phone with USB debugging on"
+        )
+    return path
+
+
+def parse_devices(text: str) -> list[Device]:
+    """Devices from `adb devices -l` output."""
+    devices = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("List of devices", "*")):
+            continue
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        props = dict(p.split(":", 1) for p in parts[2:] if ":" in p)
+        devices.append(Device(parts[0], parts[1], props))
+    return devices
+
+
+def select_devices(devices: list[Device], serial: str | None, all_devices: bool) -> list[Device]:
+    """The devices to run on, or a one-line error for none / ambiguous / unauthorized."""
+    if not devices:
+        raise DeviceError(
+            "no Android device attached; connect one with USB debugging on and check `adb devices`"
+        )
+
+    def usable(device: Device) -> Device:
+        if device.state == "unauthorized":
+            raise DeviceError(
+                f"device {device.serial} is unauthorized; unlock it and accept the USB "
+                "debugging prompt, then retry"
+            )
+        if device.state != "device":
+            raise DeviceError(
+                f"device {device.serial} is {device.state}; reconnect it until `adb devices` "
+                "shows it as 'device'"
+            )
+        return device
+
+    if serial is not None:
+        for device in devices:
+            if device.serial == serial:
+                return [usable(device)]
+        raise DeviceError(
+            f"device {serial} is not attached (attached: "
+            f"{', '.join(d.serial for d in devices)}); fix --serial"
+        )
+    if all_devices:
+        return [usable(d) for d in devices]
+    if len(devices) > 1:
+        raise DeviceError(
+            f"{len(devices)} devices attached ({', '.join(d.serial for d in devices)}); "
+            "pick one with --serial S or use --all-devices"
+        )
+    return [usable(devices[0])]
+
+
+class AdbClient:
+    """adb commands for one device; any sign of the device vanishing raises DeviceLost."""
+
+    def __init__(self, adb: str, serial: str, timeout: float = 600.0) -> None:
+        self.adb = adb
+        self.serial = serial
+        self.timeout = timeout
+
+    def run(self, *args: str, timeout: float | None = None, allow_failure: bool = False) -> str:
+        cmd = [self.adb, "-s", self.serial, *args]
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=timeout or self.timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise DeviceLost(f"adb {' '.join(args[:2])} timed out") from None
+        output = proc.stdout + proc.stderr
+        if proc.returncode != 0:
+            message = (output.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            if any(marker in message.lower() for marker in LOST_MARKERS):
+                raise DeviceLost(message)
+            if allow_failure:
+                return proc.stdout
+            raise DeviceError(f"adb {' '.join(args[:3])} failed on {self.serial}: {message}")
+        return proc.stdout
+
+    def shell(self, *args: str) -> str:
+        return self.run("shell", *args)
+
+
+@dataclass(frozen=True)
+class DeviceUnit:
+    """One activity run: a pushed task dir at one sequence length."""
+
+    model: str
+    model_tag: str
+    task: str
+    remote_dir: str
+    files: tuple[str, ...]  # .pte names pushed there
+    seq_len: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.model_tag}/{self.task}/L{self.seq_len}"
+
+
+def task_dirs_for(specs: list[ArtifactSpec]) -> dict[Path, list[ArtifactSpec]]:
+    """ExecuTorch specs grouped by task directory (one remote dir and one activity run each)."""
+    groups: dict[Path, list[ArtifactSpec]] = defaultdict(list)
+    for spec in specs:
+        if spec.backend == "executorch":
+            groups[spec.task_dir].append(spec)
+    return dict(groups)
+
+
+def push_task_dir(client: AdbClient, task_dir: Path, specs: list[ArtifactSpec]) -> str:
+    """Copy the selected .pte files and the app's side files; return the remote dir."""
+    spec = specs[0]
+    remote = f"{REMOTE_ROOT}/{spec.model_tag}/{spec.task}"
+    client.shell("mkdir", "-p", remote)
+    client.shell("rm", "-f", f"{remote}/*.pte")  # the activity runs every .pte in the dir
+    for name in [s.file for s in specs] + [n for n in SIDE_FILES if (task_dir / n).is_file()]:
+        client.run("push", str(task_dir / name), f"{remote}/{name}")
+    return remote
+
+
+def install_apk(client: AdbClient, apk: Path | None) -> None:
+    """Install the APK if given; either way the benchmark app must be present."""
+    if apk is not None:
+        if not apk.is_file():
+            raise DeviceError(f"APK {apk} does not exist; build it with ./gradlew assembleDebug")
+        out = client.run("install", "-r", str(apk))
+        if "Success" not in out:
+            raise DeviceError(f"installing {apk} on {client.serial} failed: {out.strip()[-200:]}")
+    # `pm path` exits 1 when the package is absent; that is an answer, not a failure.
+    if "package:" not in client.run("shell", "pm", "path", PACKAGE, allow_failure=True):
+        raise DeviceError(
+            f"{PACKAGE} is not installed on {client.serial}; pass --apk "
+            "android_app/app/build/outputs/apk/debug/app-debug.apk"
+        )
+
+
+def start_activity(client: AdbClient, unit: DeviceUnit, config: AdbConfig) -> None:
+    """Launch BenchmarkActivity for one unit; `-S` force-stops any previous run first."""
+    client.run("shell", "run-as", PACKAGE, "rm", "-f", RESULTS_FILE, ERROR_FILE)
+    out = client.shell(
+        "am", "start", "-W", "-S", "-n", f"{PACKAGE}/{ACTIVITY}",
+        "--es", "model_dir", unit.remote_dir,
+        "--ei", "num_iter", str(config.runs),
+        "--ei", "num_warm_up_iter", str(config.warmup),
+        "--ei", "num_threads", "1",
+        "--ei", "seq_len", str(unit.seq_len),
+    )  # fmt: skip
+    errors = [line for line in out.splitlines() if line.strip().startswith("Error")]
+    if errors:
+        raise DeviceError(f"am start failed on {client.serial}: {errors[0].strip()}")
+
+
+def _entries_complete(entries: Any, unit: DeviceUnit) -> bool:
+    """True once the results hold a load_status for every pushed file at this length."""
+    if not isinstance(entries, list):
+        return False
+    done = set()
+    for entry in entries:
+        model = entry.get("benchmarkModel", {}) if isinstance(entry, dict) else {}
+        if entry.get("metric") == LOAD_STATUS and int(model.get("seqLen", -1)) == unit.seq_len:
+            done.add(model.get("file"))
+    return all(name in done for name in unit.files)
+
+
+def pull_results(
+    client: AdbClient,
+    unit: DeviceUnit,
+    config: AdbConfig,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Poll the app's result file until this unit's entries are complete (or time out)."""
+    deadline = time.monotonic() + config.run_timeout
+    while True:
+        try:
+            text = client.run("exec-out", "run-as", PACKAGE, "cat", RESULTS_FILE)
+            entries = json.loads(text)
+        except DeviceError as exc:
+            if any(m in str(exc) for m in ("not debuggable", "unknown package")):
+                raise DeviceError(
+                    f"run-as {PACKAGE} refused on {client.serial} ({exc}); install a debuggable "
+                    "build (./gradlew assembleDebug) with --apk"
+                ) from None
+            entries = None  # file not written yet: run-as cat fails
+        except ValueError:
+            entries = None  # partially written
+        if _entries_complete(entries, unit):
+            return entries
+        reason = client.run("exec-out", "run-as", PACKAGE, "cat", ERROR_FILE, allow_failure=True)
+        if reason.strip() and "No such file" not in reason:
+            raise RunFailed(reason.strip().splitlines()[0])
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{unit.name}: no complete results after {config.run_timeout:.0f}s")
+        sleep(config.poll_interval)
+
+
+def to_records(
+    entries: list[dict[str, Any]], unit: DeviceUnit, serial: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Device JSON entries -> one results.json record per file, plus the device info."""
+    metrics: dict[str, dict[str, float]] = defaultdict(dict)
+    models: dict[str, dict[str, Any]] = {}
+    info: dict[str, Any] = {}
+    for entry in entries:
+        model = entry.get("benchmarkModel", {})
+        if int(model.get("seqLen", -1)) != unit.seq_len or model.get("file") not in unit.files:
+            continue
+        metrics[model["file"]][entry["metric"]] = float(entry["actualValue"])
+        models[model["file"]] = model
+        info = entry.get("deviceInfo", info) or info
+    records = []
+    for file, values in sorted(metrics.items()):
+        model = models[file]
+        precision = QUANTIZATION_TO_PRECISION.get(str(model.get("quantization")), "fp32")
+        if "num_iter" in values:
+            values["num_iter"] = int(values["num_iter"])
+        records.append(
+            {
+                "id": f"{serial}/"
+                + record_id(unit.model_tag, unit.task, "executorch", precision, unit.seq_len),
+                "model": unit.model,
+                "model_tag": unit.model_tag,
+                "task": unit.task,
+                "backend": "executorch",
+                "delegate": str(model.get("backend", "")),
+                "precision": precision,
+                "file": file,
+                "seq_len": unit.seq_len,
+                "num_threads": int(model.get("numThreads", 0)),
+                "metrics": values,
+            }
+        )
+    return records, info
+
+
+class AdbBenchmark:
+    """Runs the device benchmark on the selected devices and merges into results.json."""
+
+    def __init__(
+        self,
+        specs: list[ArtifactSpec],
+        config: AdbConfig,
+        out_dir: Path,
+        host: dict[str, Any],
+    ) -> None:
+        self.specs = specs
+        self.config = config
+        self.results_path = out_dir / "results.json"
+        previous = load_document(self.results_path)
+        if previous is None:
+            previous = new_document(host, {})
+            previous["status"] = "device-only"  # no host benchmark in this file
+        self.doc = previous
+
+    def _device_entry(self, device: Device) -> dict[str, Any]:
+        self.doc["devices"] = [
+            d for d in self.doc["devices"] if d.get("device", {}).get("serial") != device.serial
+        ]
+        entry = {
+            "device": {
+                "serial": device.serial,
+                "brand": "",
+                "model": device.props.get("model", ""),
+                "soc": "",
+                "os": "",
+            },
+            "status": "running",
+            "config": {
+                "seq_lens": self.config.seq_lens,
+                "runs": self.config.runs,
+                "warmup": self.config.warmup,
+                "num_threads": 1,
+            },
+            "date_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "records": [],
+            "missing": [],
+        }
+        self.doc["devices"].append(entry)
+        return entry
+
+    def _save(self) -> None:
+        write_atomic(self.results_path, self.doc)
+
+    def run(self, adb: str) -> list[str]:
+        """Benchmark every selected device; return one line per device problem (empty = ok)."""
+        listing = subprocess.run(
+            [adb, "devices", "-l"], capture_output=True, text=True, timeout=60, check=False
+        )
+        if listing.returncode != 0:
+            raise DeviceError(
+                f"`adb devices -l` failed: {(listing.stderr or listing.stdout).strip()}"
+            )
+        devices = select_devices(
+            parse_devices(listing.stdout), self.config.serial, self.config.all_devices
+        )
+        groups = task_dirs_for(self.specs)
+        if not groups:
+            raise DeviceError(
+                "no ExecuTorch (.pte) artifact selected; the phone runs .pte files only"
+            )
+        problems = []
+        for device in devices:
+            problem = self._run_device(AdbClient(adb, device.serial), device, groups)
+            if problem:
+                problems.append(problem)
+        return problems
+
+    def _run_device(
+        self, client: AdbClient, device: Device, groups: dict[Path, list[ArtifactSpec]]
+    ) -> str | None:
+        entry = self._device_entry(device)
+        units = [
+            DeviceUnit(specs[0].model, specs[0].model_tag, specs[0].task,
+                       f"{REMOTE_ROOT}/{specs[0].model_tag}/{specs[0].task}",
+                       tuple(s.file for s in specs), seq_len)
+            for specs in groups.values()
+            for seq_len in self.config.seq_lens
+        ]  # fmt: skip
+        done: set[str] = set()
+        current = "setup"
+        try:
+            install_apk(client, self.config.apk)
+            for task_dir, specs in groups.items():
+                current = f"push {specs[0].model_tag}/{specs[0].task}"
+                push_task_dir(client, task_dir, specs)
+            for unit in units:
+                current = unit.name
+                start_activity(client, unit, self.config)
+                try:
+                    entries = pull_results(client, unit, self.config)
+                except (TimeoutError, RunFailed) as exc:
+                    why = "timed out" if isinstance(exc, TimeoutError) else f"failed: {exc}"
+                    entry["missing"].append(f"{unit.name} ({why})")
+                    entry["status"] = "incomplete"
+                    self._save()
+                    continue
+                records, info = to_records(entries, unit, device.serial)
+                entry["device"].update(
+                    {k: v for k, v in {
+                        "brand": info.get("device"), "model": info.get("arch"),
+                        "soc": info.get("soc"), "os": info.get("os"),
+                        "total_mem": info.get("totalMem"),
+                    }.items() if v}
+                )  # fmt: skip
+                entry["records"].extend(records)
+                done.add(unit.name)
+                self._save()
+        except DeviceError:
+            entry["missing"] = [u.name for u in units if u.name not in done]
+            entry["status"] = "failed"
+            self._save()
+            raise
+        except DeviceLost as exc:
+            missing = [u.name for u in units if u.name not in done]
+            entry["missing"] = sorted(set(entry["missing"]) | set(missing))
+            entry["status"] = "lost"
+            self._save()
+            return (
+                f"device {device.serial} lost during {current} ({exc}); kept "
+                f"{len(entry['records'])} records, missing {', '.join(missing)}"
+            )
+        entry["status"] = "complete" if not entry["missing"] else "incomplete"
+        self._save()
+        if entry["missing"]:
+            return f"device {device.serial}: missing {', '.join(entry['missing'])}"
+        return None

@@ -1,0 +1,215 @@
+"""Find, verify and select the artifacts `export.build` wrote.
+
+Every task directory (`<artifacts>/<model-tag>/<task>/manifest.json`) yields one eager
+reference (the Hugging Face model directory the exporters started from) plus one entry per
+artifact in its manifest. Manifests are read with sha256 verification, so a corrupted file is
+refused before anything is timed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runtime_bench.errors import BenchError
+
+log = logging.getLogger("runtime_bench")
+
+BACKENDS = ("eager", "onnx", "executorch")
+PRECISIONS = ("fp32", "int8")
+#: manifest "format" -> runtime_bench backend name
+FORMAT_TO_BACKEND = {"onnx": "onnx", "executorch": "executorch", "pte": "executorch"}
+PRECISION_ALIASES = {"fp32": "fp32", "int8": "int8", "q8": "int8"}
+
+
+@dataclass(frozen=True)
+class ArtifactSpec:
+    """One thing to benchmark: an artifact file, or the eager model of a task directory."""
+
+    model: str  # manifest model name, e.g. "squeezebert"
+    model_tag: str  # e.g. "squeezebert-random"
+    task: str
+    backend: str  # eager | onnx | executorch
+    precision: str  # fp32 | int8
+    task_dir: Path
+    file: str  # file name inside task_dir ("" for eager)
+    size_bytes: int
+    sha256: str
+    max_seq_len: int
+    hidden_size: int
+    num_layers: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.model_tag}/{self.task}/{self.backend}/{self.precision}"
+
+    @property
+    def path(self) -> Path:
+        return self.task_dir / self.file if self.file else self.task_dir
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "model_tag": self.model_tag,
+            "task": self.task,
+            "backend": self.backend,
+            "precision": self.precision,
+            "file": self.file,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "max_seq_len": self.max_seq_len,
+        }
+
+
+def parse_list(value: str | None, allowed: tuple[str, ...] | None, option: str) -> list[str] | None:
+    """Split a comma list; reject names outside `allowed` with a one-line error."""
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise BenchError(f"{option} is empty; give a comma-separated list")
+    if allowed is not None:
+        unknown = [v for v in items if v not in allowed]
+        if unknown:
+            raise BenchError(
+                f"unknown {option.lstrip('-').rstrip('s')} {', '.join(unknown)}; "
+                f"choose from {', '.join(allowed)}"
+            )
+    return items
+
+
+def find_task_dirs(root: Path) -> list[Path]:
+    """Task directories (those holding manifest.json) under `root`; errors if there are none."""
+    if not root.exists():
+        raise BenchError(
+            f"artifacts directory {root} does not exist; build it with `python -m export.build`"
+        )
+    if not root.is_dir():
+        raise BenchError(f"--artifacts {root} is not a directory; pass the export.build output dir")
+    dirs = sorted(p.parent for p in root.rglob("manifest.json"))
+    unlisted = sorted(
+        {p.parent for ext in ("*.onnx", "*.pte") for p in root.rglob(ext)} - set(dirs)
+    )
+    for task_dir in unlisted:
+        log.warning(
+            "skipping %s: artifacts without a manifest.json (an unfinished build?); "
+            "rerun python -m export.build for it",
+            task_dir,
+        )
+    if not dirs:
+        raise BenchError(
+            f"artifacts directory {root} holds no manifest.json; build artifacts with "
+            "`python -m export.build` or point --artifacts at its output"
+        )
+    return dirs
+
+
+def _read_manifest(task_dir: Path) -> dict[str, Any]:
+    """The manifest, sha256-verified by the exporter's own reader."""
+    from export.manifest import read_manifest
+
+    manifest = read_manifest(task_dir, verify=True)
+    return manifest if isinstance(manifest, dict) else dict(manifest)
+
+
+def _eager_size(task_dir: Path) -> int:
+    """Size of the eager model's weights (the Hugging Face dir's model.safetensors)."""
+    weights = sorted(task_dir.rglob("model.safetensors"))
+    return weights[0].stat().st_size if weights else 0
+
+
+def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[ArtifactSpec]:
+    """The eager reference plus every artifact listed in one manifest."""
+    model = manifest.get("model", {})
+    task = manifest.get("task", {})
+    config = model.get("config", {}) or {}
+    model_name = str(model.get("name") or task_dir.parent.name)
+    model_tag = str(model.get("tag") or task_dir.parent.name)
+    task_name = str(task.get("name") or task_dir.name)
+    max_len = int(manifest.get("max_seq_len") or config.get("max_position_embeddings") or 512)
+    common = {
+        "model": model_name,
+        "model_tag": model_tag,
+        "task": task_name,
+        "task_dir": task_dir,
+        "hidden_size": int(config.get("hidden_size", 768)),
+        "num_layers": int(config.get("num_hidden_layers", 12)),
+    }
+    specs = [
+        ArtifactSpec(
+            backend="eager",
+            precision="fp32",
+            file="",
+            size_bytes=_eager_size(task_dir),
+            sha256="",
+            max_seq_len=max_len,
+            **common,
+        )
+    ]
+    for name, entry in sorted(manifest.get("artifacts", {}).items()):
+        backend = FORMAT_TO_BACKEND.get(str(entry.get("format", "")).lower())
+        precision = PRECISION_ALIASES.get(str(entry.get("precision", "")).lower())
+        if backend is None or precision is None:
+            continue  # a format this benchmark does not run (none today)
+        file = str(entry.get("file") or name)
+        size = entry.get("size_bytes")
+        specs.append(
+            ArtifactSpec(
+                backend=backend,
+                precision=precision,
+                file=file,
+                size_bytes=int(size) if size is not None else (task_dir / file).stat().st_size,
+                sha256=str(entry.get("sha256", "")),
+                max_seq_len=int(entry.get("max_seq_len") or max_len),
+                **common,
+            )
+        )
+    return specs
+
+
+def discover(
+    root: Path,
+    models: list[str] | None = None,
+    tasks: list[str] | None = None,
+    backends: list[str] | None = None,
+    precisions: list[str] | None = None,
+) -> list[ArtifactSpec]:
+    """All verified artifacts under `root` that pass the filters (None = no filter)."""
+    selected: list[ArtifactSpec] = []
+    seen_models: set[str] = set()
+    seen_tasks: set[str] = set()
+    for task_dir in find_task_dirs(root):
+        for spec in specs_for_task_dir(task_dir, _read_manifest(task_dir)):
+            seen_models.update((spec.model, spec.model_tag))
+            seen_tasks.add(spec.task)
+            if models and spec.model not in models and spec.model_tag not in models:
+                continue
+            if tasks and spec.task not in tasks:
+                continue
+            if backends and spec.backend not in backends:
+                continue
+            if precisions and spec.precision not in precisions:
+                continue
+            selected.append(spec)
+    if not selected:
+        raise BenchError(
+            f"no artifact under {root} matches the filters (models: {', '.join(sorted(seen_models))}; "
+            f"tasks: {', '.join(sorted(seen_tasks))}); fix --models/--tasks/--backends/--precisions"
+        )
+    return selected
+
+
+def check_seq_lens(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
+    """Refuse sequence lengths an artifact was not exported for (before any timing starts)."""
+    for spec in specs:
+        too_long = [length for length in seq_lens if length > spec.max_seq_len]
+        if too_long:
+            raise BenchError(
+                f"sequence length {max(too_long)} exceeds {spec.key}'s maximum "
+                f"{spec.max_seq_len}; use --seq-lens values <= {spec.max_seq_len}"
+            )
+    bad = [length for length in seq_lens if length < 2]
+    if bad:
+        raise BenchError(f"sequence length {bad[0]} is too short; use --seq-lens values >= 2")

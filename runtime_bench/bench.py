@@ -1,0 +1,303 @@
+"""The host benchmark: every selected artifact, round-robin, one thread, with its floor.
+
+Order of work, most valuable first so an interrupted run still has the core numbers:
+  1. host description, thread pinning, matmul peaks, FLOPs per model and length;
+  2. latency groups: per task and sequence length, all models x backends x precisions are
+     loaded (load time, first inference), warmed up and measured round-robin; results.json
+     is rewritten after every group;
+  3. the study's CPU-time column: each artifact runs the task's test split (or --eval-limit);
+  4. peak RSS per artifact in a fresh subprocess.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.inputs import BenchInputs
+from runtime_bench.ratios import compute_ratios
+from runtime_bench.results import (
+    FIRST,
+    LOAD,
+    LOAD_STATUS,
+    latency_metrics,
+    load_document,
+    new_document,
+    record_id,
+    write_atomic,
+)
+from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
+from runtime_bench.runners import load_eager_module, load_runner, pin_single_thread
+from runtime_bench.schedule import run_round_robin
+from runtime_bench.timing import Timing, cpu_wall_summary, timed
+
+#: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
+MEMORY_PROBES_IN_PARALLEL = 2
+
+
+@dataclass
+class BenchConfig:
+    """What to run and how; stored verbatim in results.json."""
+
+    seq_lens: list[int]
+    runs: int = 50
+    warmup: int = 5
+    eval_limit: int | None = None
+    evaluate: bool = True
+    memory: bool = True
+    matmul_sizes: list[int] = field(default_factory=lambda: list(DEFAULT_SIZES))
+    batch_size: int = 1
+    num_threads: int = 1
+
+
+class Progress:
+    """A tqdm bar over every timed call (no monitor thread: it would add CPU time)."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0
+        self.bar = tqdm(total=total, unit="call", disable=not enabled, dynamic_ncols=True)
+
+    def step(self, desc: str | None = None, n: int = 1) -> None:
+        if desc is not None:
+            self.bar.set_description(desc, refresh=False)
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class HostBenchmark:
+    """Runs the benchmark and keeps results.json current after every completed unit."""
+
+    def __init__(
+        self,
+        specs: list[ArtifactSpec],
+        config: BenchConfig,
+        out_dir: Path,
+        host: dict[str, Any],
+        progress: bool = True,
+    ) -> None:
+        self.specs = specs
+        self.config = config
+        self.out_dir = out_dir
+        self.results_path = out_dir / "results.json"
+        self.doc = new_document(host, {**asdict(config), "artifacts": [s.key for s in specs]})
+        previous = load_document(self.results_path)
+        if previous is not None:  # a phone run merged earlier stays in the file
+            self.doc["devices"] = previous.get("devices", [])
+        self.progress_enabled = progress
+        self.flops: dict[tuple[str, str, int], FlopCount] = {}
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def save(self) -> None:
+        self.doc["ratios"] = compute_ratios(self.doc["records"])
+        write_atomic(self.results_path, self.doc)
+
+    def _tasks(self) -> list[str]:
+        return list(dict.fromkeys(s.task for s in self.specs))
+
+    def _total_calls(self) -> int:
+        per_group = self.config.warmup + self.config.runs + 2  # + load + first inference
+        calls = len(self.specs) * len(self.config.seq_lens) * per_group
+        calls += len(self.specs) if self.config.evaluate else 0
+        calls += len(self.specs) if self.config.memory else 0
+        return calls
+
+    # -- phases ------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Run every phase; returns the final document (also written to results.json)."""
+        phases = self.doc.setdefault("phase_seconds", {})
+        start = time.perf_counter()
+        self.doc["threads"] = pin_single_thread()
+        peaks = measure_peaks(self.config.matmul_sizes)
+        self.doc["peaks"] = {p: r.as_dict() for p, r in peaks.items()}
+        self.peaks = {p: r.gops for p, r in peaks.items()}
+        phases["matmul_peaks"] = time.perf_counter() - start
+        start = time.perf_counter()
+        self._count_flops()
+        phases["flops"] = time.perf_counter() - start
+        self.save()
+        bar = Progress(self._total_calls(), self.progress_enabled)
+        try:
+            start = time.perf_counter()
+            for task in self._tasks():
+                items = [s for s in self.specs if s.task == task]
+                for seq_len in self.config.seq_lens:
+                    self.doc["records"].extend(self._measure_group(task, seq_len, items, bar))
+                    phases["latency"] = time.perf_counter() - start
+                    self.save()
+            if self.config.evaluate:
+                start = time.perf_counter()
+                for spec in self.specs:
+                    self.doc["evaluations"].append(self._evaluate(spec, bar))
+                    phases["evaluation"] = time.perf_counter() - start
+                    self.save()
+            if self.config.memory:
+                start = time.perf_counter()
+                self._memory(bar)
+                phases["memory"] = time.perf_counter() - start
+        finally:
+            bar.close()
+        self.doc["status"] = "complete"
+        self.save()
+        return self.doc
+
+    def mark_interrupted(self, status: str = "interrupted") -> None:
+        """Record that the run stopped early ("interrupted" or "failed"); completed records stay."""
+        self.doc["status"] = status
+        self.save()
+
+    def _count_flops(self) -> None:
+        seen: dict[tuple[str, str], ArtifactSpec] = {}
+        for spec in self.specs:
+            seen.setdefault((spec.model_tag, spec.task), spec)
+        for (tag, task), spec in seen.items():
+            module = load_eager_module(spec.task_dir)
+            for seq_len in self.config.seq_lens:
+                count = count_flops(module, seq_len, spec.hidden_size, spec.num_layers)
+                self.flops[(tag, task, seq_len)] = count
+                self.doc["flops"].append({"model_tag": tag, "task": task, **count.as_dict()})
+            del module
+            gc.collect()
+
+    def _measure_group(
+        self, task: str, seq_len: int, items: list[ArtifactSpec], bar: Progress
+    ) -> list[dict[str, Any]]:
+        """Load, first-run, warm up and measure all `items` round-robin at one length."""
+        group = f"{task}/L{seq_len}"
+        inputs = {s.task_dir: BenchInputs(s.task_dir, seq_len) for s in items}
+        runners: dict[str, Any] = {}
+        loads: dict[str, Timing] = {}
+        firsts: dict[str, Timing] = {}
+        try:
+            for spec in items:
+                pin_single_thread()
+                runners[spec.key], loads[spec.key] = timed(lambda s=spec: load_runner(s))
+                bar.step(f"{group} load {spec.backend}/{spec.precision}")
+                example = inputs[spec.task_dir][0]
+                _, firsts[spec.key] = timed(lambda r=runners[spec.key], x=example: r(*x))
+                bar.step()
+
+            def call(spec: ArtifactSpec) -> Callable[[int], Timing]:
+                runner, data = runners[spec.key], inputs[spec.task_dir]
+                return lambda rnd: timed(lambda: runner(*data[rnd]))[1]
+
+            measured = run_round_robin(
+                {s.key: call(s) for s in items},
+                rounds=self.config.runs,
+                warmup=self.config.warmup,
+                on_slot=lambda slot: bar.step(f"{group} {'warm-up' if slot.warmup else 'run'}"),
+            )
+        finally:
+            runners.clear()
+            gc.collect()
+        return [
+            self._record(
+                spec, seq_len, group, measured[spec.key], loads[spec.key], firsts[spec.key]
+            )
+            for spec in items
+        ]
+
+    def _record(
+        self,
+        spec: ArtifactSpec,
+        seq_len: int,
+        group: str,
+        timings: list[Timing],
+        load: Timing,
+        first: Timing,
+    ) -> dict[str, Any]:
+        samples = [t.wall_ms for t in timings]
+        metrics: dict[str, Any] = latency_metrics(samples)
+        metrics[FIRST] = first.wall_ms
+        metrics[LOAD] = load.wall_ms
+        metrics[LOAD_STATUS] = 0
+        cpu = cpu_wall_summary(timings)
+        metrics["cpu_wall_ratio"] = cpu["cpu_wall_ratio"]
+        metrics["max_cpu_wall_ratio"] = cpu["max_cpu_wall_ratio"]
+        metrics["load_cpu_wall_ratio"] = load.cpu_wall_ratio
+        metrics["first_cpu_wall_ratio"] = first.cpu_wall_ratio
+        flops = self.flops.get((spec.model_tag, spec.task, seq_len))
+        if flops is not None:
+            floor = floor_ms(flops, spec.precision, self.peaks)
+            median = metrics["median_inference_latency(ms)"]
+            metrics["flops"] = flops.total
+            metrics["floor_latency(ms)"] = floor
+            metrics["x_floor"] = median / floor if floor > 0 else None
+            metrics["achieved_gflops"] = flops.total / (median * 1e6) if median > 0 else None
+        return {
+            "id": record_id(spec.model_tag, spec.task, spec.backend, spec.precision, seq_len),
+            "group": group,
+            **spec.as_dict(),
+            "seq_len": seq_len,
+            "batch_size": self.config.batch_size,
+            "num_threads": self.config.num_threads,
+            "warmup": self.config.warmup,
+            "metrics": metrics,
+            "samples_ms": samples,
+            "cpu_samples_ms": [t.cpu_ms for t in timings],
+        }
+
+    def _evaluate(self, spec: ArtifactSpec, bar: Progress) -> dict[str, Any]:
+        """The study's (metric, CPU time) pair: the test split through this artifact."""
+        from export.evaluate import evaluate_runner
+
+        bar.step(f"evaluate {spec.key}", n=0)
+        pin_single_thread()
+        runners = [load_runner(spec)]
+        try:
+            result, t = timed(
+                lambda: evaluate_runner(
+                    runners[0],
+                    spec.task_dir,
+                    limit=self.config.eval_limit,
+                    progress=self.progress_enabled,
+                )
+            )
+        finally:
+            runners.clear()
+            gc.collect()
+        bar.step()
+        return {
+            "id": f"{spec.model_tag}/{spec.task}/{spec.backend}/{spec.precision}",
+            **spec.as_dict(),
+            "metrics": {k: float(v) for k, v in result.metrics.items()},
+            "seconds": float(result.seconds),
+            "examples": int(result.examples),
+            "limit": self.config.eval_limit,
+            "wall_s": t.wall_ms / 1e3,
+            "cpu_s": t.cpu_ms / 1e3,
+            "cpu_wall_ratio": t.cpu_wall_ratio,
+        }
+
+    def _memory(self, bar: Progress) -> None:
+        """Fresh-process RSS probes, two at a time: memory is per process, and nothing is
+        timed any more in this phase, so running them side by side cannot skew a number."""
+        from runtime_bench.memory import measure_peak_rss
+
+        with ThreadPoolExecutor(max_workers=MEMORY_PROBES_IN_PARALLEL) as pool:
+            futures = {
+                pool.submit(measure_peak_rss, spec, self.config.seq_lens): spec
+                for spec in self.specs
+            }
+            reports = {}
+            for future in as_completed(futures):
+                spec = futures[future]
+                reports[spec.key] = future.result()
+                bar.step(f"memory {spec.key}")
+        for spec in self.specs:  # file order follows the artifact order, not completion
+            report = reports[spec.key]
+            self.doc["memory"].append({"id": spec.key, **spec.as_dict(), **report})
+            for record in self.doc["records"]:
+                if record["id"].startswith(spec.key + "/L"):
+                    increase = report["peak_increase_mb"].get(str(record["seq_len"]))
+                    record["metrics"]["peak_rss_increase(mb)"] = increase
+        self.save()

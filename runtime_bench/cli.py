@@ -1,0 +1,249 @@
+"""`python -m runtime_bench`: the host benchmark, or with --adb the phone benchmark.
+
+Every user error is one line on stderr and a non-zero exit; Ctrl-C keeps the records that
+were completed (results.json is rewritten after every group) and writes the report for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from export.errors import BuildError
+from runtime_bench.artifacts import (
+    BACKENDS,
+    PRECISIONS,
+    ArtifactSpec,
+    check_seq_lens,
+    discover,
+    parse_list,
+)
+from runtime_bench.errors import BenchError
+from runtime_bench.report import write_report
+from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
+
+DEFAULT_SEQ_LENS = "32,64,128,256"
+
+
+def _int_list(value: str, option: str) -> list[int]:
+    try:
+        items = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise BenchError(f"{option} must be comma-separated integers, got {value!r}") from None
+    if not items:
+        raise BenchError(f"{option} is empty; give comma-separated integers")
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m runtime_bench",
+        description="Single-thread latency, task metric + CPU time, memory and size of every "
+        "artifact export.build wrote; --adb runs the same on Android phones.",
+    )
+    p.add_argument(
+        "--artifacts",
+        type=Path,
+        default=Path("artifacts"),
+        help="export.build output directory (default: artifacts)",
+    )
+    p.add_argument(
+        "--models", help="comma list of model names or tags (manifest), e.g. squeezebert,bert-base"
+    )
+    p.add_argument("--tasks", help="comma list of tasks, e.g. mlm,news,ner")
+    p.add_argument("--backends", help=f"comma list from {','.join(BACKENDS)} (default: all)")
+    p.add_argument("--precisions", help=f"comma list from {','.join(PRECISIONS)} (default: all)")
+    p.add_argument(
+        "--seq-lens",
+        default=DEFAULT_SEQ_LENS,
+        help=f"comma list of sequence lengths (default: {DEFAULT_SEQ_LENS})",
+    )
+    p.add_argument("--runs", type=int, default=50, help="measured rounds (default: 50)")
+    p.add_argument("--warmup", type=int, default=5, help="warm-up rounds (default: 5)")
+    p.add_argument(
+        "--eval-limit",
+        type=int,
+        default=None,
+        help="examples of the test split for the CPU-time column (default: all)",
+    )
+    p.add_argument("--no-eval", action="store_true", help="skip the test-split CPU-time column")
+    p.add_argument("--no-memory", action="store_true", help="skip the fresh-process RSS probes")
+    p.add_argument(
+        "--matmul-sizes",
+        default="256,512,1024",
+        help="square matmul sizes for the peak GFLOP/s microbenchmark",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: runtime_bench/results/<host-tag>)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    adb = p.add_argument_group("phone benchmark (ExecuTorch .pte over adb)")
+    adb.add_argument("--adb", action="store_true", help="benchmark on Android devices via adb")
+    sel = adb.add_mutually_exclusive_group()
+    sel.add_argument("--serial", help="device serial (needed when several are attached)")
+    sel.add_argument("--all-devices", action="store_true", help="run on every attached device")
+    adb.add_argument("--apk", type=Path, help="install this APK first (adb install -r)")
+    adb.add_argument(
+        "--run-timeout",
+        type=float,
+        default=1800.0,
+        help="seconds to wait for one on-device run (default: 1800)",
+    )
+    adb.add_argument(
+        "--poll-interval",
+        type=float,
+        default=2.0,
+        help="seconds between polls of the on-device result file (default: 2)",
+    )
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate options, discover artifacts, run the chosen benchmark; return the exit code."""
+    from runtime_bench.host import describe_host
+
+    seq_lens = _int_list(args.seq_lens, "--seq-lens")
+    _int_list(args.matmul_sizes, "--matmul-sizes")
+    if args.runs < 1 or args.warmup < 0:
+        raise BenchError("--runs must be >= 1 and --warmup >= 0")
+    if args.eval_limit is not None and args.eval_limit < 1:
+        raise BenchError("--eval-limit must be >= 1")
+    backends = parse_list(args.backends, BACKENDS, "--backends")
+    precisions = parse_list(args.precisions, PRECISIONS, "--precisions")
+    models = parse_list(args.models, None, "--models")
+    tasks = parse_list(args.tasks, None, "--tasks")
+    if args.adb:
+        if backends is not None and "executorch" not in backends:
+            raise BenchError(
+                "--adb runs ExecuTorch .pte files only; drop --backends or include executorch"
+            )
+        backends = ["executorch"]
+    elif args.serial or args.all_devices or args.apk:
+        raise BenchError("--serial, --all-devices and --apk need --adb")
+    specs = discover(args.artifacts, models, tasks, backends, precisions)
+    check_seq_lens(specs, seq_lens)
+    host = describe_host(probe_torch=not args.adb)
+    out = (
+        args.out
+        if args.out is not None
+        else Path(__file__).resolve().parent / "results" / host["tag"]
+    )
+    if args.adb:
+        return _run_adb(args, specs, seq_lens, out, host)
+    return _run_host(args, specs, seq_lens, out, host)
+
+
+def _run_host(
+    args: argparse.Namespace,
+    specs: list[ArtifactSpec],
+    seq_lens: list[int],
+    out: Path,
+    host: dict[str, Any],
+) -> int:
+    """The host benchmark; Ctrl-C keeps completed records and reports them."""
+    from runtime_bench.bench import BenchConfig, HostBenchmark
+
+    config = BenchConfig(
+        seq_lens=seq_lens,
+        runs=args.runs,
+        warmup=args.warmup,
+        eval_limit=args.eval_limit,
+        evaluate=not args.no_eval,
+        memory=not args.no_memory,
+        matmul_sizes=_int_list(args.matmul_sizes, "--matmul-sizes"),
+    )
+    bench = HostBenchmark(specs, config, out, host, progress=not args.no_progress)
+    try:
+        doc = bench.run()
+    except KeyboardInterrupt:
+        bench.mark_interrupted()
+        write_report(bench.doc, out)
+        print(
+            f"interrupted: kept {len(bench.doc['records'])} completed records in "
+            f"{out / 'results.json'}",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception:
+        bench.mark_interrupted("failed")  # completed records stay; the error is shown below
+        write_report(bench.doc, out)
+        raise
+    files = write_report(doc, out)
+    limit = MAX_SINGLE_THREAD_RATIO
+    over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
+    print(
+        f"wrote {out / 'results.json'} ({len(doc['records'])} records), "
+        f"{', '.join(f.name for f in files)}"
+    )
+    if over:
+        print(f"warning: CPU/wall above {limit} for {', '.join(over)}", file=sys.stderr)
+    return 0
+
+
+def _run_adb(
+    args: argparse.Namespace,
+    specs: list[ArtifactSpec],
+    seq_lens: list[int],
+    out: Path,
+    host: dict[str, Any],
+) -> int:
+    """The phone benchmark; a lost device keeps what was pulled and names what is missing."""
+    from runtime_bench.adb import AdbBenchmark, AdbConfig, find_adb
+
+    adb = find_adb()
+    config = AdbConfig(
+        seq_lens=seq_lens,
+        runs=args.runs,
+        warmup=args.warmup,
+        apk=args.apk,
+        serial=args.serial,
+        all_devices=args.all_devices,
+        run_timeout=args.run_timeout,
+        poll_interval=args.poll_interval,
+    )
+    bench = AdbBenchmark(specs, config, out, host)
+    try:
+        problems = bench.run(adb)
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: kept the device records pulled so far in {out / 'results.json'}",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if bench.doc.get("devices"):
+            write_report(bench.doc, out)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    devices = bench.doc["devices"]
+    print(
+        f"wrote {out / 'results.json'} with {sum(len(d['records']) for d in devices)} "
+        f"device records from {len(devices)} device(s)"
+    )
+    return 3 if problems else 0
+
+
+class _StderrHandler(logging.Handler):
+    """Warnings as one `warning: ...` line on whatever sys.stderr is at the time."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logger = logging.getLogger("runtime_bench")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+        logger.propagate = False
+    try:
+        return run(args)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,97 @@
+"""Real benchmark inputs: the exporter's tokenized test examples fitted to a sequence length.
+
+The fitting rule is shared with the Android BenchmarkActivity, so host and phone run the very
+same token ids: longer examples keep their first L-1 tokens and end with [SEP]; shorter ones
+are padded with [PAD]; the attention mask is 1 on real tokens and 0 on padding.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from runtime_bench.errors import BenchError
+
+DEFAULT_SEP_ID = 102
+DEFAULT_PAD_ID = 0
+
+
+@dataclass(frozen=True)
+class SpecialIds:
+    sep: int = DEFAULT_SEP_ID
+    pad: int = DEFAULT_PAD_ID
+
+
+def special_ids(task_dir: Path) -> SpecialIds:
+    """[SEP] and [PAD] ids: task.json (the app's contract), else vocab.txt, else BERT's."""
+    try:
+        special = json.loads((task_dir / "task.json").read_text(encoding="utf-8"))["special_tokens"]
+        return SpecialIds(sep=int(special["sep"]), pad=int(special["pad"]))
+    except (FileNotFoundError, KeyError, TypeError, ValueError):
+        pass
+    for vocab in (task_dir / "vocab.txt", *sorted(task_dir.glob("*/vocab.txt"))):
+        if vocab.is_file():
+            ids = {}
+            with vocab.open(encoding="utf-8") as fh:
+                for index, line in enumerate(fh):
+                    token = line.rstrip("\n")
+                    if token in ("[SEP]", "[PAD]"):
+                        ids[token] = index
+            return SpecialIds(
+                sep=ids.get("[SEP]", DEFAULT_SEP_ID), pad=ids.get("[PAD]", DEFAULT_PAD_ID)
+            )
+    return SpecialIds()
+
+
+def fit_to_length(ids: list[int], seq_len: int, special: SpecialIds) -> tuple[list[int], list[int]]:
+    """Truncate (keeping a final [SEP]) or pad one example to exactly `seq_len` tokens."""
+    if seq_len < 2:
+        raise BenchError(f"sequence length {seq_len} is too short; use --seq-lens values >= 2")
+    if len(ids) > seq_len:
+        fitted = [*ids[: seq_len - 1], special.sep]
+        return fitted, [1] * seq_len
+    pad = seq_len - len(ids)
+    return [*ids, *([special.pad] * pad)], [1] * len(ids) + [0] * pad
+
+
+def load_examples(task_dir: Path) -> list[list[int]]:
+    """The unpadded token-id lists of bench_inputs.json."""
+    path = task_dir / "bench_inputs.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        examples = [list(map(int, ex["input_ids"])) for ex in doc["examples"]]
+    except FileNotFoundError:
+        raise BenchError(
+            f"{path} is missing; rebuild the task with `python -m export.build`"
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BenchError(
+            f"{path} is malformed ({exc}); rebuild the task with `python -m export.build --force`"
+        ) from None
+    if not examples:
+        raise BenchError(f"{path} holds no examples; rebuild with `python -m export.build --force`")
+    return examples
+
+
+class BenchInputs:
+    """All examples of one task at one sequence length, as batch-1 int64 arrays."""
+
+    def __init__(self, task_dir: Path, seq_len: int) -> None:
+        special = special_ids(task_dir)
+        self.seq_len = seq_len
+        self._arrays = []
+        for ids in load_examples(task_dir):
+            fitted, mask = fit_to_length(ids, seq_len, special)
+            self._arrays.append(
+                (np.asarray([fitted], dtype=np.int64), np.asarray([mask], dtype=np.int64))
+            )
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __getitem__(self, round_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The example for a round; rounds cycle through the examples."""
+        return self._arrays[round_index % len(self._arrays)]

@@ -1,0 +1,62 @@
+"""Round-by-round latency ratios between artifacts measured in the same round-robin group.
+
+Three comparisons, each at the same task and sequence length:
+
+* model: a model over the baseline model (SqueezeBERT / BERT-base), same backend and precision;
+* precision: int8 over fp32, same model and backend;
+* backend: a backend over eager PyTorch (fp32), same model and precision.
+
+Each ratio is taken per round and summarized by its median (with p10/p90), which is robust to
+machine drift in a way that a ratio of two medians is not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime_bench.stats import paired_ratios, summarize
+
+#: The study's reference model; model ratios are "<other model> / BASELINE_MODEL".
+BASELINE_MODEL = "bert-base"
+
+
+def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any] | None:
+    if num.get("group") != den.get("group"):
+        return None  # not measured in the same rounds: no paired ratio
+    series = paired_ratios(num["samples_ms"], den["samples_ms"])
+    summary = summarize(series)
+    return {
+        "kind": kind,
+        "task": num["task"],
+        "seq_len": num["seq_len"],
+        "numerator": num["id"],
+        "denominator": den["id"],
+        "median": summary["median"],
+        "p10": summary["p10"],
+        "p90": summary["p90"],
+        "rounds": len(series),
+    }
+
+
+def compute_ratios(
+    records: list[dict[str, Any]], baseline_model: str = BASELINE_MODEL
+) -> list[dict[str, Any]]:
+    """All model, precision and backend ratios the records allow."""
+    index = {
+        (r["model"], r["task"], r["backend"], r["precision"], r["seq_len"]): r for r in records
+    }
+    ratios: list[dict[str, Any]] = []
+    for (model, task, backend, precision, seq_len), record in sorted(index.items()):
+        if model != baseline_model:
+            base = index.get((baseline_model, task, backend, precision, seq_len))
+            if base is not None:
+                ratios.append(_ratio("model", record, base))
+        if precision == "int8":
+            fp32 = index.get((model, task, backend, "fp32", seq_len))
+            if fp32 is not None:
+                ratios.append(_ratio("precision", record, fp32))
+        if backend != "eager":
+            eager = index.get((model, task, "eager", "fp32", seq_len))
+            if eager is not None:
+                ratios.append(_ratio("backend", record, eager))
+    return [r for r in ratios if r is not None]

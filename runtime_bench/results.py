@@ -1,0 +1,152 @@
+"""results.json: the one format shared by the host benchmark and the phone (adb) benchmark.
+
+One record per artifact x sequence length. Metric names follow ExecuTorch's Android
+benchmark app where they fit (`avg_inference_latency(ms)`, `trimmean_inference_latency(ms)`,
+`model_load_time(ms)`, `load_status`), and ours use the same style, so a host record and a
+phone record can sit in one table. The file is rewritten atomically (temp file + rename)
+after every completed group, so an interrupted run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from runtime_bench.stats import summarize
+
+SCHEMA_VERSION = 1
+KIND = "squeezebert-mobile/runtime_bench"
+
+#: summarize() key -> metric name
+LATENCY_METRICS = {
+    "mean": "avg_inference_latency(ms)",
+    "trimmean": "trimmean_inference_latency(ms)",
+    "median": "median_inference_latency(ms)",
+    "p10": "p10_inference_latency(ms)",
+    "p90": "p90_inference_latency(ms)",
+    "min": "min_inference_latency(ms)",
+    "max": "max_inference_latency(ms)",
+    "std": "std_inference_latency(ms)",
+}
+FIRST = "first_inference_latency(ms)"
+LOAD = "model_load_time(ms)"
+LOAD_STATUS = "load_status"
+NUM_ITER = "num_iter"
+REQUIRED_HOST_METRICS = (*LATENCY_METRICS.values(), FIRST, LOAD, NUM_ITER, "cpu_wall_ratio")
+
+RECORD_FIELDS = {
+    "id": str,
+    "model": str,
+    "model_tag": str,
+    "task": str,
+    "backend": str,
+    "precision": str,
+    "file": str,
+    "seq_len": int,
+    "metrics": dict,
+}
+
+
+def record_id(model_tag: str, task: str, backend: str, precision: str, seq_len: int) -> str:
+    return f"{model_tag}/{task}/{backend}/{precision}/L{seq_len}"
+
+
+def latency_metrics(samples_ms: Sequence[float]) -> dict[str, float]:
+    """The latency metric block of a record from its measured samples."""
+    summary = summarize(samples_ms)
+    metrics = {name: summary[key] for key, name in LATENCY_METRICS.items()}
+    metrics[NUM_ITER] = len(samples_ms)
+    return metrics
+
+
+def new_document(host: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """An empty results document for a run on `host`."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": KIND,
+        "status": "running",
+        "host": host,
+        "config": config,
+        "peaks": {},
+        "threads": {},
+        "flops": [],
+        "records": [],
+        "evaluations": [],
+        "memory": [],
+        "ratios": [],
+        "devices": [],
+    }
+
+
+def write_atomic(path: Path, doc: dict[str, Any]) -> None:
+    """Write JSON to a temp file in the same directory, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, sort_keys=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_document(path: Path) -> dict[str, Any] | None:
+    """A previous results.json, or None if there is none (or it is not ours)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("kind") == KIND else None
+
+
+def validate(doc: dict[str, Any]) -> list[str]:
+    """Schema problems of a results document ([] when valid)."""
+    problems: list[str] = []
+    if doc.get("schema_version") != SCHEMA_VERSION:
+        problems.append(f"schema_version is {doc.get('schema_version')!r}, want {SCHEMA_VERSION}")
+    if doc.get("kind") != KIND:
+        problems.append(f"kind is {doc.get('kind')!r}, want {KIND!r}")
+    for key in ("host", "config", "peaks"):
+        if not isinstance(doc.get(key), dict):
+            problems.append(f"{key} must be an object")
+    for key in ("records", "evaluations", "memory", "ratios", "devices", "flops"):
+        if not isinstance(doc.get(key), list):
+            problems.append(f"{key} must be a list")
+    ids = set()
+    for i, record in enumerate(doc.get("records") or []):
+        problems += [f"records[{i}]: {p}" for p in _record_problems(record, REQUIRED_HOST_METRICS)]
+        if record.get("id") in ids:
+            problems.append(f"records[{i}]: duplicate id {record.get('id')}")
+        ids.add(record.get("id"))
+        samples = record.get("samples_ms")
+        if not isinstance(samples, list) or len(samples) != record.get("metrics", {}).get(NUM_ITER):
+            problems.append(f"records[{i}]: samples_ms must list num_iter samples")
+    for d, device in enumerate(doc.get("devices") or []):
+        if not isinstance(device.get("device"), dict) or "serial" not in device.get("device", {}):
+            problems.append(f"devices[{d}]: device must be an object with a serial")
+        for i, record in enumerate(device.get("records") or []):
+            problems += [f"devices[{d}].records[{i}]: {p}" for p in _record_problems(record, ())]
+    return problems
+
+
+def _record_problems(record: dict[str, Any], required_metrics: Sequence[str]) -> list[str]:
+    problems = []
+    for field, kind in RECORD_FIELDS.items():
+        if not isinstance(record.get(field), kind):
+            problems.append(f"field {field} must be {kind.__name__}")
+    metrics = record.get("metrics") if isinstance(record.get("metrics"), dict) else {}
+    for name in required_metrics:
+        if not isinstance(metrics.get(name), (int, float)):
+            problems.append(f"metric {name} missing")
+    for name, value in metrics.items():
+        if not isinstance(value, (int, float)) and value is not None:
+            problems.append(f"metric {name} is not a number")
+    return problems

@@ -1,0 +1,94 @@
+"""Load any artifact (or the eager reference) as a single-threaded runner.
+
+Thread counts are pinned at every layer that could start workers: torch intra-op (and
+inter-op, once per process), ExecuTorch's shared threadpool (which defaults to the core count
+and is not controlled by torch), and onnxruntime (intra = inter = 1 in the backend's session).
+The CPU/wall ratio of every measurement then proves the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Any
+
+import numpy as np
+
+from runtime_bench.artifacts import ArtifactSpec
+
+_pinned = False
+
+
+def _executorch_threadpool(reset_to: int | None = None) -> int | None:
+    """ExecuTorch's threadpool size, after resetting it to `reset_to` when given.
+
+    `_unsafe_reset_threadpool` is "unsafe" only while a method runs on the pool; we call it
+    before loading any program. None when the ExecuTorch Python runtime is not installed.
+    """
+    try:
+        # Importing the runtime prints cpuinfo chatter on some hosts; keep the terminal clean.
+        with contextlib.redirect_stderr(io.StringIO()):
+            from executorch.extension.pybindings import portable_lib
+    except ImportError:
+        return None
+    if reset_to is not None and portable_lib._threadpool_get_thread_count() != reset_to:
+        portable_lib._unsafe_reset_threadpool(reset_to)
+    return int(portable_lib._threadpool_get_thread_count())
+
+
+def pin_single_thread() -> dict[str, Any]:
+    """Force one thread in torch and ExecuTorch; return what each runtime now reports."""
+    global _pinned
+    import torch
+
+    torch.set_num_threads(1)
+    if not _pinned:
+        # Only allowed before any inter-op work has started; later calls raise.
+        with contextlib.suppress(RuntimeError):
+            torch.set_num_interop_threads(1)
+        _pinned = True
+    return {
+        "torch_intra_op_threads": torch.get_num_threads(),
+        "torch_inter_op_threads": torch.get_num_interop_threads(),
+        "executorch_threadpool": _executorch_threadpool(reset_to=1),
+        "onnxruntime_intra_op_threads": 1,
+        "onnxruntime_inter_op_threads": 1,
+    }
+
+
+def load_eager_module(task_dir: Any) -> Any:
+    """The exporters' eager wrapper for a task dir, loaded without progress-bar chatter."""
+    from transformers.utils import logging as hf_logging
+
+    from export.models import load_exportable
+
+    hf_logging.disable_progress_bar()
+    module = load_exportable(task_dir)
+    module.eval()
+    return module
+
+
+class EagerRunner:
+    """The eager PyTorch reference behind the same call signature as a backend Runner."""
+
+    def __init__(self, spec: ArtifactSpec) -> None:
+        import torch
+
+        self._torch = torch
+        self.module = load_eager_module(spec.task_dir)
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        torch = self._torch
+        with torch.inference_mode():
+            out = self.module(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+        return out.numpy()
+
+
+def load_runner(spec: ArtifactSpec) -> Any:
+    """A callable (input_ids, attention_mask) -> logits for `spec`, on one thread."""
+    pin_single_thread()
+    if spec.backend == "eager":
+        return EagerRunner(spec)
+    from export.backends import get_backend
+
+    return get_backend(spec.backend).load(spec.path, num_threads=1)

@@ -1,0 +1,85 @@
+"""The Android Gradle project: the contracts it shares with the Python side, checked statically.
+
+No Android SDK is available here, so the APK is never built in CI; these tests pin what a build
+depends on: the ExecuTorch runtime version equals the exporter's, the activity runtime_bench
+starts exists under the package it uses, and the pure-Java core stays free of Android.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+from runtime_bench import adb
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "android_app"
+ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
+
+
+def gradle_property(name: str) -> str:
+    text = (APP / "gradle.properties").read_text(encoding="utf-8")
+    match = re.search(rf"^{re.escape(name)}=(.+)$", text, re.MULTILINE)
+    assert match, f"{name} missing from android_app/gradle.properties"
+    return match.group(1).strip()
+
+
+def test_executorch_android_version_equals_the_exporters_executorch_pin():
+    # tomllib is 3.11+ and the project supports 3.10: the pin is one quoted requirement string.
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    pins = re.findall(r'^\s*"executorch==([^"]+)"', pyproject, re.MULTILINE)
+    assert len(pins) == 1, "pyproject.toml must pin executorch==X.Y.Z"
+    assert gradle_property("executorchVersion") == pins[0]
+
+
+def test_app_takes_the_executorch_aar_version_from_the_pinned_property():
+    build = (APP / "app" / "build.gradle").read_text(encoding="utf-8")
+    deps = re.findall(r"org\.pytorch:executorch-android[^'\"]*", build)
+    assert deps == ["org.pytorch:executorch-android:${executorchVersion}"]
+    assert "implementation project(':core')" in build
+
+
+def test_app_min_sdk_is_at_least_23_and_package_is_the_one_runtime_bench_drives():
+    build = (APP / "app" / "build.gradle").read_text(encoding="utf-8")
+    min_sdk = int(re.search(r"minSdk\s*=\s*(\d+)", build).group(1))
+    assert min_sdk >= 23
+    assert re.search(r"applicationId\s*=\s*'([\w.]+)'", build).group(1) == adb.PACKAGE
+
+
+def test_manifest_declares_the_launcher_and_the_exported_benchmark_activity():
+    root = ET.parse(APP / "app" / "src" / "main" / "AndroidManifest.xml").getroot()
+    activities = {a.get(f"{ANDROID_NS}name"): a for a in root.iter("activity")}
+    assert set(activities) == {".MainActivity", adb.ACTIVITY}
+    assert activities[adb.ACTIVITY].get(f"{ANDROID_NS}exported") == "true"
+    launcher = activities[".MainActivity"].find("intent-filter/category")
+    assert launcher.get(f"{ANDROID_NS}name") == "android.intent.category.LAUNCHER"
+    java = APP / "app/src/main/java/org/squeezebertmobile/app"
+    for name in activities:
+        assert (java / f"{name.lstrip('.')}.java").is_file(), name
+
+
+def test_gradle_wrapper_is_complete():
+    settings = (APP / "settings.gradle").read_text(encoding="utf-8")
+    assert "include ':app', ':core'" in settings
+    jar = APP / "gradle" / "wrapper" / "gradle-wrapper.jar"
+    with zipfile.ZipFile(jar) as archive:
+        assert "org/gradle/wrapper/GradleWrapperMain.class" in archive.namelist()
+    props = (APP / "gradle" / "wrapper" / "gradle-wrapper.properties").read_text(encoding="utf-8")
+    assert re.search(r"distributionUrl=.*gradle-9\.\d+(\.\d+)?-bin\.zip", props)
+    assert (APP / "gradlew").stat().st_mode & 0o111, "gradlew must be executable"
+    assert (APP / "gradlew.bat").is_file()
+
+
+def test_core_module_is_pure_java_without_android_imports():
+    sources = list((APP / "core" / "src" / "main" / "java").rglob("*.java"))
+    assert len(sources) > 20
+    offenders = [
+        str(path.relative_to(APP))
+        for path in sources
+        if re.search(r"^import (android|androidx|org\.pytorch)\.", path.read_text(), re.MULTILINE)
+    ]
+    assert not offenders, offenders
+    core_build = (APP / "core" / "build.gradle").read_text(encoding="utf-8")
+    assert "id 'java-library'" in core_build and "useJUnitPlatform()" in core_build

@@ -1,0 +1,249 @@
+"""The adb driver against a FAKE `adb` executable (tests/fixtures/bench/fake_adb.py).
+
+The fake sits on PATH as `adb`, so `python -m runtime_bench --adb` runs exactly as it would
+against a phone, up to the process boundary. No real device is involved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
+from benchfakes import (
+    fake_adb_calls,
+    install_fake_adb,
+    make_fake_artifacts,
+    synthetic_results,
+)
+
+from runtime_bench.adb import parse_devices, select_devices
+from runtime_bench.cli import main
+from runtime_bench.errors import DeviceError
+from runtime_bench.results import validate
+
+REMOTE = "/data/local/tmp/squeezebert-mobile/squeezebert-tiny/ner"
+PIXEL = {"serial": "FAKE01", "state": "device", "model": "Pixel_3"}
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_bench(
+    tmp_path: Path,
+    env: dict[str, str],
+    *extra: str,
+    subprocess_run: bool = False,
+) -> Outcome:
+    """`python -m runtime_bench --adb ...` with the fake adb first on PATH.
+
+    In-process by default (fast); `subprocess_run=True` runs the real module entry point.
+    """
+    artifacts = tmp_path / "art"
+    if not artifacts.exists():
+        make_fake_artifacts(artifacts)
+    argv = [
+        "--adb",
+        "--artifacts",
+        str(artifacts),
+        "--seq-lens",
+        "32,64",
+        "--runs",
+        "7",
+        "--warmup",
+        "2",
+        "--out",
+        str(tmp_path / "out"),
+        "--poll-interval",
+        "0.01",
+        *extra,
+    ]
+    if subprocess_run:
+        proc = subprocess.run(
+            [sys.executable, "-m", "runtime_bench", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Outcome(proc.returncode, proc.stdout, proc.stderr)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("PATH", "FAKE_ADB_ROOT"):
+            if key in env:
+                mp.setenv(key, env[key])
+            else:
+                mp.delenv(key, raising=False)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(argv)
+    return Outcome(code, stdout.getvalue(), stderr.getvalue())
+
+
+def results(tmp_path: Path) -> dict:
+    return json.loads((tmp_path / "out" / "results.json").read_text())
+
+
+def test_fake_device_run_pushes_starts_one_thread_per_length_and_merges(tmp_path: Path) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL], partial_first_read=True)
+    proc = run_bench(tmp_path, env, subprocess_run=True)
+    assert proc.returncode == 0, proc.stderr
+    calls = fake_adb_calls(env)
+    pushed = {Path(c[4]).name for c in calls if c[2:3] == ["push"]}
+    assert pushed == {
+        "squeezebert_tiny_xnnpack_fp32.pte",
+        "squeezebert_tiny_xnnpack_q8.pte",
+        "task.json",
+        "bench_inputs.json",
+        "vocab.txt",
+    }
+    assert all(c[4].startswith(REMOTE + "/") for c in calls if c[2:3] == ["push"])
+    starts = [c for c in calls if c[2:5] == ["shell", "am", "start"]]
+    assert len(starts) == 2
+    for start, seq_len in zip(starts, ("32", "64"), strict=True):
+        args = " ".join(start)
+        assert "-W -S -n org.squeezebertmobile.app/.BenchmarkActivity" in args
+        assert f"--es model_dir {REMOTE}" in args
+        assert f"--ei num_threads 1 --ei seq_len {seq_len}" in args
+        assert "--ei num_iter 7 --ei num_warm_up_iter 2" in args
+    doc = results(tmp_path)
+    assert validate(doc) == []
+    [device] = doc["devices"]
+    assert device["status"] == "complete" and device["missing"] == []
+    assert (
+        device["device"]
+        | {
+            "serial": "FAKE01",
+            "brand": "google",
+            "model": "Pixel 3",
+            "soc": "SDM845",
+            "os": "Android 12",
+        }
+        == device["device"]
+    )
+    assert sorted((r["precision"], r["seq_len"]) for r in device["records"]) == [
+        ("fp32", 32),
+        ("fp32", 64),
+        ("int8", 32),
+        ("int8", 64),
+    ]
+    record = next(r for r in device["records"] if r["precision"] == "int8" and r["seq_len"] == 64)
+    assert record["metrics"]["trimmean_inference_latency(ms)"] == pytest.approx(64 * 0.5 * 1.01)
+    assert record["metrics"]["num_iter"] == 7 and record["num_threads"] == 1
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "google Pixel 3 (FAKE01)" in report
+
+
+def test_apk_is_installed_with_replace_when_given(tmp_path: Path) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL], installed=False)
+    apk = tmp_path / "app-debug.apk"
+    apk.write_bytes(b"PK fake apk")
+    proc = run_bench(tmp_path, env, "--apk", str(apk))
+    assert proc.returncode == 0, proc.stderr
+    assert ["-s", "FAKE01", "install", "-r", str(apk)] in fake_adb_calls(env)
+
+
+def test_missing_app_without_apk_is_a_one_line_error(tmp_path: Path) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL], installed=False)
+    proc = run_bench(tmp_path, env)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().count("\n") == 0 and "--apk" in proc.stderr
+
+
+def test_lost_device_keeps_pulled_results_and_names_what_is_missing(tmp_path: Path) -> None:
+    env = install_fake_adb(tmp_path, [{**PIXEL, "lose_after_starts": 1}])
+    proc = run_bench(tmp_path, env)
+    assert proc.returncode != 0
+    assert "FAKE01 lost" in proc.stderr and "missing squeezebert-tiny/ner/L64" in proc.stderr
+    [device] = results(tmp_path)["devices"]
+    assert device["status"] == "lost"
+    assert {r["seq_len"] for r in device["records"]} == {32}
+    assert device["missing"] == ["squeezebert-tiny/ner/L64"]
+    assert "is missing: squeezebert-tiny/ner/L64" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_failed_on_device_run_is_named_and_the_others_still_run(tmp_path: Path) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL], fail_seq_lens=[32])
+    proc = run_bench(tmp_path, env)
+    assert proc.returncode != 0
+    assert "squeezebert-tiny/ner/L32 (failed: benchmark failed: seq_len 32" in proc.stderr
+    [device] = results(tmp_path)["devices"]
+    assert device["status"] == "incomplete"
+    assert {r["seq_len"] for r in device["records"]} == {64}
+
+
+def test_all_devices_runs_each_attached_phone(tmp_path: Path) -> None:
+    second = {"serial": "FAKE02", "state": "device", "model": "Pixel_7"}
+    env = install_fake_adb(tmp_path, [PIXEL, second])
+    proc = run_bench(tmp_path, env, "--all-devices")
+    assert proc.returncode == 0, proc.stderr
+    doc = results(tmp_path)
+    assert [d["device"]["serial"] for d in doc["devices"]] == ["FAKE01", "FAKE02"]
+    assert all(len(d["records"]) == 4 for d in doc["devices"])
+
+
+def test_device_results_merge_into_an_existing_host_results_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    host_doc = synthetic_results(seq_lens=(32,))
+    (out / "results.json").write_text(json.dumps(host_doc))
+    env = install_fake_adb(tmp_path, [PIXEL])
+    assert run_bench(tmp_path, env).returncode == 0
+    assert run_bench(tmp_path, env).returncode == 0  # a rerun replaces, not duplicates
+    doc = results(tmp_path)
+    assert doc["records"] == host_doc["records"] and doc["evaluations"] == host_doc["evaluations"]
+    assert len(doc["devices"]) == 1
+    assert validate(doc) == []
+    report = (out / "report.md").read_text()
+    assert "## Latency" in report and "google Pixel 3 (FAKE01)" in report
+
+
+@pytest.mark.parametrize(
+    ("devices", "extra", "message"),
+    [
+        ([], (), "no Android device attached"),
+        ([PIXEL, {"serial": "FAKE02", "state": "device"}], (), "--serial S or use --all-devices"),
+        ([{"serial": "FAKE01", "state": "unauthorized"}], (), "unauthorized"),
+        ([PIXEL], ("--serial", "NOPE"), "NOPE is not attached"),
+    ],
+    ids=["none", "several-without-serial", "unauthorized", "unknown-serial"],
+)
+def test_device_problems_are_one_line_errors(
+    tmp_path: Path, devices: list, extra: tuple, message: str
+) -> None:
+    env = install_fake_adb(tmp_path, devices)
+    proc = run_bench(tmp_path, env, *extra)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert message in proc.stderr
+
+
+def test_missing_adb_is_a_one_line_error(tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path)}
+    proc = run_bench(tmp_path, env)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().count("\n") == 0 and "adb not found on PATH" in proc.stderr
+
+
+def test_devices_listing_parses_states_and_properties() -> None:
+    text = ("List of devices attached\n"
+            "8ABX0Y1Z\tdevice usb:1-1 product:blueline model:Pixel_3 device:blueline\n"
+            "emulator-5554\toffline\n\n")  # fmt: skip
+    devices = parse_devices(text)
+    assert [(d.serial, d.state) for d in devices] == [
+        ("8ABX0Y1Z", "device"),
+        ("emulator-5554", "offline"),
+    ]
+    assert devices[0].props["model"] == "Pixel_3"
+    with pytest.raises(DeviceError, match="offline"):
+        select_devices(devices, "emulator-5554", False)

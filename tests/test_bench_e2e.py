@@ -1,0 +1,189 @@
+"""A tiny end-to-end benchmark on tiny artifacts built by the real exporter.
+
+Uses the session's `tiny_artifacts` (conftest: tiny random SqueezeBERT and BERT-base, built
+once by `export.build`) and runs `python -m runtime_bench` over their NER artifacts through
+eager PyTorch, onnxruntime and ExecuTorch. Asserts structure and invariants only, never
+absolute times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from runtime_bench.results import validate
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def bench(artifacts: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "runtime_bench",
+        "--artifacts",
+        str(artifacts),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--matmul-sizes",
+        "64,128",
+        *extra,
+    ]
+
+
+def test_tiny_benchmark_writes_results_report_and_plots(
+    tiny_artifacts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    cmd = bench(
+        tiny_artifacts,
+        out,
+        "--tasks",
+        "ner",
+        "--seq-lens",
+        "8,32",
+        "--runs",
+        "5",
+        "--warmup",
+        "1",
+        "--eval-limit",
+        "8",
+        "--no-memory",  # covered below on fewer artifacts: each probe is a fresh interpreter
+    )
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads((out / "results.json").read_text())
+    assert validate(doc) == [] and doc["status"] == "complete"
+
+    combos = {(r["backend"], r["precision"]) for r in doc["records"]}
+    assert combos == {
+        ("eager", "fp32"),
+        ("onnx", "fp32"),
+        ("onnx", "int8"),
+        ("executorch", "fp32"),
+        ("executorch", "int8"),
+    }
+    assert {r["model"] for r in doc["records"]} == {"squeezebert", "bert-base"}
+    assert len(doc["records"]) == 2 * 5 * 2
+    threads = doc["threads"]
+    assert threads["torch_intra_op_threads"] == 1 and threads["executorch_threadpool"] == 1
+    for record in doc["records"]:
+        m = record["metrics"]
+        assert m["num_iter"] == 5 and len(record["samples_ms"]) == 5
+        assert m["cpu_wall_ratio"] <= 1.15, record["id"]  # one thread, proven
+        assert m["min_inference_latency(ms)"] <= m["median_inference_latency(ms)"]
+        assert m["median_inference_latency(ms)"] <= m["max_inference_latency(ms)"]
+        assert m["floor_latency(ms)"] > 0 and m["x_floor"] > 0
+        assert record["size_bytes"] > 0
+    # longer inputs cost more FLOPs
+    flops = {f["seq_len"]: f["total_flops"] for f in doc["flops"]}
+    assert flops[32] > flops[8]
+
+    assert len(doc["evaluations"]) == 2 * 5 and doc["memory"] == []
+    for evaluation in doc["evaluations"]:
+        assert evaluation["examples"] == 8 and "entity_f1" in evaluation["metrics"]
+        assert evaluation["cpu_wall_ratio"] <= 1.15
+    assert {r["kind"] for r in doc["ratios"]} == {"model", "precision", "backend"}
+    model_ratios = [r for r in doc["ratios"] if r["kind"] == "model"]
+    assert all(r["numerator"].startswith("squeezebert-") for r in model_ratios)
+    assert all(r["rounds"] == 5 and r["p10"] <= r["median"] <= r["p90"] for r in model_ratios)
+
+    report = (out / "report.md").read_text()
+    for section in ("## Single-thread check", "## Task metric and CPU time", "## Latency",
+                    "## Ratios"):  # fmt: skip
+        assert section in report
+    for png in ("latency_ner.png", "speedup_ner.png"):
+        assert (out / png).read_bytes().startswith(b"\x89PNG")
+
+
+def test_peak_rss_is_probed_in_a_fresh_process_per_artifact(
+    tiny_artifacts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    cmd = bench(
+        tiny_artifacts,
+        out,
+        "--models",
+        "squeezebert",
+        "--tasks",
+        "ner",
+        "--backends",
+        "onnx,executorch",
+        "--precisions",
+        "int8",
+        "--seq-lens",
+        "8,64",
+        "--runs",
+        "2",
+        "--no-eval",
+    )
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads((out / "results.json").read_text())
+    assert [m["backend"] for m in doc["memory"]] == ["onnx", "executorch"]
+    for memory in doc["memory"]:
+        assert memory["method"] == "clear_refs"
+        peaks = memory["peak_increase_mb"]
+        assert 0 < memory["load_peak_increase_mb"] <= peaks["8"] <= peaks["64"]
+    for record in doc["records"]:
+        assert record["metrics"]["peak_rss_increase(mb)"] > 0
+    assert "| RSS (MB) |" in (out / "report.md").read_text()
+
+
+def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    results = out / "results.json"
+    cmd = bench(
+        tiny_artifacts,
+        out,
+        "--models",
+        "bert-base",
+        "--tasks",
+        "ner",
+        "--backends",
+        "eager",
+        "--seq-lens",
+        "8,16,24,32,40,48",
+        "--runs",
+        "2000",
+        "--warmup",
+        "0",
+        "--no-eval",
+        "--no-memory",
+    )
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline:
+            if results.exists() and json.loads(results.read_text())["records"]:
+                break
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "interrupted: kept" in stderr
+    doc = json.loads(results.read_text())
+    assert doc["status"] == "interrupted"
+    assert 1 <= len(doc["records"]) < 6
+    assert validate(doc) == []
+    assert "Run status: interrupted" in (out / "report.md").read_text()

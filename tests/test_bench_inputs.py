@@ -1,0 +1,49 @@
+"""runtime_bench.inputs: real examples fitted to a length exactly as the Android app does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from runtime_bench.errors import BenchError
+from runtime_bench.inputs import BenchInputs, SpecialIds, fit_to_length, special_ids
+
+
+def test_long_examples_keep_l_minus_1_tokens_and_end_with_sep() -> None:
+    ids, mask = fit_to_length([101, 5, 6, 7, 8, 102], 4, SpecialIds(sep=102, pad=0))
+    assert ids == [101, 5, 6, 102]
+    assert mask == [1, 1, 1, 1]
+
+
+def test_short_examples_are_padded_and_masked() -> None:
+    ids, mask = fit_to_length([101, 5, 102], 6, SpecialIds(sep=102, pad=0))
+    assert ids == [101, 5, 102, 0, 0, 0]
+    assert mask == [1, 1, 1, 0, 0, 0]
+
+
+def test_exact_length_examples_are_unchanged() -> None:
+    assert fit_to_length([101, 5, 102], 3, SpecialIds()) == ([101, 5, 102], [1, 1, 1])
+
+
+def test_special_ids_come_from_task_json_then_vocab(tmp_path: Path) -> None:
+    (tmp_path / "vocab.txt").write_text("[UNK]\n[PAD]\n[SEP]\n")
+    assert special_ids(tmp_path) == SpecialIds(sep=2, pad=1)
+    (tmp_path / "task.json").write_text(json.dumps({"special_tokens": {"sep": 9, "pad": 8}}))
+    assert special_ids(tmp_path) == SpecialIds(sep=9, pad=8)
+
+
+def test_bench_inputs_cycle_through_examples_as_batch_1_int64(tmp_path: Path) -> None:
+    examples = [{"input_ids": [101, 7, 102]}, {"input_ids": [101, 8, 9, 10, 102]}]
+    (tmp_path / "bench_inputs.json").write_text(json.dumps({"examples": examples}))
+    inputs = BenchInputs(tmp_path, 4)
+    ids, mask = inputs[1]
+    assert ids.dtype.name == "int64" and ids.shape == (1, 4)
+    assert ids.tolist() == [[101, 8, 9, 102]] and mask.tolist() == [[1, 1, 1, 1]]
+    assert inputs[2][0].tolist() == inputs[0][0].tolist()
+
+
+def test_missing_bench_inputs_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(BenchError, match=r"export\.build"):
+        BenchInputs(tmp_path, 8)

@@ -1,0 +1,76 @@
+"""runtime_bench.report: report.md tables and PNG plots from a results document."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
+from benchfakes import synthetic_results
+
+from runtime_bench.report import fmt, write_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_has_the_study_tables_ratios_floor_and_thread_check(tmp_path: Path) -> None:
+    write_report(synthetic_results(), tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    for heading in ("## Host", "## Single-thread check", "## Task metric and CPU time",
+                    "## Latency", "## Ratios", "Model over bert-base", "int8 over fp32",
+                    "Backend over eager"):  # fmt: skip
+        assert heading in report, heading
+    assert "| model | backend | precision | entity_f1 | CPU time (s) |" in report
+    assert "| floor | x floor |" in report
+    assert "Every record is at or below 1.15." in report
+    assert "| ner | 32 | squeezebert onnx int8 | bert-base onnx int8 | 0.250 |" in report
+
+
+def test_plots_are_written_as_png_and_linked_from_the_report(tmp_path: Path) -> None:
+    written = write_report(synthetic_results(), tmp_path)
+    names = {p.name for p in written}
+    assert {"latency_ner.png", "speedup_ner.png", "report.md"} <= names
+    for name in ("latency_ner.png", "speedup_ner.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+    report = (tmp_path / "report.md").read_text()
+    assert "(latency_ner.png)" in report and "(speedup_ner.png)" in report
+
+
+def test_a_record_above_the_thread_limit_is_called_out(tmp_path: Path) -> None:
+    doc = synthetic_results(seq_lens=(32,))
+    doc["records"][0]["metrics"]["cpu_wall_ratio"] = 1.6
+    write_report(doc, tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    assert f"**Above 1.15: {doc['records'][0]['id']}**" in report
+
+
+def test_device_columns_sit_next_to_the_host_executorch_median(tmp_path: Path) -> None:
+    doc = synthetic_results(seq_lens=(32,))
+    doc["devices"] = [{
+        "device": {"serial": "S1", "brand": "google", "model": "Pixel 3", "soc": "SDM845",
+                   "os": "Android 12"},
+        "status": "lost", "missing": ["squeezebert-random/ner/L128"],
+        "records": [{"id": "S1/squeezebert-random/ner/executorch/int8/L32",
+                     "model": "squeezebert", "model_tag": "squeezebert-random", "task": "ner",
+                     "backend": "executorch", "precision": "int8", "file": "x.pte",
+                     "seq_len": 32, "metrics": {"trimmean_inference_latency(ms)": 7.25}}],
+    }]  # fmt: skip
+    write_report(doc, tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    assert "| model | task | precision | L | host median | google Pixel 3 (S1) |" in report
+    assert "| squeezebert-random | ner | int8 | 32 | 0.320 | 7.25 |" in report
+    assert "is missing: squeezebert-random/ner/L128" in report
+
+
+def test_interrupted_runs_are_marked_in_the_report(tmp_path: Path) -> None:
+    doc = synthetic_results(seq_lens=(32,))
+    doc["status"] = "interrupted"
+    write_report(doc, tmp_path)
+    assert "Run status: interrupted" in (tmp_path / "report.md").read_text()
+
+
+def test_fmt_keeps_three_significant_digits() -> None:
+    assert [fmt(1234.5), fmt(12.345), fmt(0.012345), fmt(None), fmt(3)] == [
+        "1234", "12.3", "0.0123", "–", "3",
+    ]  # fmt: skip
