@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,18 @@ BASE = ["--init", "random", "--tiny", "--epochs", "1", "--train-limit", "8", "--
 def run_cli(capsys, tmp_path, *argv: str) -> tuple[int, str]:
     code = main([*argv, "--out", str(tmp_path / "out")])
     return code, capsys.readouterr().err
+
+
+def build_on(capsys, tmp_path, data: Path, task: str = "ner") -> tuple[int, str]:
+    args = [*BASE, "--model", "bert-base", "--tasks", task, "--data-dir", str(data)]
+    return run_cli(capsys, tmp_path, *args)
+
+
+@pytest.fixture
+def data_copy(tmp_path, data_dir) -> Path:
+    """A writable copy of the real-data excerpts, for breaking on purpose."""
+    shutil.copytree(data_dir, tmp_path / "data")
+    return tmp_path / "data"
 
 
 def assert_one_line_error(code: int, err: str, pattern: str) -> None:
@@ -57,57 +70,24 @@ def test_a_directory_that_is_not_a_model_is_rejected(capsys, tmp_path, data_dir)
     assert_one_line_error(code, err, "not a model")
 
 
-def test_a_missing_split_file_is_named(capsys, tmp_path, data_dir):
-    shutil.copytree(data_dir, tmp_path / "data")
-    (tmp_path / "data" / "conll2003" / "test.txt").unlink()
-    code, err = run_cli(
-        capsys,
-        tmp_path,
-        *BASE,
-        "--model",
-        "bert-base",
-        "--tasks",
-        "ner",
-        "--data-dir",
-        str(tmp_path / "data"),
-    )
+def test_a_missing_split_file_is_named(capsys, tmp_path, data_copy):
+    (data_copy / "conll2003" / "test.txt").unlink()
+    code, err = build_on(capsys, tmp_path, data_copy)
     assert_one_line_error(code, err, "missing data file")
     assert "test.txt" in err and not (tmp_path / "out").exists()
 
 
-def test_a_malformed_conll_line_is_named_with_file_and_line(capsys, tmp_path, data_dir):
-    shutil.copytree(data_dir, tmp_path / "data")
-    path = tmp_path / "data" / "conll2003" / "valid.txt"
+def test_a_malformed_conll_line_is_named_with_file_and_line(capsys, tmp_path, data_copy):
+    path = data_copy / "conll2003" / "valid.txt"
     path.write_text(path.read_text().replace("\n\n", "\nonly two\n\n", 2))
-    code, err = run_cli(
-        capsys,
-        tmp_path,
-        *BASE,
-        "--model",
-        "bert-base",
-        "--tasks",
-        "ner",
-        "--data-dir",
-        str(tmp_path / "data"),
-    )
+    code, err = build_on(capsys, tmp_path, data_copy)
     assert_one_line_error(code, err, "valid.txt:")
     assert "malformed CoNLL line" in err
 
 
-def test_an_empty_dataset_after_filtering_is_an_error(capsys, tmp_path, data_dir):
-    shutil.copytree(data_dir, tmp_path / "data")
-    (tmp_path / "data" / "dailydialog" / "test.txt").write_text("\n   \n\n")
-    code, err = run_cli(
-        capsys,
-        tmp_path,
-        *BASE,
-        "--model",
-        "bert-base",
-        "--tasks",
-        "mlm",
-        "--data-dir",
-        str(tmp_path / "data"),
-    )
+def test_an_empty_dataset_after_filtering_is_an_error(capsys, tmp_path, data_copy):
+    (data_copy / "dailydialog" / "test.txt").write_text("\n   \n\n")
+    code, err = build_on(capsys, tmp_path, data_copy, task="mlm")
     assert_one_line_error(code, err, "test split is empty")
 
 

@@ -240,6 +240,28 @@ def load_task(task_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def logits_source(task_dir: Path, config: dict[str, Any], model: Any) -> tuple[Any, str]:
+    """The exported fp32 .pte through ExecuTorch's runtime (what the phone runs) when the task
+    directory has one; the eager model otherwise (--tiny-random)."""
+    pte = (config.get("artifacts") or {}).get("fp32")
+    if pte and (task_dir / pte).is_file():
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        from export.backends import get_backend
+
+        runner = get_backend("executorch").load(task_dir / pte, num_threads=1)
+        return (lambda ids: runner(ids, np.ones_like(ids))), f"executorch:{pte}"
+
+    def eager(ids: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            out = model(
+                input_ids=torch.from_numpy(ids),
+                attention_mask=torch.ones_like(torch.from_numpy(ids)),
+            )
+        return out.logits.float().numpy()
+
+    return eager, "eager"
+
+
 def build_fixture(task_dir: Path, data_dir: Path, model_label: str) -> dict[str, Any]:
     config = load_task(task_dir)
     task_type = config["task_type"]
@@ -252,22 +274,14 @@ def build_fixture(task_dir: Path, data_dir: Path, model_label: str) -> dict[str,
     if labels and [id2label.get(i) for i in range(len(labels))] != labels:
         raise SystemExit(f"task.json labels {labels} differ from config.json id2label {id2label}")
     tokens = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer.get_vocab()))))
+    run, source_label = logits_source(task_dir, config, model)
     examples = []
     for source, text in examples_for(config["task"], data_dir):
         encoded = tokenizer(
             text, truncation=True, max_length=config["max_length"], return_offsets_mapping=True
         )
         ids = list(encoded["input_ids"])
-        with torch.no_grad():
-            logits = (
-                model(
-                    input_ids=torch.tensor([ids]),
-                    attention_mask=torch.ones(1, len(ids), dtype=torch.long),
-                )
-                .logits[0]
-                .float()
-                .numpy()
-            )
+        logits = run(np.asarray([ids], dtype=np.int64))[0].astype(np.float32)
         example: dict[str, Any] = {"source": source, "text": text, "input_ids": ids}
         if task_type == "fill-mask":
             rows = {p: logits[p] for p, i in enumerate(ids) if i == config["mask_token_id"]}
@@ -289,6 +303,7 @@ def build_fixture(task_dir: Path, data_dir: Path, model_label: str) -> dict[str,
     return {
         "generator": "android_app/tools/make_postproc_fixtures.py",
         "model": model_label,
+        "logits_from": source_label,
         "task": config["task"],
         "task_type": task_type,
         "max_length": config["max_length"],

@@ -65,6 +65,16 @@ def describe_files(root: Path, files: list[Path]) -> dict[str, Any]:
     }
 
 
+def describe_hub(name: str, data: Any) -> dict[str, Any]:
+    """Where hub data came from: the dataset id and each split's content fingerprint."""
+    splits = data if hasattr(data, "keys") else {"train": data}
+    return {
+        "kind": "hub",
+        "dataset": name,
+        "fingerprints": {split: splits[split]._fingerprint for split in splits},
+    }
+
+
 def require_file(path: Path) -> Path:
     if not path.is_file():
         raise DataError(

@@ -26,6 +26,7 @@ from export.tasks.base import (
     Task,
     TaskContext,
     describe_files,
+    describe_hub,
     load_hub_dataset,
     require_file,
 )
@@ -60,14 +61,7 @@ class MaskedLmTask(Task):
             split: [u.strip() for u in data[split]["utterance"] if u and u.strip()]
             for split in SPLITS
         }
-        return Splits(
-            examples,
-            {
-                "kind": "hub",
-                "dataset": self.hub_dataset,
-                "fingerprints": {s: data[s]._fingerprint for s in SPLITS},
-            },
-        )
+        return Splits(examples, describe_hub(self.hub_dataset, data))
 
     def label_list(self, splits: Splits) -> list[str]:
         splits.require("train")

@@ -21,6 +21,7 @@ from export.tasks.base import (
     Task,
     TaskContext,
     describe_files,
+    describe_hub,
     load_hub_dataset,
     require_file,
 )
@@ -85,14 +86,7 @@ class NerTask(Task):
             ]
             for split in ("train", "validation", "test")
         }
-        return Splits(
-            examples,
-            {
-                "kind": "hub",
-                "dataset": self.hub_dataset,
-                "fingerprints": {s: data[s]._fingerprint for s in data},
-            },
-        )
+        return Splits(examples, describe_hub(self.hub_dataset, data))
 
     def label_list(self, splits: Splits) -> list[str]:
         seen = {tag for words, tags in splits.require("train") for tag in tags}

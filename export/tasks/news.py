@@ -22,6 +22,7 @@ from export.tasks.base import (
     Task,
     TaskContext,
     describe_files,
+    describe_hub,
     load_hub_dataset,
     require_file,
 )
@@ -88,10 +89,7 @@ class NewsTask(Task):
             for r in data
             if r["Text"] is not None and r["Category"] is not None
         ]
-        return Splits(
-            split_articles(articles, seed),
-            {"kind": "hub", "dataset": self.hub_dataset, "fingerprint": data._fingerprint},
-        )
+        return Splits(split_articles(articles, seed), describe_hub(self.hub_dataset, data))
 
     def label_list(self, splits: Splits) -> list[str]:
         return sorted({label for _, label in splits.require("train")})
