@@ -8,7 +8,6 @@ against eager, and write the manifest. Every file is written whole or not at all
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import sys
 import time
@@ -275,16 +274,21 @@ def export_artifact(
     from export.backends import ExportRequest
     from export.io import atomic_path, sha256_file
     from export.manifest import file_entry
+    from export.quantization import compute_breakdown, policy_for
+    from export.rewrite import REWRITE_VERSION
     from export.verify import verify
 
     name = backend.artifact_name(spec.file_tag, precision)
     path = task_dir / name
+    policy = policy_for(eager.model.config)
     fingerprint = {
         "checkpoint": sha256_file(task_dir / "model.safetensors"),
         "backend": backend.name,
         "precision": precision,
         "max_seq_len": max_seq_len,
         "eval_limit": args.eval_limit,
+        "rewrite_version": REWRITE_VERSION,
+        "policy": policy.to_manifest(),
         "versions": _export_versions(),
     }
     old = previous.get(name)
@@ -298,7 +302,7 @@ def export_artifact(
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
-    export_model, rewrite_info = prepare_for_export(eager)
+    export_model, rewrite_info = prepare_for_export(eager, backend.name)
     ids_mask = task.collate(features[:2], tokenizer.pad_token_id)
     example = (ids_mask["input_ids"], ids_mask["attention_mask"])
     calibration = []
@@ -316,7 +320,7 @@ def export_artifact(
         max_seq_len,
         example,
         calibration,
-        quant_policy=quant_policy_for(eager),
+        quant_policy=policy,
     )
     start = time.perf_counter()
     with atomic_path(path) as tmp:
@@ -354,6 +358,7 @@ def export_artifact(
         "eval_seconds": check.eval_seconds,
         "export_seconds": export_seconds,
         "rewrite": rewrite_info,
+        "compute_breakdown": compute_breakdown(eager.model.config, 128),
         "fingerprint": fingerprint,
     } | info
     flag = "  FLAGGED: int8 moves the metric by more than 1 point" if check.flagged else ""
@@ -365,14 +370,14 @@ def export_artifact(
     return entry
 
 
-def prepare_for_export(eager: Any) -> tuple[Any, dict[str, Any]]:
-    """A copy of the eager model in the form the exporters want (rewrites never touch the
-    checkpoint)."""
-    return copy.deepcopy(eager).eval(), {"applied": False}
+def prepare_for_export(eager: Any, target: str) -> tuple[Any, dict[str, Any]]:
+    """The eager model in the form the exporters want: 1x1 convolutions become linears, the
+    layout channels-last (export.rewrite). It works on a copy: checkpoints never change."""
+    from export.models import ExportableModel
+    from export.rewrite import rewrite_for_export
 
-
-def quant_policy_for(eager: Any) -> Any:
-    return None
+    result = rewrite_for_export(eager.model, target=target)
+    return ExportableModel(result.model).eval(), result.report.to_manifest()
 
 
 def _export_versions() -> dict[str, str]:

@@ -13,21 +13,30 @@ A grouped 1x1 Conv1d with ``G`` groups is exactly ``G`` independent ``nn.Linear`
 channel slices, and ``nn.Linear`` is what every int8 quantizer understands. Keeping the
 activations channels-last (``[B, L, C]``) removes the transposes altogether.
 
-The SqueezeBERT rule goes one step further (the "pieces" layout, which measured fastest):
-SqueezeBERT's groups line up from one projection to the next (q/k/v, intermediate and output all
-use the same ``G``, and each group of q/k/v covers whole attention heads), so the hidden state
-is carried as ``G`` separate ``[B, L, C/G]`` tensors. Group ``g`` of q/k/v/intermediate/output
-reads exactly piece ``g``: no channel slicing, no concatenation, and the attention of the heads
-of one group runs on that group's pieces only. Slicing matters because ExecuTorch's XNNPACK
-partitioner refuses ``slice_copy`` on tensors with a dynamic sequence axis, so every slice is
-a CPU fallback and a graph break.
+The SqueezeBERT rule replaces the whole ``SqueezeBertModel`` with a channels-last one and uses
+the layout that measured fastest (issue 4 report; "per group" below means per conv group):
 
-The attention is written as explicit 3-D ``bmm`` calls on ``view``s that keep ``-1`` for the
-sequence axis (XNNPACK refuses reshapes whose target shape is symbolic, and a 4-D
-``torch.matmul`` decomposes into symbolic ``expand``/``view`` copies). The attention mask is a
-plain additive mask, ``(1 - mask) * finfo(float32).min``, computed in the graph from the
-``int64`` ``[B, L]`` mask: transformers 5's index-based ``create_bidirectional_mask`` breaks
-PT2E calibration. The ``1/sqrt(head_dim)`` score scale is folded into the query weights.
+* SqueezeBERT's groups line up (q/k/v, intermediate and output all use ``G`` groups, and each
+  q/k/v group covers whole attention heads), so group ``g`` of q, k and v feeds the attention
+  of its own heads directly and group ``g`` of the intermediate layer feeds group ``g`` of the
+  output layer: no concatenation between q/k/v and attention, nor between the two FFN GEMMs.
+* Residual adds and LayerNorms run on the full ``[B, L, C]`` tensor; the ungrouped
+  post-attention projection is one GEMM. (Keeping everything in per-group pieces lets XNNPACK
+  delegate LayerNorm too, but needs four column-block post-attention GEMMs that each quantize
+  the full input, and measured slower; it is kept as ``RewriteOptions(layer_norm="pieces")``.)
+* Attention is explicit 3-D ``bmm`` on ``view``s that keep ``-1`` for the sequence axis:
+  XNNPACK refuses reshapes to a symbolic shape, and a 4-D ``torch.matmul`` decomposes into
+  symbolic ``expand``/``view`` copies that fall back to the CPU. The ``1/sqrt(head_dim)``
+  score scale is folded into the query weights.
+* The attention mask is a plain additive mask, ``(1 - mask) * finfo(float32).min``, computed in
+  the graph from the ``int64`` ``[B, L]`` mask: transformers 5's index-based
+  ``create_bidirectional_mask`` breaks PT2E calibration.
+
+Rejected layouts, all measured: one block-diagonal dense Linear per grouped conv (4x the
+multiply-adds; 1.8-2.6x slower on onnxruntime), a single ``bmm``/``einsum`` with a 3-D weight (no quantizer
+touches 3-D weights), fused q/k/v GEMMs per group (the ``split`` of their output is a CPU
+fallback in ExecuTorch and no faster in onnxruntime), and slicing every grouped projection's
+input from one ``[B, L, C]`` state (``RewriteOptions(pieces=False)``; 10-15% slower).
 
 Contract
 --------
@@ -37,7 +46,9 @@ checkpoints therefore stay standard Hugging Face directories; the rewrite happen
 The rewritten task model keeps the Hugging Face call signature
 (``model(input_ids=..., attention_mask=...).logits``), so the backends' export wrapper needs no
 change. Models without 1x1 Conv1d projections (BERT, MiniLM) come back unchanged with an empty
-report.
+report, except for ``target="executorch"``, where BERT's self-attention is rewritten to the same
+3-D ``bmm`` form (``BertBmmSelfAttention``; 2.4% faster int8 BERT-base in ExecuTorch, because
+the 4-D matmul's ``expand``/``view`` copies stop falling back to the CPU).
 
 Rules live in a registry keyed by module type (``@register_rewrite(SomeModule)``), so another
 BERT-family architecture plugs in by registering a rule for its encoder module.
@@ -81,14 +92,15 @@ class RewriteOptions:
     """Layout choices of the rewrite. ``options_for_target`` holds the measured defaults.
 
     Attributes:
-        pieces: carry the hidden state as one tensor per group when the model's groups line up
-            (see module docstring). ``False`` keeps one ``[B, L, C]`` tensor and slices the
-            input of every grouped projection.
-        fuse_qkv: one ``Linear(C/G -> 3C/G)`` per group instead of three, then ``split``.
-        split_post_attention: compute the (ungrouped) post-attention projection as ``G`` column
-            blocks so that its output is already in pieces; otherwise one Linear plus slices.
-        layer_norm: ``"native"`` concatenates the pieces, runs ``nn.LayerNorm`` and slices the
-            result back; ``"pieces"`` normalises the pieces directly with mean/variance computed
+        pieces: when the model's groups line up, run q/k/v, attention and the FFN per group
+            (see module docstring). ``False`` treats every grouped projection on its own:
+            slice its input, one Linear per group, concatenate its output.
+        fuse_qkv: one ``Linear(C/G -> 3C/G)`` per group instead of three, then ``split``
+            (saves two activation quantizations per group, costs a split).
+        layer_norm: ``"native"`` keeps residual adds and ``nn.LayerNorm`` on the full tensor and
+            slices its output into pieces (one post-attention GEMM); ``"pieces"`` keeps every
+            residual in pieces (post-attention as ``G`` column-block GEMMs) and normalises the
+            pieces directly with mean/variance computed
             by ``torch.mm`` against a constant column (delegated by XNNPACK; never quantized,
             since the XNNPACK quantizer only annotates ``aten.linear``). Do not use ``"pieces"``
             for ONNX: onnxruntime's quantizer would turn those MatMuls into int8.
@@ -96,7 +108,6 @@ class RewriteOptions:
 
     pieces: bool = True
     fuse_qkv: bool = False
-    split_post_attention: bool = True
     layer_norm: Literal["native", "pieces"] = "native"
 
     def __post_init__(self) -> None:
@@ -104,7 +115,11 @@ class RewriteOptions:
             raise ValueError(f"layer_norm must be 'native' or 'pieces', got {self.layer_norm!r}")
 
 
-#: Measured defaults per backend (see the performance notes in the report of issue 4).
+#: Measured defaults per backend. Full-size SqueezeBERT int8, 1 thread, seq 128 (CPU ms):
+#: ExecuTorch 4-layer slice: default 10.9, layer_norm="pieces" 11.2, fuse_qkv 11.3,
+#: pieces=False 12.2, first probe layout (slices + 4-D matmul) 12.9; onnxruntime full model:
+#: default 38.7 (with ORT_SESSION_CONFIG), fuse_qkv +0.0, pieces=False +25%. The same layout
+#: wins on both, the targets differ only in which registered rules apply (BERT attention).
 _TARGET_OPTIONS: dict[str, RewriteOptions] = {
     "generic": RewriteOptions(),
     "onnx": RewriteOptions(),
@@ -338,7 +353,7 @@ class GroupedLinear(nn.Module):
 
     Operates channels-last (``[..., C]``). With one group it is a plain ``nn.Linear``.
     A block-diagonal dense Linear is the obvious alternative; it costs ``groups`` times the
-    multiply-adds and measured 1.8-2.6x slower in both fp32 and int8.
+    multiply-adds and measured 1.8x (int8) to 2.6x (fp32) slower on onnxruntime.
     """
 
     def __init__(self, linears: Sequence[nn.Linear]) -> None:
@@ -483,20 +498,6 @@ class PiecewiseLayerNorm(nn.Module):
         ]
 
 
-class PiecesLayerNorm(nn.Module):
-    """Native LayerNorm on the concatenated pieces, sliced back (the "native" option)."""
-
-    def __init__(self, ln: nn.LayerNorm, piece: int, count: int) -> None:
-        super().__init__()
-        self.ln = ln
-        self.piece = piece
-        self.count = count
-
-    def forward(self, parts: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        full = self.ln(parts[0] if len(parts) == 1 else torch.cat(list(parts), dim=-1))
-        return _slices(full, self.piece, self.count)
-
-
 # --------------------------------------------------------------------------------------------
 # SqueezeBERT
 # --------------------------------------------------------------------------------------------
@@ -561,8 +562,9 @@ class SqueezeBertChannelsLastLayer(nn.Module):
             self.value = projection(att.value)
 
         post_conv = layer.post_attention.conv1d
-        self.split_post = options.split_post_attention and pieces > 1
-        if self.split_post:
+        self.piecewise_norm = options.layer_norm == "pieces" and pieces > 1
+        if self.piecewise_norm:
+            # Column blocks: the post-attention output is produced directly in pieces.
             (post,) = _conv_group_linears(post_conv)
             blocks = []
             for g in range(pieces):
@@ -581,14 +583,14 @@ class SqueezeBertChannelsLastLayer(nn.Module):
         def norm(ln: nn.LayerNorm) -> nn.Module:
             plain = nn.LayerNorm(hidden, eps=ln.eps)
             plain.weight, plain.bias = ln.weight, ln.bias
-            if options.layer_norm == "pieces":
+            if self.piecewise_norm:
                 return PiecewiseLayerNorm(plain, [self.piece] * pieces)
-            return PiecesLayerNorm(plain, self.piece, pieces)
+            return plain
 
         self.post_attention_norm = norm(layer.post_attention.layernorm)
         self.output_norm = norm(layer.output.layernorm)
 
-    def forward(self, parts: list[torch.Tensor], mask: torch.Tensor) -> list[torch.Tensor]:
+    def _attention(self, parts: Sequence[torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
         contexts = []
         for g, x in enumerate(parts):
             if self.fuse_qkv:
@@ -596,15 +598,28 @@ class SqueezeBertChannelsLastLayer(nn.Module):
             else:
                 q, k, v = self.query[g](x), self.key[g](x), self.value[g](x)
             contexts.append(_attend(q, k, v, mask, self.heads_per_piece, self.head_dim))
-        ctx = contexts[0] if len(contexts) == 1 else torch.cat(contexts, dim=-1)
-        if self.split_post:
-            h = [lin(ctx) + x for lin, x in zip(self.post_attention, parts, strict=True)]
-        else:
-            p = self.post_attention[0](ctx)
-            h = [y + x for y, x in zip(_slices(p, self.piece, self.pieces), parts, strict=True)]
-        h = self.post_attention_norm(h)
-        out = [self.output[g](self.act(self.intermediate[g](x))) + x for g, x in enumerate(h)]
-        return self.output_norm(out)
+        return contexts[0] if len(contexts) == 1 else torch.cat(contexts, dim=-1)
+
+    def _ffn(self, parts: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        return [self.output[g](self.act(self.intermediate[g](x))) for g, x in enumerate(parts)]
+
+    def forward(self, state: Any, mask: torch.Tensor) -> Any:
+        """``state`` is the ``[B, L, C]`` hidden state, or its list of pieces when the
+        LayerNorms are piecewise (then every residual stays in pieces too)."""
+        if self.piecewise_norm:
+            parts = state
+            ctx = self._attention(parts, mask)
+            h = self.post_attention_norm(
+                [lin(ctx) + x for lin, x in zip(self.post_attention, parts, strict=True)]
+            )
+            return self.output_norm([y + x for y, x in zip(self._ffn(h), h, strict=True)])
+        # Native LayerNorm: residuals and norms on the full tensor, pieces are slices of it.
+        # One post-attention GEMM (its input is quantized once, not once per column block).
+        ctx = self._attention(_slices(state, self.piece, self.pieces), mask)
+        h = self.post_attention_norm(self.post_attention[0](ctx) + state)
+        ffn = self._ffn(_slices(h, self.piece, self.pieces))
+        f = ffn[0] if len(ffn) == 1 else torch.cat(ffn, dim=-1)
+        return self.output_norm(f + h)
 
 
 class SqueezeBertChannelsLastModel(nn.Module):
@@ -651,7 +666,27 @@ class SqueezeBertChannelsLastModel(nn.Module):
         return emb.LayerNorm(x)  # dropout is identity in eval
 
     def _mask(self, attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """Additive mask broadcastable against scores of shape [B*heads, L, L]."""
+        """Additive mask broadcastable against scores of shape ``[B*heads, Lq, L]``.
+
+        Accepts what Hugging Face's SqueezeBERT accepts: a 2-D ``[B, L]`` 0/1 mask (turned into
+        ``(1 - mask) * finfo.min`` here), or a prepared 4-D ``[B, 1, 1 or Lq, L]`` mask, used
+        as-is when float (additive) and converted when bool (True = attend).
+        """
+        if attention_mask.dim() == 4:
+            if attention_mask.dtype == torch.bool:
+                add4 = (~attention_mask).to(dtype) * torch.finfo(dtype).min
+            else:
+                add4 = attention_mask.to(dtype)
+            b = add4.shape[0]
+            if _static_one(b):
+                return add4[0]
+            return add4.expand(b, self.mask_heads, add4.shape[2], add4.shape[3]).reshape(
+                b * self.mask_heads, add4.shape[2], -1
+            )
+        if attention_mask.dim() != 2:
+            raise ValueError(
+                f"attention_mask must be [B, L] or [B, 1, Lq, L], got {tuple(attention_mask.shape)}"
+            )
         add = additive_attention_mask(attention_mask, dtype)
         b = attention_mask.shape[0]
         if _static_one(b):
@@ -687,12 +722,14 @@ class SqueezeBertChannelsLastModel(nn.Module):
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         mask = self._mask(attention_mask, x.dtype)
-        parts = [p.contiguous() for p in _slices(x, self.piece, self.pieces)]
+        state: Any = x
+        if self.layers and self.layers[0].piecewise_norm:
+            state = [p.contiguous() for p in _slices(x, self.piece, self.pieces)]
         for layer in self.layers:
-            parts = layer(parts, mask)
-        hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+            state = layer(state, mask)
+        hidden = torch.cat(state, dim=-1) if isinstance(state, list) else state
         pooled = self.pooler(hidden)
-        use_dict = return_dict if return_dict is not None else self.config.use_return_dict
+        use_dict = return_dict if return_dict is not None else self.config.return_dict
         if not use_dict:
             return (hidden, pooled)
         return BaseModelOutputWithPooling(last_hidden_state=hidden, pooler_output=pooled)
@@ -773,7 +810,7 @@ class BertBmmSelfAttention(nn.Module):
         if mask is None:
             return None
         if mask.dtype == torch.bool:
-            raise ValueError("pass an additive float attention mask to the rewritten BERT")
+            mask = (~mask).to(torch.float32) * torch.finfo(torch.float32).min
         if _static_one(batch):
             return mask[0]  # [1, Lq or 1, L], broadcasts over [heads, Lq, L]
         return mask.expand(batch, self.heads, mask.shape[2], mask.shape[3]).reshape(

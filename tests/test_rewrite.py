@@ -56,7 +56,7 @@ HEADS = {
 ALTERNATIVE_OPTIONS = [
     RewriteOptions(fuse_qkv=True),
     RewriteOptions(layer_norm="pieces"),
-    RewriteOptions(split_post_attention=False),
+    RewriteOptions(fuse_qkv=True, layer_norm="pieces"),
     RewriteOptions(pieces=False),
 ]
 
@@ -130,6 +130,21 @@ def test_rewritten_model_matches_eager_on_padded_real_text(
     assert diff <= TOLERANCE, f"max logit diff {diff:.3g} > {TOLERANCE}"
 
 
+@pytest.mark.parametrize("rows", [slice(0, 4), slice(2, 3)], ids=["batch4", "batch1"])
+def test_prepared_additive_4d_mask_and_token_types_match_eager(
+    rows: slice, batch: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    """The backends' export wrapper passes a 4-D additive mask and zero token types."""
+    model = build("token_classification")
+    rewritten = rewrite_for_export(model, target="executorch").model
+    ids, mask = batch[0][rows], batch[1][rows]
+    additive = (1.0 - mask[:, None, None, :].float()) * -10000.0
+    kwargs = {"attention_mask": additive, "token_type_ids": torch.zeros_like(ids)}
+    with torch.no_grad():
+        diff = rewritten(input_ids=ids, **kwargs).logits - model(input_ids=ids, **kwargs).logits
+    assert diff.abs().max().item() <= TOLERANCE
+
+
 @pytest.mark.parametrize(
     "options", ALTERNATIVE_OPTIONS, ids=lambda o: repr(o)[len("RewriteOptions") :]
 )
@@ -183,8 +198,8 @@ def test_report_counts_every_replaced_projection() -> None:
     counts = manifest["counts"]
     assert counts["conv1d_to_linear"] == 6 * config.num_hidden_layers
     assert counts["layers"] == config.num_hidden_layers
-    # per layer: 3 x 4 (q/k/v) + 4 (post-attention column blocks) + 4 + 4 (FFN), plus pooler
-    assert counts["linear_layers"] == 24 * config.num_hidden_layers + 1
+    # per layer: 3 x 4 (q/k/v) + 1 (post-attention) + 4 + 4 (FFN), plus the pooler
+    assert counts["linear_layers"] == 21 * config.num_hidden_layers + 1
     assert manifest["modules"][0]["module"] == "transformer"
     assert manifest["modules"][0]["state_pieces"] == 4
 
@@ -312,3 +327,31 @@ def test_compute_breakdown_counts_grouped_projections_at_a_fraction() -> None:
     assert squeeze["linear_gmac"] + squeeze["attention_matmul_gmac"] == pytest.approx(3.7, abs=0.1)
     assert bert["linear_gmac"] + bert["attention_matmul_gmac"] == pytest.approx(11.2, abs=0.2)
     assert 0.9 < squeeze["int8_share_if_linear_int8"] < 1.0
+
+
+def test_exported_batch_one_graph_keeps_xnnpack_friendly_shapes(
+    batch: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    """The ExecuTorch speedup depends on these graph properties, not just on equivalence."""
+    rewritten = rewrite_for_export(build("token_classification"), target="executorch").model
+
+    class Wrapper(nn.Module):
+        def __init__(self, model: nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            return self.model(input_ids=ids, attention_mask=mask).logits
+
+    seq = torch.export.Dim("seq", min=2, max=128)
+    ids, mask = batch[0][2:3], batch[1][2:3]
+    program = torch.export.export(
+        Wrapper(rewritten).eval(), (ids, mask), dynamic_shapes=({1: seq}, {1: seq})
+    )
+    targets = [str(n.target) for n in program.graph.nodes if n.op == "call_function"]
+    assert not any("conv" in t or "matmul" in t or "expand" in t for t in targets)
+    assert any("bmm" in t for t in targets)
+    views = [n for n in program.graph.nodes if n.op == "call_function" and "view" in str(n.target)]
+    assert views, "expected head split/merge views"
+    for node in views:
+        assert all(isinstance(d, int) for d in node.args[1]), node.format_node()

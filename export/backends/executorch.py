@@ -34,6 +34,9 @@ class ExecuTorchRunner(Runner):
     def __init__(self, path: Path, num_threads: int) -> None:
         from executorch.runtime import Runtime
 
+        from export.quantization import load_executorch_quantized_kernels
+
+        load_executorch_quantized_kernels()  # int8 embeddings run on embedding_byte
         set_threads(num_threads)
         self.program = Runtime.get().load_program(Path(path))
         self.method = self.program.load_method("forward")
@@ -59,7 +62,11 @@ class ExecuTorchBackend(Backend):
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
         from executorch.devtools.backend_debug import get_delegation_info
-        from executorch.exir import to_edge_transform_and_lower
+        from executorch.exir import (
+            EdgeCompileConfig,
+            ExecutorchBackendConfig,
+            to_edge_transform_and_lower,
+        )
 
         example = tuple(t[:1] for t in request.example_inputs)
         seq = torch.export.Dim("sequence", min=2, max=request.max_seq_len)
@@ -73,9 +80,18 @@ class ExecuTorchBackend(Backend):
             if request.precision == "int8":
                 model, info["quantization"] = self._quantize(request, example, shapes)
             program = torch.export.export(model, example, dynamic_shapes=shapes, strict=False)
-            edge = to_edge_transform_and_lower(program, partitioner=[XnnpackPartitioner()])
+            edge = to_edge_transform_and_lower(
+                program,
+                partitioner=[XnnpackPartitioner()],
+                compile_config=EdgeCompileConfig(_check_ir_validity=False, _skip_dim_order=True),
+            )
             delegation = get_delegation_info(edge.exported_program().graph_module)
-            executorch_program = edge.to_executorch()
+            # Constant propagation fuses dequantize + embedding into embedding_byte.
+            executorch_program = edge.to_executorch(
+                ExecutorchBackendConfig(
+                    extract_delegate_segments=True, do_quant_fusion_and_const_prop=True
+                )
+            )
         except Exception as exc:
             raise ExportError(f"ExecuTorch export failed: {_first_line(exc)}") from exc
         out_path.write_bytes(executorch_program.buffer)
@@ -84,30 +100,24 @@ class ExecuTorchBackend(Backend):
 
     @staticmethod
     def _quantize(request: ExportRequest, example: tuple, shapes: dict) -> tuple[Any, dict]:
-        """PT2E dynamic per-channel int8 (XNNPACK's recipe for transformers), calibrated on
-        real task inputs."""
-        from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
-            XNNPACKQuantizer,
-            get_symmetric_quantization_config,
-        )
+        """PT2E: XNNPACK dynamic per-channel int8 for linears (+ int8 embedding tables),
+        calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        quantizer = XNNPACKQuantizer().set_global(
-            get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True)
-        )
+        from export.quantization import executorch_quantizer
+
         captured = torch.export.export(
             request.model, example, dynamic_shapes=shapes, strict=False
         ).module()
-        prepared = prepare_pt2e(captured, quantizer)
+        prepared = prepare_pt2e(captured, executorch_quantizer(request.quant_policy))
         with torch.no_grad():
             for input_ids, attention_mask in request.calibration or [example]:
                 prepared(input_ids[:1], attention_mask[:1])
         converted = convert_pt2e(prepared)
         return converted, {
-            "method": "pt2e XNNPACKQuantizer",
-            "dynamic": True,
-            "per_channel": True,
+            "method": "pt2e",
             "calibration_examples": len(request.calibration),
+            **request.quant_policy.to_manifest()["executorch"],
         }
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:

@@ -17,12 +17,10 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError
+from export.quantization import ORT_SESSION_CONFIG, QuantPolicy, ort_quantize_kwargs
 
 OPSET = 18
 INPUT_NAMES = ["input_ids", "attention_mask"]
-#: Dynamic int8 is applied to matrix products only: onnxruntime sends a quantized Conv to the
-#: slow ConvInteger kernel, so convolutions are rewritten to MatMul before export instead.
-DEFAULT_INT8_OPS = ["MatMul", "Gemm"]
 
 
 class OnnxRunner(Runner):
@@ -34,6 +32,8 @@ class OnnxRunner(Runner):
         options.inter_op_num_threads = num_threads
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        for key, value in ORT_SESSION_CONFIG.items():
+            options.add_session_config_entry(key, value)
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.output_name = self.session.get_outputs()[0].name
 
@@ -58,19 +58,15 @@ class OnnxBackend(Backend):
             fp32 = Path(tmp) / "model.onnx"
             self._export_fp32(request, fp32)
             if request.precision == "fp32":
-                out_path.write_bytes(fp32.read_bytes())
-                return {"opset": OPSET}
-            ops = getattr(request.quant_policy, "onnx_ops", None) or DEFAULT_INT8_OPS
-            per_channel = getattr(request.quant_policy, "onnx_per_channel", True)
-            self._quantize(fp32, out_path, ops, per_channel)
+                _save_clean(fp32, out_path)
+                return {"opset": OPSET, "session_config": ORT_SESSION_CONFIG}
+            self._quantize(fp32, out_path, request.quant_policy)
+            quantization = {"method": "onnxruntime.quantize_dynamic", "weight_type": "QInt8"}
+            quantization |= request.quant_policy.to_manifest()["onnx"]
             return {
                 "opset": OPSET,
-                "quantization": {
-                    "method": "onnxruntime.quantize_dynamic",
-                    "op_types": ops,
-                    "per_channel": per_channel,
-                    "weight_type": "QInt8",
-                },
+                "session_config": ORT_SESSION_CONFIG,
+                "quantization": quantization,
             }
 
     def _export_fp32(self, request: ExportRequest, path: Path) -> None:
@@ -95,29 +91,34 @@ class OnnxBackend(Backend):
             raise ExportError(f"ONNX export failed: {_first_line(exc)}") from exc
 
     @staticmethod
-    def _quantize(src: Path, dst: Path, ops: list[str], per_channel: bool) -> None:
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+    def _quantize(src: Path, dst: Path, policy: QuantPolicy) -> None:
+        from onnxruntime.quantization import quantize_dynamic
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
         with tempfile.TemporaryDirectory() as tmp:
-            # The dynamo exporter can leave value_info of an initializer it later transposed;
-            # dropping the hints lets shape inference recompute them consistently.
-            model = onnx.load(str(src))
-            del model.graph.value_info[:]
             cleaned, prepped = Path(tmp) / "cleaned.onnx", Path(tmp) / "prepped.onnx"
-            onnx.save(model, str(cleaned))
+            _save_clean(src, cleaned)
             quant_pre_process(str(cleaned), str(prepped), skip_symbolic_shape=True)
-            quantize_dynamic(
-                str(prepped),
-                str(dst),
-                op_types_to_quantize=ops,
-                per_channel=per_channel,
-                weight_type=QuantType.QInt8,
-            )
+            quantize_dynamic(str(prepped), str(dst), **ort_quantize_kwargs(policy))
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         return OnnxRunner(path, num_threads)
+
+
+def _save_clean(src: Path, dst: Path) -> None:
+    """Drop what the dynamo exporter leaves behind that hurts: value_info hints for
+    initializers it later transposed (shape inference then fails) and per-node stack-trace
+    metadata (megabytes of text in the artifact)."""
+    import onnx
+
+    model = onnx.load(str(src))
+    initializers = {init.name for init in model.graph.initializer}
+    kept = [v for v in model.graph.value_info if v.name not in initializers]
+    del model.graph.value_info[:]
+    model.graph.value_info.extend(kept)
+    for node in model.graph.node:
+        del node.metadata_props[:]
+    onnx.save(model, str(dst))
 
 
 def _first_line(exc: BaseException) -> str:
