@@ -79,7 +79,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--lr",
         type=float,
-        help="learning rate (default: the study's 2e-5; 5e-5 for the small minilm)",
+        default=2e-5,
+        help="learning rate (default: the study's 2e-5)",
     )
     p.add_argument("--batch-size", type=int, default=16, help="training batch size (default: 16)")
     p.add_argument("--train-limit", type=int, metavar="N", help="use the first N training examples")
@@ -168,7 +169,7 @@ def build_task(
     data = load_task_data(task, args.data_dir, args.seed, args.train_limit, args.eval_limit)
     config = TrainConfig(
         epochs=args.epochs if args.epochs is not None else task.epochs,
-        learning_rate=args.lr or spec.learning_rate,
+        learning_rate=args.lr,
         batch_size=args.batch_size,
         max_steps=args.max_steps,
         seed=args.seed,

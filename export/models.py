@@ -30,19 +30,16 @@ class ModelEntry:
     source: Callable[[], str]  # hub id or local directory, resolved lazily
     config: Callable[[], PretrainedConfig]  # the architecture, for --init random offline
     description: str
-    learning_rate: float = 2e-5  # the study's; small models fine-tune better a little higher
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
 
 
-def register_model(
-    name: str, description: str, config: Callable[[], PretrainedConfig], learning_rate: float = 2e-5
-):
+def register_model(name: str, description: str, config: Callable[[], PretrainedConfig]):
     """Register a built-in model name; the decorated function returns its source."""
 
     def wrap(source: Callable[[], str]) -> Callable[[], str]:
-        _REGISTRY[name] = ModelEntry(name, source, config, description, learning_rate)
+        _REGISTRY[name] = ModelEntry(name, source, config, description)
         return source
 
     return wrap
@@ -108,10 +105,6 @@ class ModelSpec:
     init: str = "pretrained"
     tiny: bool = False
     builtin: ModelEntry | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def learning_rate(self) -> float:
-        return self.builtin.learning_rate if self.builtin else 2e-5
 
     @property
     def tag(self) -> str:
