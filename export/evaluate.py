@@ -53,11 +53,16 @@ def evaluate(
     pad_id: int,
     batch_size: int = 16,
     desc: str | None = None,
+    progress: bool = True,
 ) -> EvalResult:
     predictions: list[Any] = []
     start = time.perf_counter()
     with tqdm(
-        total=len(features), desc=desc or f"evaluate {task.name}", unit="ex", leave=False
+        total=len(features),
+        desc=desc or f"evaluate {task.name}",
+        unit="ex",
+        leave=False,
+        disable=not progress,
     ) as bar:
         for chunk, ids, mask in batches(task, features, batch_size, pad_id):
             predictions.extend(task.predict(run(ids, mask), chunk))
