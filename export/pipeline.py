@@ -111,7 +111,7 @@ def obtain_model(
     """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune."""
     fingerprint = training_fingerprint(spec, data, config, train_limit)
     record_path = task_dir / TRAINING_RECORD
-    if not force and record_path.is_file():
+    if not force and record_path.is_file() and (task_dir / "model.safetensors").is_file():
         record = read_json(record_path)
         if record.get("fingerprint") == fingerprint:
             log(f"reusing the fine-tuned checkpoint in {task_dir} (pass --force to retrain)")
