@@ -11,7 +11,6 @@ import datetime as _dt
 import os
 import platform
 import re
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -107,13 +106,9 @@ def _os_name() -> str:
 
 def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     """Installed versions of the packages whose kernels decide the numbers."""
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    from export.manifest import package_versions as versions_of
+
+    return versions_of(names)
 
 
 def host_tag(cpu_model: str, machine: str, cores: int) -> str:
