@@ -137,17 +137,6 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     tasks = parse_tasks(args.tasks)
     backends = parse_formats(args.formats)
     precisions = parse_precisions(args.precisions)
-    if args.tiny and args.init != "random":
-        from export.errors import ConfigError
-
-        raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
-    if args.data_dir is not None and not args.data_dir.is_dir():
-        from export.errors import DataError
-
-        raise DataError(
-            f"--data-dir {args.data_dir} does not exist: pass a folder laid out "
-            "like shared/data (conll2003/, news/, dailydialog/)"
-        )
     return [build_task(spec, task, backends, precisions, args) for task in tasks]
 
 
@@ -217,12 +206,7 @@ def build_task(
             )
             artifacts[entry["file"]] = entry
 
-    pte = {
-        p: backends_name
-        for p in precisions
-        for backends_name in [f"{spec.file_tag}_xnnpack_{'q8' if p == 'int8' else 'fp32'}.pte"]
-        if backends_name in artifacts
-    }
+    pte = {e["precision"]: name for name, e in artifacts.items() if e["format"] == "executorch"}
     write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte)
     manifest = {
         "schema_version": SCHEMA_VERSION,

@@ -136,6 +136,8 @@ def resolve(name: str, init: str = "pretrained", tiny: bool = False) -> ModelSpe
     """Turn a built-in name, hub id or local directory into a spec; bad names fail here."""
     if init not in INITS:
         raise ConfigError(f"unknown --init '{init}': choose one of {', '.join(INITS)}")
+    if tiny and init != "random":
+        raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
     if name in _REGISTRY:
         entry = _REGISTRY[name]
         return ModelSpec(name, entry.source(), init, tiny, entry)
@@ -231,8 +233,6 @@ def build_task_model(
                 setattr(config, key, value)
         config._attn_implementation = "eager"
         return auto_class.from_config(config, attn_implementation="eager")
-    if spec.tiny:
-        raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
     return _from_hub_or_dir(auto_class.from_pretrained, spec, **kwargs)
 
 
