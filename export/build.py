@@ -346,7 +346,11 @@ def export_artifact(
         "compute_breakdown": compute_breakdown(eager.model.config, 128),
         "fingerprint": fingerprint,
     } | info
-    flag = "  FLAGGED: int8 moves the metric by more than 1 point" if check.flagged else ""
+    flag = ""
+    if check.flagged:
+        worst = max(check.metric_deltas_points, key=lambda k: abs(check.metric_deltas_points[k]))
+        moved = check.metric_deltas_points[worst]
+        flag = f"  FLAGGED: int8 moves {worst} by {moved:+.2f} points (more than 1)"
     log(
         f"   {name}: max|diff| {check.max_abs_diff:.2e}, {task.primary_metric} "
         f"{check.metrics[task.primary_metric]:.4f} "

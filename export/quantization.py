@@ -57,7 +57,9 @@ class OrtQuant:
         per_channel: per-output-channel weight scales.
         reduce_range: 7-bit weights; only needed on CPUs without VNNI/dot-product int8.
         matmul_const_b_only: ``False`` also quantizes activation x activation MatMuls (the
-            attention scores and context) with dynamically quantized uint8 inputs.
+            attention scores and context) with dynamically quantized uint8 inputs. Measured on
+            full-size SqueezeBERT at seq 128: 38.3 vs 39.1 ms, inside run-to-run noise, with the
+            same parity, so the default keeps them fp32.
     """
 
     op_types: tuple[str, ...] = ("MatMul", "Gemm", "Gather")

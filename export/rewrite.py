@@ -38,6 +38,23 @@ touches 3-D weights), fused q/k/v GEMMs per group (the ``split`` of their output
 fallback in ExecuTorch and no faster in onnxruntime), and slicing every grouped projection's
 input from one ``[B, L, C]`` state (``RewriteOptions(pieces=False)``; 10-15% slower).
 
+Where the remaining time goes, and what else was tried (ExecuTorch int8, full-size SqueezeBERT,
+seq 128, 1 thread, ETDump profile of 32.0 ms): int8 GEMMs 17.9 ms (their floor at this core's
+int8 peak is 15.7), fp32 attention ``bmm`` 5.9 (at the fp32 peak; XNNPACK has no int8 kernel
+for an activation-by-activation product, and BERT-base pays the same 6.5), ``native_layer_norm``
+2.1 (25 calls, not delegated), GELU 1.3, softmax 0.8, everything else 1.8, delegate boundaries
+2.2. None of these alternatives measured faster, side by side with the default:
+
+* delegating the per-group ``slice_copy`` nodes (XNNPACK's partitioner refuses them on a
+  dynamic sequence axis; a custom config serialising the dynamic size as XNNPACK's inferred
+  size ``0`` is exact at every length): 32.1 vs 31.9 ms, so the graph breaks cost nothing;
+* LayerNorm decomposed into delegated ``mm``/``sub``/``mul``/``rsqrt`` (standalone: eight
+  LayerNorm+Linear pairs 12.6 vs 12.1 ms; ``layer_norm="pieces"`` with delegated slices, one
+  delegate per layer pair: 34.8 vs 31.9 ms);
+* fused q/k/v per group with delegated slices instead of ``split``: 31.85 vs 31.9 ms;
+* grouped ``Conv2d`` (XNNPACK quantizes 2-D grouped convolutions dynamically, as one operator
+  per projection): ExecuTorch's channels-last pass rejects the ``[B, L, C]`` -> NCHW view.
+
 Contract
 --------
 ``rewrite_for_export(model)`` never touches its argument (unless ``inplace=True``): it deep-copies

@@ -92,7 +92,7 @@ def test_tiny_benchmark_writes_results_report_and_plots(
     for evaluation in doc["evaluations"]:
         assert evaluation["examples"] == 8 and "entity_f1" in evaluation["metrics"]
         assert evaluation["cpu_wall_ratio"] <= 1.15
-    assert {r["kind"] for r in doc["ratios"]} == {"model", "precision", "backend"}
+    assert {r["kind"] for r in doc["ratios"]} == {"model", "precision", "backend", "best"}
     model_ratios = [r for r in doc["ratios"] if r["kind"] == "model"]
     assert all(r["numerator"].startswith("squeezebert-") for r in model_ratios)
     assert all(r["rounds"] == 5 and r["p10"] <= r["median"] <= r["p90"] for r in model_ratios)

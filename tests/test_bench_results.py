@@ -77,6 +77,20 @@ def test_ratios_pair_rounds_so_shared_drift_cancels() -> None:
     assert {round(r["median"], 6) for r in backend} == {0.4, 0.2}
 
 
+def test_best_backend_ratio_pairs_each_models_fastest_backend() -> None:
+    doc = synthetic_results(seq_lens=(128,))
+    for record in doc["records"]:  # make bert-base fastest on onnx, squeezebert on executorch
+        slower = (record["model"] == "bert-base") == (record["backend"] == "executorch")
+        if record["backend"] != "eager" and slower:
+            record["samples_ms"] = [x * 1.5 for x in record["samples_ms"]]
+    best = [r for r in compute_ratios(doc["records"]) if r["kind"] == "best"]
+    assert {(r["numerator"], r["denominator"]) for r in best} == {
+        (f"squeezebert-random/ner/executorch/{p}/L128", f"bert-base-random/ner/onnx/{p}/L128")
+        for p in ("fp32", "int8")
+    }
+    assert all(r["median"] == pytest.approx(0.25) for r in best)
+
+
 def test_records_from_different_groups_are_never_paired() -> None:
     doc = synthetic_results(seq_lens=(32,))
     for record in doc["records"]:
