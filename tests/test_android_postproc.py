@@ -20,6 +20,7 @@ from transformers import AutoModelForTokenClassification, AutoTokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "android"
+DATA_EXCERPTS = REPO / "tests" / "fixtures" / "data"  # real CoNLL/BBC/DailyDialog excerpts
 TASKS = ("mlm", "news", "ner")
 
 
@@ -124,7 +125,7 @@ def test_reference_softmax_and_entities_on_a_hand_made_case():
 
 def test_generator_runs_the_eager_model_of_a_task_directory(tmp_path):
     task_dir = gen.make_tiny_random_task("ner", tmp_path / "ner", seed=3)
-    doc = gen.build_fixture(task_dir, gen.DEFAULT_DATA_DIR, "test")
+    doc = gen.build_fixture(task_dir, DATA_EXCERPTS, "test")
     assert doc["task"] == "ner" and doc["labels"] == gen.CONLL_LABELS
     assert len(doc["examples"]) == gen.EXAMPLES
     model = AutoModelForTokenClassification.from_pretrained(task_dir).eval()
@@ -140,4 +141,4 @@ def test_generator_runs_the_eager_model_of_a_task_directory(tmp_path):
 
 def test_generator_rejects_a_directory_without_task_json(tmp_path):
     with pytest.raises(SystemExit, match=r"task\.json not found"):
-        gen.build_fixture(tmp_path, gen.DEFAULT_DATA_DIR, "x")
+        gen.build_fixture(tmp_path, DATA_EXCERPTS, "x")
