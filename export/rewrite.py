@@ -427,6 +427,20 @@ def additive_attention_mask(attention_mask: torch.Tensor, dtype: torch.dtype) ->
     return (1.0 - attention_mask.to(dtype)) * torch.finfo(dtype).min
 
 
+def _per_head_mask(mask: torch.Tensor, heads: int, dtype: torch.dtype) -> torch.Tensor:
+    """A prepared 4-D ``[B, 1, 1 or Lq, L]`` mask -> additive, broadcastable against scores
+    ``[B*heads, Lq, L]``. Float masks are already additive; bool masks mean True = attend."""
+    if mask.dtype == torch.bool:
+        mask = additive_attention_mask(mask, dtype)
+    mask = mask.to(dtype)
+    batch = mask.shape[0]
+    if _static_one(batch):
+        return mask[0]  # [1, Lq or 1, L], broadcasts over [heads, Lq, L]
+    return mask.expand(batch, heads, mask.shape[2], mask.shape[3]).reshape(
+        batch * heads, mask.shape[2], -1
+    )
+
+
 def _static_one(size: Any) -> bool:
     """True when ``size`` is the Python int 1 (a static batch of one at export time).
 
@@ -690,16 +704,7 @@ class SqueezeBertChannelsLastModel(nn.Module):
         as-is when float (additive) and converted when bool (True = attend).
         """
         if attention_mask.dim() == 4:
-            if attention_mask.dtype == torch.bool:
-                add4 = (~attention_mask).to(dtype) * torch.finfo(dtype).min
-            else:
-                add4 = attention_mask.to(dtype)
-            b = add4.shape[0]
-            if _static_one(b):
-                return add4[0]
-            return add4.expand(b, self.mask_heads, add4.shape[2], add4.shape[3]).reshape(
-                b * self.mask_heads, add4.shape[2], -1
-            )
+            return _per_head_mask(attention_mask, self.mask_heads, dtype)
         if attention_mask.dim() != 2:
             raise ValueError(
                 f"attention_mask must be [B, L] or [B, 1, Lq, L], got {tuple(attention_mask.shape)}"
@@ -823,17 +828,6 @@ class BertBmmSelfAttention(nn.Module):
         self.key = attention.key
         self.value = attention.value
 
-    def _mask(self, mask: torch.Tensor | None, batch: Any) -> torch.Tensor | None:
-        if mask is None:
-            return None
-        if mask.dtype == torch.bool:
-            mask = (~mask).to(torch.float32) * torch.finfo(torch.float32).min
-        if _static_one(batch):
-            return mask[0]  # [1, Lq or 1, L], broadcasts over [heads, Lq, L]
-        return mask.expand(batch, self.heads, mask.shape[2], mask.shape[3]).reshape(
-            batch * self.heads, mask.shape[2], -1
-        )
-
     def forward(
         self,
         hidden_states: torch.Tensor,
@@ -848,9 +842,8 @@ class BertBmmSelfAttention(nn.Module):
         k = _heads(self.key(hidden_states), self.heads, self.head_dim, keys=True)
         v = _heads(self.value(hidden_states), self.heads, self.head_dim, keys=False)
         scores = torch.bmm(q, k)
-        mask = self._mask(attention_mask, b)
-        if mask is not None:
-            scores = scores + mask
+        if attention_mask is not None:
+            scores = scores + _per_head_mask(attention_mask, self.heads, scores.dtype)
         ctx = torch.bmm(torch.softmax(scores, dim=-1), v)
         return _merge_heads(ctx, b, self.heads, self.head_dim), None
 
