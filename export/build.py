@@ -348,8 +348,7 @@ def export_artifact(
     } | info
     flag = ""
     if check.flagged:
-        worst = max(check.metric_deltas_points, key=lambda k: abs(check.metric_deltas_points[k]))
-        moved = check.metric_deltas_points[worst]
+        worst, moved = check.worst_delta
         flag = f"  FLAGGED: int8 moves {worst} by {moved:+.2f} points (more than 1)"
     log(
         f"   {name}: max|diff| {check.max_abs_diff:.2e}, {task.primary_metric} "

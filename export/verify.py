@@ -44,6 +44,16 @@ class Verification:
     def to_manifest(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def worst_delta(self) -> tuple[str, float]:
+        """The metric that moved most, and by how many points."""
+        return _worst(self.metric_deltas_points)
+
+
+def _worst(deltas: dict[str, float]) -> tuple[str, float]:
+    key = max(deltas, key=lambda k: abs(deltas[k]))
+    return key, deltas[key]
+
 
 def max_logit_diff(
     run: RunFn, eager: RunFn, task: Task, features: list[Feature], pad_id: int, batch_size: int
@@ -83,20 +93,20 @@ def verify(
         for k, v in result.metrics.items()
         if isinstance(v, float) and k in eager_result.metrics
     }
-    worst_key = max(deltas, key=lambda k: abs(deltas[k]))
+    worst_key, worst = _worst(deltas)
     if precision == "fp32":
         if diff > FP32_MAX_ABS_DIFF:
             raise ParityError(
                 f"{name}: max |logit - eager| = {diff:.3g} over {len(parity_set)} "
                 f"test examples exceeds {FP32_MAX_ABS_DIFF:g}"
             )
-        if abs(deltas[worst_key]) > FP32_MAX_METRIC_DELTA_POINTS:
+        if abs(worst) > FP32_MAX_METRIC_DELTA_POINTS:
             raise MetricDeltaError(
                 f"{name}: {worst_key} {result.metrics[worst_key]:.4f} vs eager "
-                f"{eager_result.metrics[worst_key]:.4f} ({deltas[worst_key]:+.2f} points) exceeds "
+                f"{eager_result.metrics[worst_key]:.4f} ({worst:+.2f} points) exceeds "
                 f"{FP32_MAX_METRIC_DELTA_POINTS} points"
             )
-    flagged = precision != "fp32" and abs(deltas[worst_key]) > INT8_FLAG_DELTA_POINTS
+    flagged = precision != "fp32" and abs(worst) > INT8_FLAG_DELTA_POINTS
     return Verification(
         diff, len(parity_set), result.metrics, deltas, result.seconds, result.examples, flagged
     )
