@@ -42,18 +42,35 @@ Where the remaining time goes, and what else was tried (ExecuTorch int8, full-si
 seq 128, 1 thread, ETDump profile of 32.0 ms): int8 GEMMs 17.9 ms (their floor at this core's
 int8 peak is 15.7), fp32 attention ``bmm`` 5.9 (at the fp32 peak; XNNPACK has no int8 kernel
 for an activation-by-activation product, and BERT-base pays the same 6.5), ``native_layer_norm``
-2.1 (25 calls, not delegated), GELU 1.3, softmax 0.8, everything else 1.8, delegate boundaries
-2.2. None of these alternatives measured faster, side by side with the default:
+2.1 (25 calls, not delegated), GELU 1.3, softmax 0.8, everything else 1.8. ETDump books another
+1.5-2.2 ms to the 26 delegate calls beyond their operators, but removing the boundaries does not
+recover it (below). None of these alternatives measured faster, side by side with the default:
 
 * delegating the per-group ``slice_copy`` nodes (XNNPACK's partitioner refuses them on a
   dynamic sequence axis; a custom config serialising the dynamic size as XNNPACK's inferred
   size ``0`` is exact at every length): 32.1 vs 31.9 ms, so the graph breaks cost nothing;
 * LayerNorm decomposed into delegated ``mm``/``sub``/``mul``/``rsqrt`` (standalone: eight
   LayerNorm+Linear pairs 12.6 vs 12.1 ms; ``layer_norm="pieces"`` with delegated slices, one
-  delegate per layer pair: 34.8 vs 31.9 ms);
+  delegate per layer pair: 34.8 vs 31.9 ms). The ``mm`` with a ``1/C`` column is the slow part
+  (49 us: an N=1 GEMM wastes the kernel's lanes). With the lanes over tokens instead,
+  ``bmm(avg[1, 1, C], x^T)``, LayerNorm costs 70 us as XNNPACK ops against 82 us for
+  ``native_layer_norm``, and the graph becomes a single delegate, yet eight pairs take 12.01 vs
+  11.98 ms end to end. A 4-D ``mean`` (global average pooling) needs two transposes: 12.19 ms.
+  A single pass, E[x^2] - E[x]^2 over a ``cat``, gives 12.63 ms. So the delegate boundaries
+  themselves cost next to nothing;
+* a static-shape export (sequence fixed at 128): 31.51 vs 31.25 ms dynamic. The XNNPACK delegate
+  reshapes its runtime on every call either way;
 * fused q/k/v per group with delegated slices instead of ``split``: 31.85 vs 31.9 ms;
 * grouped ``Conv2d`` (XNNPACK quantizes 2-D grouped convolutions dynamically, as one operator
   per projection): ExecuTorch's channels-last pass rejects the ``[B, L, C]`` -> NCHW view.
+
+What is left is in the runtime's kernels, not the graph, and it is shared with BERT-base: the
+fp32 attention products (about 6 ms in both models), a LayerNorm kernel at 82 us per call, and
+the epilogue of the K=192 group GEMMs (190 against 214 GMAC/s for the 768-wide ones). By
+arithmetic, an int8 activation-by-activation attention kernel (saving about 4 ms in both models)
+would take the int8 ratio to BERT-base from 2.06x to about 2.2x. A LayerNorm at XNNPACK's
+elementwise speed (saving about 1 ms) would add a few hundredths on top. Both need a
+custom-built ExecuTorch runtime, and then NDK builds for the phone.
 
 Contract
 --------
