@@ -1,6 +1,6 @@
 """Round-by-round latency ratios between artifacts measured in the same round-robin group.
 
-Three comparisons, each at the same task and sequence length:
+Four comparisons, each at the same task and sequence length:
 
 * model: a model over the baseline model (SqueezeBERT / BERT-base), same backend and precision;
 * precision: int8 over fp32, same model and backend;
