@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import shutil
-import subprocess
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -25,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.adb_client import (
+    DEFAULT_TIMEOUT,
+    AdbClient,
+    DeviceLost,
+    Glob,
+    list_devices,
+)
+from runtime_bench.artifacts import SAFE_NAME, ArtifactSpec
 from runtime_bench.errors import DeviceError
 from runtime_bench.results import (
     LOAD_STATUS,
@@ -43,12 +49,6 @@ RESULTS_FILE = "files/benchmark_results.json"
 ERROR_FILE = "files/benchmark_error.txt"
 SIDE_FILES = ("task.json", "bench_inputs.json", "vocab.txt")
 QUANTIZATION_TO_PRECISION = {"q8": "int8", "int8": "int8", "fp32": "fp32"}
-#: adb's messages when the device went away under us
-LOST_MARKERS = ("not found", "device offline", "no devices", "device unauthorized", "closed")
-
-
-class DeviceLost(Exception):
-    """The device vanished mid-run (internal; turned into a DeviceError with what is missing)."""
 
 
 class RunFailed(Exception):
@@ -72,6 +72,7 @@ class AdbConfig:
     all_devices: bool = False
     run_timeout: float = 1800.0  # seconds to wait for one activity run's results
     poll_interval: float = 2.0
+    adb_timeout: float = DEFAULT_TIMEOUT  # seconds for any single adb command
 
 
 def find_adb() -> str:
@@ -138,36 +139,6 @@ def select_devices(devices: list[Device], serial: str | None, all_devices: bool)
     return [usable(devices[0])]
 
 
-class AdbClient:
-    """adb commands for one device; any sign of the device vanishing raises DeviceLost."""
-
-    def __init__(self, adb: str, serial: str, timeout: float = 600.0) -> None:
-        self.adb = adb
-        self.serial = serial
-        self.timeout = timeout
-
-    def run(self, *args: str, timeout: float | None = None, allow_failure: bool = False) -> str:
-        cmd = [self.adb, "-s", self.serial, *args]
-        try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=timeout or self.timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise DeviceLost(f"adb {' '.join(args[:2])} timed out") from None
-        output = proc.stdout + proc.stderr
-        if proc.returncode != 0:
-            message = (output.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-            if any(marker in message.lower() for marker in LOST_MARKERS):
-                raise DeviceLost(message)
-            if allow_failure:
-                return proc.stdout
-            raise DeviceError(f"adb {' '.join(args[:3])} failed on {self.serial}: {message}")
-        return proc.stdout
-
-    def shell(self, *args: str) -> str:
-        return self.run("shell", *args)
-
-
 @dataclass(frozen=True)
 class DeviceUnit:
     """One activity run: a pushed task dir at one sequence length."""
@@ -193,14 +164,22 @@ def task_dirs_for(specs: list[ArtifactSpec]) -> dict[Path, list[ArtifactSpec]]:
     return dict(groups)
 
 
+def remote_path(*parts: str) -> str:
+    """A path under REMOTE_ROOT; every part must be a plain name (no '/', '..' or odd bytes)."""
+    for part in parts:
+        if SAFE_NAME.fullmatch(part) is None:
+            raise DeviceError(f"refusing to use {part!r} as a path part on the phone")
+    return "/".join((REMOTE_ROOT, *parts))
+
+
 def push_task_dir(client: AdbClient, task_dir: Path, specs: list[ArtifactSpec]) -> str:
     """Copy the selected .pte files and the app's side files; return the remote dir."""
     spec = specs[0]
-    remote = f"{REMOTE_ROOT}/{spec.model_tag}/{spec.task}"
+    remote = remote_path(spec.model_tag, spec.task)
     client.shell("mkdir", "-p", remote)
-    client.shell("rm", "-f", f"{remote}/*.pte")  # the activity runs every .pte in the dir
+    client.shell("rm", "-f", Glob(remote, "*.pte"))  # the activity runs every .pte in the dir
     for name in [s.file for s in specs] + [n for n in SIDE_FILES if (task_dir / n).is_file()]:
-        client.run("push", str(task_dir / name), f"{remote}/{name}")
+        client.push(str(task_dir / name), remote_path(spec.model_tag, spec.task, name))
     return remote
 
 
@@ -209,11 +188,11 @@ def install_apk(client: AdbClient, apk: Path | None) -> None:
     if apk is not None:
         if not apk.is_file():
             raise DeviceError(f"APK {apk} does not exist; build it with ./gradlew assembleDebug")
-        out = client.run("install", "-r", str(apk))
+        out = client.install(str(apk))
         if "Success" not in out:
             raise DeviceError(f"installing {apk} on {client.serial} failed: {out.strip()[-200:]}")
     # `pm path` exits 1 when the package is absent; that is an answer, not a failure.
-    if "package:" not in client.run("shell", "pm", "path", PACKAGE, allow_failure=True):
+    if "package:" not in client.shell("pm", "path", PACKAGE, allow_failure=True):
         raise DeviceError(
             f"{PACKAGE} is not installed on {client.serial}; pass --apk "
             "android_app/app/build/outputs/apk/debug/app-debug.apk"
@@ -222,7 +201,7 @@ def install_apk(client: AdbClient, apk: Path | None) -> None:
 
 def start_activity(client: AdbClient, unit: DeviceUnit, config: AdbConfig) -> None:
     """Launch BenchmarkActivity for one unit; `-S` force-stops any previous run first."""
-    client.run("shell", "run-as", PACKAGE, "rm", "-f", RESULTS_FILE, ERROR_FILE)
+    client.shell("run-as", PACKAGE, "rm", "-f", RESULTS_FILE, ERROR_FILE)
     out = client.shell(
         "am", "start", "-W", "-S", "-n", f"{PACKAGE}/{ACTIVITY}",
         "--es", "model_dir", unit.remote_dir,
@@ -258,7 +237,7 @@ def pull_results(
     deadline = time.monotonic() + config.run_timeout
     while True:
         try:
-            text = client.run("exec-out", "run-as", PACKAGE, "cat", RESULTS_FILE)
+            text = client.exec_out("run-as", PACKAGE, "cat", RESULTS_FILE)
             entries = json.loads(text)
         except DeviceError as exc:
             if any(m in str(exc) for m in ("not debuggable", "unknown package")):
@@ -271,7 +250,7 @@ def pull_results(
             entries = None  # partially written
         if _entries_complete(entries, unit):
             return entries
-        reason = client.run("exec-out", "run-as", PACKAGE, "cat", ERROR_FILE, allow_failure=True)
+        reason = client.exec_out("run-as", PACKAGE, "cat", ERROR_FILE, allow_failure=True)
         if reason.strip() and "No such file" not in reason:
             raise RunFailed(reason.strip().splitlines()[0])
         if time.monotonic() > deadline:
@@ -368,15 +347,8 @@ class AdbBenchmark:
 
     def run(self, adb: str) -> list[str]:
         """Benchmark every selected device; return one line per device problem (empty = ok)."""
-        listing = subprocess.run(
-            [adb, "devices", "-l"], capture_output=True, text=True, timeout=60, check=False
-        )
-        if listing.returncode != 0:
-            raise DeviceError(
-                f"`adb devices -l` failed: {(listing.stderr or listing.stdout).strip()}"
-            )
         devices = select_devices(
-            parse_devices(listing.stdout), self.config.serial, self.config.all_devices
+            parse_devices(list_devices(adb)), self.config.serial, self.config.all_devices
         )
         groups = task_dirs_for(self.specs)
         if not groups:
@@ -385,7 +357,8 @@ class AdbBenchmark:
             )
         problems = []
         for device in devices:
-            problem = self._run_device(AdbClient(adb, device.serial), device, groups)
+            client = AdbClient(adb, device.serial, self.config.adb_timeout)
+            problem = self._run_device(client, device, groups)
             if problem:
                 problems.append(problem)
         return problems
@@ -396,7 +369,7 @@ class AdbBenchmark:
         entry = self._device_entry(device)
         units = [
             DeviceUnit(specs[0].model, specs[0].model_tag, specs[0].task,
-                       f"{REMOTE_ROOT}/{specs[0].model_tag}/{specs[0].task}",
+                       remote_path(specs[0].model_tag, specs[0].task),
                        tuple(s.file for s in specs), seq_len)
             for specs in groups.values()
             for seq_len in self.config.seq_lens

@@ -9,6 +9,7 @@ refused before anything is timed.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ PRECISIONS = ("fp32", "int8")
 #: manifest "format" -> runtime_bench backend name
 FORMAT_TO_BACKEND = {"onnx": "onnx", "executorch": "executorch", "pte": "executorch"}
 PRECISION_ALIASES = {"fp32": "fp32", "int8": "int8", "q8": "int8"}
+#: what a model tag, task or file name from a manifest may look like: these strings become path
+#: parts on this host and on a phone, so no separators, no "."/".." and no leading "-"
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,35 @@ def find_task_dirs(root: Path) -> list[Path]:
     return dirs
 
 
+def safe_name(value: str, what: str, task_dir: Path) -> str:
+    """`value` if it is a plain file-name part; else a one-line error (it came from a manifest)."""
+    if SAFE_NAME.fullmatch(value) is None:
+        raise BenchError(
+            f"unsafe {what} {value!r} in {task_dir / 'manifest.json'}: names that become paths "
+            "(here and on a phone) may hold only letters, digits and . _ + - and must start "
+            "with a letter or digit; rebuild the folder with python -m export.build"
+        )
+    return value
+
+
 def _read_manifest(task_dir: Path) -> dict[str, Any]:
-    """The manifest, sha256-verified by the exporter's own reader."""
+    """The manifest, read without hashing: only the selected artifacts are verified (verify)."""
     from export.manifest import read_manifest
 
-    manifest = read_manifest(task_dir, verify=True)
+    manifest = read_manifest(task_dir, verify=False)
     return manifest if isinstance(manifest, dict) else dict(manifest)
+
+
+def verify(specs: list[ArtifactSpec]) -> None:
+    """sha256-check the selected artifacts against their manifests, before anything is timed.
+
+    Only what is selected is checked: a corrupt .pte must not stop a `--backends onnx` run.
+    """
+    from export.manifest import check_artifact
+
+    for spec in specs:
+        if spec.file:
+            check_artifact(spec.path, {"sha256": spec.sha256})
 
 
 def _eager_size(task_dir: Path) -> int:
@@ -126,8 +153,8 @@ def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[Artifac
     task = manifest.get("task", {})
     config = model.get("config", {}) or {}
     model_name = str(model.get("name") or task_dir.parent.name)
-    model_tag = str(model.get("tag") or task_dir.parent.name)
-    task_name = str(task.get("name") or task_dir.name)
+    model_tag = safe_name(str(model.get("tag") or task_dir.parent.name), "model tag", task_dir)
+    task_name = safe_name(str(task.get("name") or task_dir.name), "task name", task_dir)
     max_len = int(manifest.get("max_seq_len") or config.get("max_position_embeddings") or 512)
     common = {
         "model": model_name,
@@ -153,7 +180,7 @@ def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[Artifac
         precision = PRECISION_ALIASES.get(str(entry.get("precision", "")).lower())
         if backend is None or precision is None:
             continue  # a format this benchmark does not run (none today)
-        file = str(entry.get("file") or name)
+        file = safe_name(str(entry.get("file") or name), "artifact file name", task_dir)
         size = entry.get("size_bytes")
         specs.append(
             ArtifactSpec(
@@ -176,7 +203,7 @@ def discover(
     backends: list[str] | None = None,
     precisions: list[str] | None = None,
 ) -> list[ArtifactSpec]:
-    """All verified artifacts under `root` that pass the filters (None = no filter)."""
+    """All artifacts under `root` that pass the filters (None = no filter), sha256-verified."""
     selected: list[ArtifactSpec] = []
     seen_models: set[str] = set()
     seen_tasks: set[str] = set()
@@ -198,6 +225,7 @@ def discover(
             f"no artifact under {root} matches the filters (models: {', '.join(sorted(seen_models))}; "
             f"tasks: {', '.join(sorted(seen_tasks))}); fix --models/--tasks/--backends/--precisions"
         )
+    verify(selected)
     return selected
 
 

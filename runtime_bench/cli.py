@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import BuildError
+from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
 from runtime_bench.artifacts import (
     BACKENDS,
     PRECISIONS,
@@ -94,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=1800.0,
         help="seconds to wait for one on-device run (default: 1800)",
+    )
+    adb.add_argument(
+        "--adb-timeout",
+        type=float,
+        default=DEFAULT_ADB_TIMEOUT,
+        help="seconds any single adb command may take before the device counts as hung "
+        f"(default: {DEFAULT_ADB_TIMEOUT:g})",
     )
     adb.add_argument(
         "--poll-interval",
@@ -206,6 +214,7 @@ def _run_adb(
         all_devices=args.all_devices,
         run_timeout=args.run_timeout,
         poll_interval=args.poll_interval,
+        adb_timeout=args.adb_timeout,
     )
     bench = AdbBenchmark(specs, config, out, host)
     try:

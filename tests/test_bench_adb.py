@@ -11,20 +11,26 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import (
     fake_adb_calls,
+    fake_adb_remote_lines,
     install_fake_adb,
     make_fake_artifacts,
     synthetic_results,
 )
 
-from runtime_bench.adb import parse_devices, select_devices
+from runtime_bench.adb import REMOTE_ROOT, parse_devices, select_devices
+from runtime_bench.adb_client import AdbClient, Glob, list_devices
+from runtime_bench.artifacts import SAFE_NAME
 from runtime_bench.cli import main
 from runtime_bench.errors import DeviceError
 from runtime_bench.results import validate
@@ -142,6 +148,8 @@ def test_fake_device_run_pushes_starts_one_thread_per_length_and_merges(tmp_path
     assert record["metrics"]["num_iter"] == 7 and record["num_threads"] == 1
     report = (tmp_path / "out" / "report.md").read_text()
     assert "google Pixel 3 (FAKE01)" in report
+    lines = fake_adb_remote_lines(env)
+    assert lines and all(line["unquoted"] == [] for line in lines)
 
 
 def test_apk_is_installed_with_replace_when_given(tmp_path: Path) -> None:
@@ -247,3 +255,122 @@ def test_devices_listing_parses_states_and_properties() -> None:
     assert devices[0].props["model"] == "Pixel_3"
     with pytest.raises(DeviceError, match="offline"):
         select_devices(devices, "emulator-5554", False)
+
+
+# -- hostile strings: names from a manifest, and anything that reaches the device's shell -------
+#: the issue's examples plus the classic shell and path tricks
+HOSTILE = [
+    "tiny;reboot;echo $(id)",
+    "../../../x",
+    "a b",
+    "x\ny",
+    "it's",
+    'say "hi"',
+    "`id`",
+    "$HOME",
+    "-rf",
+    ".",
+    "..",
+    "a/b",
+    "a|b&&c",
+    "",
+    " ",
+    "*",
+    "\\",
+]
+ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
+UNSAFE_NAMES = st.one_of(
+    st.sampled_from(HOSTILE), ANY_TEXT.filter(lambda t: SAFE_NAME.fullmatch(t) is None)
+)
+
+
+def write_hostile_manifest(root: Path, where: str, name: str) -> None:
+    """Fake artifacts whose manifest carries `name` as the model tag, task or a .pte file name
+    (with the sha256 of a real file, as a hand-edited folder would)."""
+    task_dir = make_fake_artifacts(root)
+    path = task_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    if where == "tag":
+        manifest["model"]["tag"] = name
+    elif where == "task":
+        manifest["task"]["name"] = name
+    else:
+        entry = manifest["artifacts"].pop("squeezebert_tiny_xnnpack_q8.pte")
+        manifest["artifacts"][name] = {**entry, "file": name}
+    path.write_text(json.dumps(manifest))
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=UNSAFE_NAMES, where=st.sampled_from(["tag", "task", "file"]))
+@example(name="tiny;reboot;echo $(id)", where="tag")
+@example(name="../../../x", where="file")
+def test_unsafe_names_in_a_manifest_are_refused_before_anything_reaches_adb(
+    name: str, where: str
+) -> None:
+    assume(name or where == "file")  # an empty tag or task means "use the folder's name"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        write_hostile_manifest(tmp_path / "art", where, name)
+        env = install_fake_adb(tmp_path, [PIXEL])
+        proc = run_bench(tmp_path, env)
+        assert proc.returncode == 2
+        err = proc.stderr.strip()
+        assert err.startswith("error: unsafe ") and "\n" not in err, err
+        assert fake_adb_calls(env) == []  # refused before adb ran at all
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def fake_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AdbClient, dict]:
+    env = install_fake_adb(tmp_path, [PIXEL])
+    monkeypatch.setenv("FAKE_ADB_ROOT", env["FAKE_ADB_ROOT"])
+    adb = str(tmp_path / "fake-adb-bin" / "adb")
+    return AdbClient(adb, PIXEL["serial"], timeout=120), env
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=st.lists(st.one_of(st.sampled_from(HOSTILE), ANY_TEXT), min_size=1, max_size=4))
+def test_every_argument_reaches_the_device_shell_as_exactly_one_word(
+    fake_device: tuple[AdbClient, dict], args: list[str]
+) -> None:
+    client, env = fake_device
+    assert client.shell("echo", *args).removesuffix("\n") == " ".join(args)
+    line = fake_adb_remote_lines(env)[-1]
+    assert line["unquoted"] == [] and line["words"] == ["echo", *args]
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(directory=st.one_of(st.sampled_from(HOSTILE), ANY_TEXT))
+def test_a_glob_quotes_its_directory_and_leaves_only_the_pattern_to_the_shell(
+    fake_device: tuple[AdbClient, dict], directory: str
+) -> None:
+    client, env = fake_device
+    with contextlib.suppress(DeviceError):  # the fake refuses paths outside its device
+        client.shell("rm", "-f", Glob(f"{REMOTE_ROOT}/{directory}", "*.pte"))
+    line = fake_adb_remote_lines(env)[-1]
+    assert line["unquoted"] == []
+    assert line["words"] == ["rm", "-f", f"{REMOTE_ROOT}/{directory}/*.pte"]
+
+
+def test_a_hung_adb_is_a_one_line_error_naming_the_device_and_the_step(tmp_path: Path) -> None:
+    # The fake never answers a per-device command; only the timeout can end the wait.
+    env = install_fake_adb(tmp_path, [PIXEL], hang_on=["-s"])
+    proc = run_bench(tmp_path, env, "--adb-timeout", "1")
+    assert proc.returncode == 3
+    err = proc.stderr.strip()
+    assert "\n" not in err, err
+    assert err.startswith("error: device FAKE01 lost during setup")
+    assert "no answer to `adb shell pm path org.squeezebertmobile.app` within 1s" in err
+
+
+def test_a_hung_device_listing_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL], hang_on=["devices"])
+    monkeypatch.setenv("FAKE_ADB_ROOT", env["FAKE_ADB_ROOT"])
+    with pytest.raises(DeviceError, match=r"`adb devices -l` did not answer within 0.5s"):
+        list_devices(str(tmp_path / "fake-adb-bin" / "adb"), timeout=0.5)
