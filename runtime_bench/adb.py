@@ -33,13 +33,9 @@ from runtime_bench.adb_client import (
 )
 from runtime_bench.artifacts import SAFE_NAME, ArtifactSpec
 from runtime_bench.errors import DeviceError
-from runtime_bench.results import (
-    LOAD_STATUS,
-    load_document,
-    new_document,
-    record_id,
-    write_atomic,
-)
+from runtime_bench.report import write_report
+from runtime_bench.results import LOAD_STATUS, new_document, record_id
+from runtime_bench.store import ResultsStore, device_ids, may_replace
 
 PACKAGE = "org.squeezebertmobile.app"
 ACTIVITY = ".BenchmarkActivity"
@@ -297,29 +293,43 @@ def to_records(
     return records, info
 
 
+def _serial(entry: dict[str, Any]) -> str:
+    return str(entry.get("device", {}).get("serial"))
+
+
 class AdbBenchmark:
-    """Runs the device benchmark on the selected devices and merges into results.json."""
+    """Runs the device benchmark on the selected devices and merges into results.json.
+
+    Each phone's new entry replaces its earlier one in the published results.json only when
+    that loses nothing (runtime_bench.store); until then it is kept in this run's own folder.
+    """
 
     def __init__(
         self,
         specs: list[ArtifactSpec],
         config: AdbConfig,
-        out_dir: Path,
+        store: ResultsStore,
         host: dict[str, Any],
     ) -> None:
         self.specs = specs
         self.config = config
-        self.results_path = out_dir / "results.json"
-        previous = load_document(self.results_path)
-        if previous is None:
-            previous = new_document(host, {})
-            previous["status"] = "device-only"  # no host benchmark in this file
-        self.doc = previous
+        self.store = store
+        base = store.published
+        if base is None:
+            base = new_document(host, {})
+            base["status"] = "device-only"  # no host benchmark in this file
+        self.base = base
+        self.entries: dict[str, dict[str, Any]] = {}  # this run's entry per serial
+        self._published: set[str] = set()  # serials whose new entry is in results.json
+        self.doc = base  # what results.json holds
+        self.held_doc: dict[str, Any] | None = None  # everything this run measured, if held back
+
+    @property
+    def held(self) -> list[str]:
+        """Serials whose new entry is kept in this run's folder, not in results.json."""
+        return [serial for serial in self.entries if serial not in self._published]
 
     def _device_entry(self, device: Device) -> dict[str, Any]:
-        self.doc["devices"] = [
-            d for d in self.doc["devices"] if d.get("device", {}).get("serial") != device.serial
-        ]
         entry = {
             "device": {
                 "serial": device.serial,
@@ -339,11 +349,37 @@ class AdbBenchmark:
             "records": [],
             "missing": [],
         }
-        self.doc["devices"].append(entry)
+        self.entries[device.serial] = entry
         return entry
 
     def _save(self) -> None:
-        write_atomic(self.results_path, self.doc)
+        """Publish each new entry that loses nothing; set the rest aside (OSError propagates)."""
+        earlier = {_serial(d): d for d in self.base.get("devices", [])}
+        others = [d for d in self.base.get("devices", []) if _serial(d) not in self.entries]
+        chosen = []
+        for serial, entry in self.entries.items():
+            if serial in self._published or may_replace(
+                device_ids(earlier.get(serial)), device_ids(entry), entry["status"] == "complete"
+            ):
+                self._published.add(serial)
+                chosen.append(entry)
+            elif serial in earlier:
+                chosen.append(earlier[serial])
+        self.doc = {**self.base, "devices": others + chosen}
+        self.store.publish(self.doc)
+        if self.held:
+            self.held_doc = {**self.base, "devices": others + list(self.entries.values())}
+            self.store.set_aside(self.held_doc)
+        else:
+            self.held_doc = None
+            self.store.drop_run_dir()
+
+    def write_reports(self) -> None:
+        """report.md for results.json, and for this run's own folder if it holds anything."""
+        if self.doc.get("devices"):
+            write_report(self.doc, self.store.out_dir)
+        if self.held_doc is not None:
+            write_report(self.held_doc, self.store.run_dir)
 
     def run(self, adb: str) -> list[str]:
         """Benchmark every selected device; return one line per device problem (empty = ok)."""

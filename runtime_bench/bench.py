@@ -16,25 +16,24 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from runtime_bench.artifacts import ArtifactSpec
-from runtime_bench.inputs import BenchInputs
+from runtime_bench.errors import BenchError
+from runtime_bench.inputs import BenchInputs, check_inputs
 from runtime_bench.ratios import compute_ratios
 from runtime_bench.results import (
     FIRST,
     LOAD,
     LOAD_STATUS,
     latency_metrics,
-    load_document,
     new_document,
     record_id,
-    write_atomic,
 )
 from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
-from runtime_bench.runners import load_eager_module, load_runner, pin_single_thread
+from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
 from runtime_bench.schedule import run_round_robin
+from runtime_bench.store import ResultsStore, host_ids, may_replace
 from runtime_bench.timing import Timing, cpu_wall_summary, timed
 
 #: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
@@ -56,6 +55,26 @@ class BenchConfig:
     num_threads: int = 1
 
 
+def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
+    """Everything checkable before the output folder is touched: every task's inputs at every
+    length, and every artifact loads and runs one example (one-line errors naming the file)."""
+    check_inputs([s.task_dir for s in specs], seq_lens)
+    shortest = min(seq_lens)
+    for spec in specs:
+        runner = load_checked(spec)
+        try:
+            runner(*BenchInputs(spec.task_dir, shortest)[0])
+        except Exception as exc:
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise BenchError(
+                f"{spec.path} loads but cannot run a length-{shortest} example ({detail}); "
+                "rebuild it with python -m export.build --force"
+            ) from None
+        finally:
+            del runner
+            gc.collect()
+
+
 class Progress:
     """A tqdm bar over every timed call (no monitor thread: it would add CPU time)."""
 
@@ -75,31 +94,49 @@ class Progress:
 
 
 class HostBenchmark:
-    """Runs the benchmark and keeps results.json current after every completed unit."""
+    """Runs the benchmark and saves results.json after every completed unit.
+
+    Saves go to the published results.json only when that loses nothing (runtime_bench.store);
+    `location` is the folder the latest save went to.
+    """
 
     def __init__(
         self,
         specs: list[ArtifactSpec],
         config: BenchConfig,
-        out_dir: Path,
+        store: ResultsStore,
         host: dict[str, Any],
         progress: bool = True,
     ) -> None:
         self.specs = specs
         self.config = config
-        self.out_dir = out_dir
-        self.results_path = out_dir / "results.json"
+        self.store = store
+        self.location = store.out_dir
         self.doc = new_document(host, {**asdict(config), "artifacts": [s.key for s in specs]})
-        previous = load_document(self.results_path)
-        if previous is not None:  # a phone run merged earlier stays in the file
-            self.doc["devices"] = previous.get("devices", [])
+        if store.published is not None:  # a phone run merged earlier stays in the file
+            self.doc["devices"] = store.published.get("devices", [])
+        self._replaces = host_ids(store.published)
+        self._owns_published = False
         self.progress_enabled = progress
         self.flops: dict[tuple[str, str, int], FlopCount] = {}
 
     # -- bookkeeping -------------------------------------------------------------------------
     def save(self) -> None:
+        """Write the document where it loses nothing (OSError, e.g. ENOSPC, propagates)."""
         self.doc["ratios"] = compute_ratios(self.doc["records"])
-        write_atomic(self.results_path, self.doc)
+        complete = self.doc["status"] == "complete"
+        if self._owns_published or may_replace(self._replaces, host_ids(self.doc), complete):
+            self.location = self.store.publish(self.doc)
+            self._owns_published = True
+            if complete:
+                self.store.drop_run_dir()
+        else:
+            self.location = self.store.set_aside(self.doc)
+
+    @property
+    def published(self) -> bool:
+        """Whether this run's results are the output folder's results.json."""
+        return self._owns_published
 
     def _tasks(self) -> list[str]:
         return list(dict.fromkeys(s.task for s in self.specs))
@@ -180,7 +217,7 @@ class HostBenchmark:
         try:
             for spec in items:
                 pin_single_thread()
-                runners[spec.key], loads[spec.key] = timed(lambda s=spec: load_runner(s))
+                runners[spec.key], loads[spec.key] = timed(lambda s=spec: load_checked(s))
                 bar.step(f"{group} load {spec.backend}/{spec.precision}")
                 example = inputs[spec.task_dir][0]
                 _, firsts[spec.key] = timed(lambda r=runners[spec.key], x=example: r(*x))
@@ -252,7 +289,7 @@ class HostBenchmark:
 
         bar.step(f"evaluate {spec.key}", n=0)
         pin_single_thread()
-        runners = [load_runner(spec)]
+        runners = [load_checked(spec)]
         try:
             result, t = timed(
                 lambda: evaluate_runner(

@@ -1,12 +1,15 @@
 """`python -m runtime_bench`: the host benchmark, or with --adb the phone benchmark.
 
-Every user error is one line on stderr and a non-zero exit; Ctrl-C keeps the records that
-were completed (results.json is rewritten after every group) and writes the report for them.
+Every user error is one line on stderr and a non-zero exit. Everything checkable is checked
+before the output folder is touched (options, artifacts and their sha256, inputs at every
+length, that every artifact loads); results already in the output folder are never lost
+(runtime_bench.store). Ctrl-C keeps the records that were completed and writes their report.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -23,19 +26,23 @@ from runtime_bench.artifacts import (
     parse_list,
 )
 from runtime_bench.errors import BenchError
+from runtime_bench.inputs import check_inputs
 from runtime_bench.report import write_report
+from runtime_bench.store import ResultsStore
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 DEFAULT_SEQ_LENS = "32,64,128,256"
 
 
-def _int_list(value: str, option: str) -> list[int]:
+def _int_list(value: str, option: str, minimum: int | None = None) -> list[int]:
     try:
         items = [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise BenchError(f"{option} must be comma-separated integers, got {value!r}") from None
     if not items:
         raise BenchError(f"{option} is empty; give comma-separated integers")
+    if minimum is not None and min(items) < minimum:
+        raise BenchError(f"{option} values must be >= {minimum}, got {min(items)}")
     return items
 
 
@@ -117,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
     from runtime_bench.host import describe_host
 
     seq_lens = _int_list(args.seq_lens, "--seq-lens")
-    _int_list(args.matmul_sizes, "--matmul-sizes")
+    _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
+    if args.adb_timeout <= 0 or args.run_timeout <= 0 or args.poll_interval < 0:
+        raise BenchError("--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0")
     if args.runs < 1 or args.warmup < 0:
         raise BenchError("--runs must be >= 1 and --warmup >= 0")
     if args.eval_limit is not None and args.eval_limit < 1:
@@ -142,16 +151,42 @@ def run(args: argparse.Namespace) -> int:
         if args.out is not None
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
+    store = ResultsStore(out)  # refuses a file as --out, or a results.json that is not ours
+    check_inputs([s.task_dir for s in specs], seq_lens)
     if args.adb:
-        return _run_adb(args, specs, seq_lens, out, host)
-    return _run_host(args, specs, seq_lens, out, host)
+        return _run_adb(args, specs, seq_lens, store, host)
+    from runtime_bench.bench import preflight
+
+    preflight(specs, seq_lens)
+    return _run_host(args, specs, seq_lens, store, host)
+
+
+def _write_error(exc: OSError, store: ResultsStore) -> BenchError:
+    """A failed write (a full disk, a read-only folder) as one line; atomic writes mean the
+    published results.json is still the one from before."""
+    kept = (
+        f"{store.published_path} is unchanged"
+        if store.published is not None
+        else "nothing earlier was there to keep"
+    )
+    return BenchError(
+        f"cannot write {exc.filename or store.out_dir}: {exc.strerror or exc}; free disk space "
+        f"or pass --out on another disk ({kept})"
+    )
+
+
+def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path]:
+    try:
+        return write_report(doc, folder)
+    except OSError as exc:
+        raise _write_error(exc, store) from None
 
 
 def _run_host(
     args: argparse.Namespace,
     specs: list[ArtifactSpec],
     seq_lens: list[int],
-    out: Path,
+    store: ResultsStore,
     host: dict[str, Any],
 ) -> int:
     """The host benchmark; Ctrl-C keeps completed records and reports them."""
@@ -166,39 +201,53 @@ def _run_host(
         memory=not args.no_memory,
         matmul_sizes=_int_list(args.matmul_sizes, "--matmul-sizes"),
     )
-    bench = HostBenchmark(specs, config, out, host, progress=not args.no_progress)
+    bench = HostBenchmark(specs, config, store, host, progress=not args.no_progress)
     try:
         doc = bench.run()
     except KeyboardInterrupt:
-        bench.mark_interrupted()
-        write_report(bench.doc, out)
-        print(
-            f"interrupted: kept {len(bench.doc['records'])} completed records in "
-            f"{out / 'results.json'}",
-            file=sys.stderr,
-        )
+        print(f"interrupted: {_keep(bench, 'interrupted')}", file=sys.stderr)
         return 130
-    except Exception:
-        bench.mark_interrupted("failed")  # completed records stay; the error is shown below
-        write_report(bench.doc, out)
-        raise
-    files = write_report(doc, out)
+    except OSError as exc:
+        raise _write_error(exc, store) from None
+    except BenchError as exc:
+        raise BenchError(f"{exc}; {_keep(bench, 'failed')}") from None
+    files = _report(doc, bench.location, store)
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
     print(
-        f"wrote {out / 'results.json'} ({len(doc['records'])} records), "
+        f"wrote {bench.location / 'results.json'} ({len(doc['records'])} records), "
         f"{', '.join(f.name for f in files)}"
     )
+    if not bench.published:
+        print(
+            f"warning: kept {store.published_path}: it holds results this run did not "
+            f"produce; delete it or pass another --out to publish {bench.location}",
+            file=sys.stderr,
+        )
     if over:
         print(f"warning: CPU/wall above {limit} for {', '.join(over)}", file=sys.stderr)
     return 0
+
+
+def _keep(bench: Any, status: str) -> str:
+    """Save a stopped host run's completed records and their report; say where they are."""
+    kept = len(bench.doc["records"])
+    try:
+        bench.mark_interrupted(status)
+        write_report(bench.doc, bench.location)
+    except OSError as exc:
+        return f"its {kept} completed records could not be saved ({_write_error(exc, bench.store)})"
+    note = f"kept {kept} completed records in {bench.location / 'results.json'}"
+    if not bench.published and bench.store.published is not None:
+        note += f"; {bench.store.published_path} from the earlier run is unchanged"
+    return note
 
 
 def _run_adb(
     args: argparse.Namespace,
     specs: list[ArtifactSpec],
     seq_lens: list[int],
-    out: Path,
+    store: ResultsStore,
     host: dict[str, Any],
 ) -> int:
     """The phone benchmark; a lost device keeps what was pulled and names what is missing."""
@@ -216,23 +265,33 @@ def _run_adb(
         poll_interval=args.poll_interval,
         adb_timeout=args.adb_timeout,
     )
-    bench = AdbBenchmark(specs, config, out, host)
+    bench = AdbBenchmark(specs, config, store, host)
     try:
         problems = bench.run(adb)
     except KeyboardInterrupt:
+        where = store.run_dir if bench.held else store.out_dir
         print(
-            f"interrupted: kept the device records pulled so far in {out / 'results.json'}",
+            f"interrupted: kept the device records pulled so far in {where / 'results.json'}",
             file=sys.stderr,
         )
         return 130
+    except OSError as exc:
+        raise _write_error(exc, store) from None
     finally:
-        if bench.doc.get("devices"):
-            write_report(bench.doc, out)
+        with contextlib.suppress(OSError):  # a full disk is reported above
+            bench.write_reports()
+    for serial in bench.held:
+        print(
+            f"warning: device {serial}: this run's results are in "
+            f"{store.run_dir / 'results.json'}; {store.published_path} keeps the earlier "
+            f"entry for {serial} (only a complete run covering it replaces it)",
+            file=sys.stderr,
+        )
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     devices = bench.doc["devices"]
     print(
-        f"wrote {out / 'results.json'} with {sum(len(d['records']) for d in devices)} "
+        f"wrote {store.published_path} with {sum(len(d['records']) for d in devices)} "
         f"device records from {len(devices)} device(s)"
     )
     return 3 if problems else 0
@@ -256,3 +315,6 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:  # before any result was written (later ones are handled above)
+        print("interrupted before any result was written", file=sys.stderr)
+        return 130

@@ -95,3 +95,11 @@ class BenchInputs:
     def __getitem__(self, round_index: int) -> tuple[np.ndarray, np.ndarray]:
         """The example for a round; rounds cycle through the examples."""
         return self._arrays[round_index % len(self._arrays)]
+
+
+def check_inputs(task_dirs: list[Path], seq_lens: list[int]) -> None:
+    """Fit every task's bench_inputs.json to every length once: a one-line error up front
+    instead of a failure after results were written."""
+    for task_dir in dict.fromkeys(task_dirs):
+        for seq_len in seq_lens:
+            BenchInputs(task_dir, seq_len)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.errors import BenchError
 
 _pinned = False
 
@@ -92,3 +93,21 @@ def load_runner(spec: ArtifactSpec) -> Any:
     from export.backends import get_backend
 
     return get_backend(spec.backend).load(spec.path, num_threads=1)
+
+
+def load_checked(spec: ArtifactSpec) -> Any:
+    """load_runner, with a runtime's refusal turned into a one-line error naming the file.
+
+    The file already matched its manifest's sha256, so a refusal means it was written broken
+    (or the manifest was edited to match it): only a rebuild helps.
+    """
+    try:
+        return load_runner(spec)
+    except BenchError:
+        raise
+    except Exception as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise BenchError(
+            f"{spec.path} cannot be loaded by {spec.backend} ({detail}) although it matches its "
+            "manifest's sha256; rebuild it with python -m export.build --force"
+        ) from None

@@ -7,8 +7,10 @@ against a phone, up to the process boundary. No real device is involved.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -214,6 +216,42 @@ def test_device_results_merge_into_an_existing_host_results_file(tmp_path: Path)
     assert validate(doc) == []
     report = (out / "report.md").read_text()
     assert "## Latency" in report and "google Pixel 3 (FAKE01)" in report
+
+
+def test_an_unfinished_rerun_keeps_the_earlier_complete_device_entry(tmp_path: Path) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL])
+    assert run_bench(tmp_path, env).returncode == 0
+    before = (tmp_path / "out" / "results.json").read_bytes()
+    config = Path(env["FAKE_ADB_ROOT"]) / "config.json"
+    config.write_text(json.dumps({"devices": [PIXEL], "fail_seq_lens": [64]}))
+    proc = run_bench(tmp_path, env)
+    assert proc.returncode == 3
+    assert (tmp_path / "out" / "results.json").read_bytes() == before
+    [own] = (tmp_path / "out" / "runs").glob("*/results.json")
+    [device] = json.loads(own.read_text())["devices"]
+    assert device["status"] == "incomplete" and len(device["records"]) == 2
+    assert f"this run's results are in {own}" in proc.stderr
+    assert (own.parent / "report.md").is_file()
+
+
+def test_a_full_disk_is_a_one_line_error_and_earlier_results_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = install_fake_adb(tmp_path, [PIXEL])
+    assert run_bench(tmp_path, env).returncode == 0
+    before = (tmp_path / "out" / "results.json").read_bytes()
+
+    def disk_full(fd: int) -> None:  # where a full disk surfaces for a buffered write
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    proc = run_bench(tmp_path, env)
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and "\n" not in err, err
+    assert err.startswith("error: cannot write ") and "No space left on device" in err
+    assert f"{tmp_path / 'out' / 'results.json'} is unchanged" in err
+    assert (tmp_path / "out" / "results.json").read_bytes() == before
+    assert not list((tmp_path / "out").rglob("*.tmp"))
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
-from benchfakes import make_fake_artifacts
+from benchfakes import make_fake_artifacts, synthetic_results
 
 from runtime_bench.cli import main
 
@@ -52,6 +54,8 @@ def test_sha256_mismatch_is_caught_before_anything_runs(
         ("--precisions", "fp16", "unknown precision fp16; choose from fp32, int8"),
         ("--seq-lens", "32,abc", "--seq-lens must be comma-separated integers"),
         ("--runs", "0", "--runs must be >= 1"),
+        ("--matmul-sizes", "0", "--matmul-sizes values must be >= 1, got 0"),
+        ("--adb-timeout", "0", "--adb-timeout and --run-timeout must be > 0"),
     ],
 )
 def test_unknown_names_and_bad_numbers(
@@ -96,3 +100,46 @@ def test_a_task_dir_without_manifest_is_skipped_with_a_warning(
     assert code != 0
     assert warning.startswith("warning: skipping") and str(unfinished) in warning
     assert error.startswith("error: no artifact")
+
+
+def earlier_results(out: Path) -> dict[str, bytes]:
+    """A complete earlier run in `out` (results.json + report.md); returns every file's bytes."""
+    out.mkdir(parents=True)
+    (out / "results.json").write_text(json.dumps(synthetic_results()))
+    (out / "report.md").write_text("# runtime_bench report\n")
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_bad_bench_inputs_are_refused_before_earlier_results_are_touched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    task_dir = make_fake_artifacts(tmp_path / "art")
+    (task_dir / "bench_inputs.json").write_text('{"examples": [{"input_ids": "oops"')
+    out = tmp_path / "out"
+    before = earlier_results(out)
+    err = one_line_error(
+        capsys, ["--artifacts", str(tmp_path / "art"), "--out", str(out), "--seq-lens", "32"]
+    )
+    assert "bench_inputs.json is malformed" in err and "--force" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_pte_that_matches_its_sha256_but_cannot_load_is_a_one_line_error(
+    tmp_path: Path,
+) -> None:
+    # The fake artifacts' .pte files are placeholder bytes with correct sha256s: the real
+    # ExecuTorch runtime refuses them. A subprocess, so the runtimes stay out of this process.
+    make_fake_artifacts(tmp_path / "art")
+    out = tmp_path / "out"
+    before = earlier_results(out)
+    cmd = [sys.executable, "-m", "runtime_bench", "--artifacts", str(tmp_path / "art"),
+           "--backends", "executorch", "--seq-lens", "32", "--out", str(out), "--no-progress"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert (
+        last.startswith("error: ") and "squeezebert_tiny_xnnpack_fp32.pte cannot be loaded" in last
+    )
+    assert "0x:12" in last and "--force" in last
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
