@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from export.io import atomic_path
 from runtime_bench.ratios import BASELINE_MODEL
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
@@ -434,7 +435,8 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
     axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(f"{task}: latency vs sequence length (batch 1, one thread)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:  # a failed write (full disk) keeps the previous plot
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
 
 
@@ -504,7 +506,8 @@ def _plot_speedup(
         y=0.995,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:  # a failed write (full disk) keeps the previous plot
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
 
 

@@ -60,6 +60,35 @@ def test_manifest_declares_the_launcher_and_the_exported_benchmark_activity():
         assert (java / f"{name.lstrip('.')}.java").is_file(), name
 
 
+def test_benchmark_activity_is_guarded_as_a_debugging_entry_point():
+    # Exported (adb starts it), but only holders of DUMP may start it: the adb shell user holds
+    # DUMP (frameworks/base packages/Shell), third-party apps cannot. And it exists only in
+    # debuggable builds: the enabled flag is false in main and true in the debug source set.
+    root = ET.parse(APP / "app" / "src" / "main" / "AndroidManifest.xml").getroot()
+    [activity] = [a for a in root.iter("activity") if a.get(f"{ANDROID_NS}name") == adb.ACTIVITY]
+    assert activity.get(f"{ANDROID_NS}permission") == "android.permission.DUMP"
+    assert activity.get(f"{ANDROID_NS}enabled") == "@bool/benchmark_enabled"
+
+    def flag(source_set: str) -> str:
+        values = ET.parse(APP / "app" / "src" / source_set / "res" / "values" / "benchmark.xml")
+        [value] = [b.text for b in values.getroot().iter("bool")
+                   if b.get("name") == "benchmark_enabled"]  # fmt: skip
+        return value
+
+    assert (flag("main"), flag("debug")) == ("false", "true")
+
+
+def test_the_activity_leaves_its_outcome_where_runtime_bench_reads_it():
+    # BenchmarkJob (core, JVM-tested) always writes the results or the error file; the
+    # activity hands it the whole run instead of catching a subset of failures itself.
+    job = APP / "core/src/main/java/org/squeezebertmobile/core/bench/BenchmarkJob.java"
+    name = re.search(r'ERROR_FILE = "([^"]+)"', job.read_text(encoding="utf-8")).group(1)
+    assert f"files/{name}" == adb.ERROR_FILE
+    activity = APP / "app/src/main/java/org/squeezebertmobile/app/BenchmarkActivity.java"
+    source = activity.read_text(encoding="utf-8")
+    assert "job.run(" in source and "RuntimeException e" not in source
+
+
 def test_gradle_wrapper_is_complete():
     settings = (APP / "settings.gradle").read_text(encoding="utf-8")
     assert "include ':app', ':core'" in settings

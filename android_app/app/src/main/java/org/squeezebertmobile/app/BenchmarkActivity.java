@@ -7,14 +7,10 @@ import android.os.Build;
 import android.os.Bundle;
 import android.util.Log;
 import android.widget.TextView;
-import java.io.File;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import org.squeezebertmobile.core.bench.BenchmarkConfig;
-import org.squeezebertmobile.core.bench.BenchmarkReport;
+import org.squeezebertmobile.core.bench.BenchmarkJob;
 import org.squeezebertmobile.core.bench.BenchmarkRunner;
 import org.squeezebertmobile.core.bench.DeviceInfo;
 
@@ -31,13 +27,17 @@ import org.squeezebertmobile.core.bench.DeviceInfo;
  * <p>Runs every {@code .pte} in {@code model_dir} on the real examples of its {@code
  * bench_inputs.json} (procedure: core's {@link BenchmarkRunner}) and writes {@code
  * files/benchmark_results.json} after each model, atomically, so a reader polling the file never
- * sees half a write. A run that cannot start (bad extra, missing files) writes {@code
- * files/benchmark_error.txt} with a one-line reason instead. Both files are deleted when a run
- * starts. Read them with {@code adb shell run-as org.squeezebertmobile.app cat files/...}.
+ * sees half a write. A run that cannot start or finish (bad extra, missing files, a missing
+ * native library) writes {@code files/benchmark_error.txt} with a one-line reason instead (core's
+ * {@link BenchmarkJob}). Both files are deleted when a run starts. Read them with {@code adb shell
+ * run-as org.squeezebertmobile.app cat files/...}.
+ *
+ * <p>A debugging entry point: the manifest enables it only in debuggable builds and lets only
+ * holders of {@code android.permission.DUMP} start it, which the adb shell user is and
+ * third-party apps cannot be (android_app/README.md, "Who can start BenchmarkActivity").
  */
 public final class BenchmarkActivity extends Activity {
   static final String TAG = "SqueezeBertBench";
-  static final String ERROR_FILE = "benchmark_error.txt";
 
   private TextView log;
 
@@ -46,10 +46,12 @@ public final class BenchmarkActivity extends Activity {
     super.onCreate(savedInstanceState);
     setContentView(R.layout.activity_benchmark);
     log = findViewById(R.id.benchmark_log);
-    File results = new File(getFilesDir(), BenchmarkReport.FILE_NAME);
-    File error = new File(getFilesDir(), ERROR_FILE);
-    results.delete();
-    error.delete();
+    BenchmarkJob job = new BenchmarkJob(getFilesDir().toPath());
+    try {
+      job.clear();
+    } catch (IOException e) {
+      Log.w(TAG, "cannot delete the previous run's outcome", e);
+    }
 
     Intent intent = getIntent();
     String modelDir = intent.getStringExtra("model_dir");
@@ -66,46 +68,40 @@ public final class BenchmarkActivity extends Activity {
               intent.getIntExtra("num_threads", 1),
               intent.getIntExtra("seq_len", 128));
     } catch (IllegalArgumentException e) {
-      fail(error, e.getMessage());
+      show(job.fail(e));
       return;
     }
     append(getString(R.string.benchmark_running, modelDir, config.seqLen, config.numThreads));
     Thread thread =
-        new Thread(() -> benchmark(modelDir, config, results, error), "squeezebert-benchmark");
+        new Thread(() -> benchmark(job, modelDir, config), "squeezebert-benchmark");
     thread.start();
   }
 
-  private void benchmark(String modelDir, BenchmarkConfig config, File results, File error) {
-    try {
-      BenchmarkRunner runner = new BenchmarkRunner(new ExecuTorchBackend(), System::nanoTime);
-      runner.run(
-          Paths.get(modelDir),
-          config,
-          deviceInfo(),
-          (model, report) -> {
-            writeAtomically(results, report.toJson());
-            runOnUiThread(() -> append("done " + model.getFileName()));
-          });
-      Log.i(TAG, "benchmark finished: " + results);
-      runOnUiThread(
-          () -> {
-            append(getString(R.string.benchmark_done, results.getAbsolutePath()));
-            finish();
-          });
-    } catch (IOException | RuntimeException e) {
-      runOnUiThread(() -> fail(error, String.valueOf(e.getMessage())));
+  /** Runs on the worker thread; BenchmarkJob turns every failure, Errors included, into
+   * benchmark_error.txt, so the thread always ends with an outcome on disk. */
+  private void benchmark(BenchmarkJob job, String modelDir, BenchmarkConfig config) {
+    String error =
+        job.run(
+            () -> new BenchmarkRunner(new ExecuTorchBackend(), System::nanoTime),
+            Paths.get(modelDir),
+            config,
+            this::deviceInfo,
+            model -> runOnUiThread(() -> append("done " + model.getFileName())));
+    if (error != null) {
+      runOnUiThread(() -> show(error));
+      return;
     }
+    Log.i(TAG, "benchmark finished");
+    runOnUiThread(
+        () -> {
+          append(getString(R.string.benchmark_done, getFilesDir().getAbsolutePath()));
+          finish();
+        });
   }
 
-  private void fail(File error, String message) {
-    String line = "benchmark failed: " + message.replace('\n', ' ');
-    Log.e(TAG, line);
-    append(line);
-    try {
-      writeAtomically(error, line + "\n");
-    } catch (IOException e) {
-      Log.e(TAG, "cannot write " + error, e);
-    }
+  private void show(String errorLine) {
+    Log.e(TAG, errorLine);
+    append(errorLine);
   }
 
   private DeviceInfo deviceInfo() {
@@ -125,18 +121,6 @@ public final class BenchmarkActivity extends Activity {
         DeviceInfo.osName(Build.VERSION.RELEASE),
         memory.totalMem,
         memory.availMem);
-  }
-
-  /** Writes via a temporary file and a rename, so readers see the old or the new content. */
-  private static void writeAtomically(File target, String content) throws IOException {
-    File tmp = new File(target.getPath() + ".tmp");
-    try (OutputStream out = new FileOutputStream(tmp)) {
-      out.write(content.getBytes(StandardCharsets.UTF_8));
-      out.flush();
-    }
-    if (!tmp.renameTo(target)) {
-      throw new IOException("cannot rename " + tmp + " to " + target);
-    }
   }
 
   private void append(String line) {

@@ -4,6 +4,7 @@ import java.io.FileNotFoundException;
 import java.nio.file.Path;
 import org.pytorch.executorch.EValue;
 import org.pytorch.executorch.ExecutorchRuntimeException;
+import org.squeezebertmobile.core.bench.ExecuTorchErrorCode;
 import org.squeezebertmobile.core.bench.InferenceBackend;
 
 /** The benchmark's runtime boundary implemented with ExecuTorch (see core's BenchmarkRunner). */
@@ -22,7 +23,9 @@ final class ExecuTorchBackend implements InferenceBackend {
     } catch (ExecutorchRuntimeException e) {
       throw new BackendException(e.getErrorCode(), e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new BackendException(INTERNAL, String.valueOf(e.getMessage()), e);
+      // Some releases throw a corrupt program's 0x12 as an IllegalArgumentException subclass.
+      throw new BackendException(
+          ExecuTorchErrorCode.of(e, INTERNAL), String.valueOf(e.getMessage()), e);
     }
   }
 
@@ -45,7 +48,8 @@ final class ExecuTorchBackend implements InferenceBackend {
       } catch (ExecutorchRuntimeException e) {
         throw new BackendException(e.getErrorCode(), e.getMessage(), e);
       } catch (RuntimeException e) {
-        throw new BackendException(INTERNAL, String.valueOf(e.getMessage()), e);
+        throw new BackendException(
+            ExecuTorchErrorCode.of(e, INTERNAL), String.valueOf(e.getMessage()), e);
       }
     }
 
