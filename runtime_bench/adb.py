@@ -206,9 +206,16 @@ def start_activity(client: AdbClient, unit: DeviceUnit, config: AdbConfig) -> No
         "--ei", "num_threads", "1",
         "--ei", "seq_len", str(unit.seq_len),
     )  # fmt: skip
-    errors = [line for line in out.splitlines() if line.strip().startswith("Error")]
+    errors = [
+        line.strip()
+        for line in out.splitlines()
+        if line.strip().startswith("Error") or "SecurityException" in line
+    ]
     if errors:
-        raise DeviceError(f"am start failed on {client.serial}: {errors[0].strip()}")
+        raise DeviceError(
+            f"am start failed on {client.serial}: {errors[0]}; BenchmarkActivity exists only in "
+            "debuggable builds: pass --apk android_app/app/build/outputs/apk/debug/app-debug.apk"
+        )
 
 
 def _entries_complete(entries: Any, unit: DeviceUnit) -> bool:
