@@ -374,7 +374,7 @@ def test_every_argument_reaches_the_device_shell_as_exactly_one_word(
     fake_device: tuple[AdbClient, dict], args: list[str]
 ) -> None:
     client, env = fake_device
-    assert client.shell("echo", *args).removesuffix("\n") == " ".join(args)
+    client.shell("echo", *args)
     line = fake_adb_remote_lines(env)[-1]
     assert line["unquoted"] == [] and line["words"] == ["echo", *args]
 
