@@ -1,15 +1,17 @@
 """The phone benchmark over adb: push artifacts, run BenchmarkActivity, pull and merge results.
 
-Talks to the device only through the `adb` executable (found on PATH), so the whole driver is
-tested at that process boundary with a fake `adb`. It has not been run against a real phone
+Talks to the device only through the `adb` executable (found on PATH), by way of
+runtime_bench.adb_client, which quotes every remote command and times out every call; the
+whole driver is tested at that process boundary with a fake `adb`. It has not been run against a real phone
 on this project's machines (no device is attached to them).
 
 Flow per device: check state -> push each task dir's .pte files, task.json, bench_inputs.json
 and vocab.txt to /data/local/tmp/squeezebert-mobile/<tag>/<task>/ -> optionally install the
 APK -> for every task dir and sequence length: clear the old result file, `am start -W -S` the
 activity with one thread, poll `run-as <package> cat files/benchmark_results.json` until the
-run's entries are there -> merge into results.json after every pull. A device that disappears
-keeps what was pulled and the run names what is missing.
+run's entries are there -> merge into results.json after every pull (runtime_bench.store: a
+phone's earlier entry is replaced only by a complete run covering it). A device that disappears
+or stops answering keeps what was pulled and the run names what is missing.
 """
 
 from __future__ import annotations

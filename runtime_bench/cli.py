@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from export.errors import BuildError
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
@@ -30,6 +30,9 @@ from runtime_bench.inputs import check_inputs
 from runtime_bench.report import write_report
 from runtime_bench.store import ResultsStore
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
+
+if TYPE_CHECKING:
+    from runtime_bench.bench import HostBenchmark
 
 DEFAULT_SEQ_LENS = "32,64,128,256"
 
@@ -165,7 +168,7 @@ def _write_error(exc: OSError, store: ResultsStore) -> BenchError:
     """A failed write (a full disk, a read-only folder) as one line; atomic writes mean the
     published results.json is still the one from before."""
     kept = (
-        f"{store.published_path} is unchanged"
+        f"{store.published_path} was not touched by the failed write"
         if store.published is not None
         else "nothing earlier was there to keep"
     )
@@ -229,7 +232,7 @@ def _run_host(
     return 0
 
 
-def _keep(bench: Any, status: str) -> str:
+def _keep(bench: HostBenchmark, status: str) -> str:
     """Save a stopped host run's completed records and their report; say where they are."""
     kept = len(bench.doc["records"])
     try:

@@ -249,7 +249,7 @@ def test_a_full_disk_is_a_one_line_error_and_earlier_results_stay(
     err = proc.stderr.strip()
     assert proc.returncode == 2 and "\n" not in err, err
     assert err.startswith("error: cannot write ") and "No space left on device" in err
-    assert f"{tmp_path / 'out' / 'results.json'} is unchanged" in err
+    assert f"{tmp_path / 'out' / 'results.json'} was not touched by the failed write" in err
     assert (tmp_path / "out" / "results.json").read_bytes() == before
     assert not list((tmp_path / "out").rglob("*.tmp"))
 
