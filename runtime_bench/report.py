@@ -545,8 +545,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         *_device_section(doc),
     ]
     report = out_dir / "report.md"
-    tmp = report.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    tmp.replace(report)
+    with atomic_path(report) as tmp:
+        tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     written.append(report)
     return written

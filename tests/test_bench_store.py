@@ -3,7 +3,9 @@ checked on real files through the host benchmark's own save()."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -110,3 +112,21 @@ def test_out_pointing_at_a_file_is_refused(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(BenchError, match="is a file; pass a directory"):
         ResultsStore(target)
+
+
+def test_a_full_disk_during_a_save_leaves_the_published_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = new_run(tmp_path, synthetic_results()["records"][:2])
+    bench.save()
+    before = (tmp_path / RESULTS).read_bytes()
+
+    def disk_full(fd: int) -> None:  # where a full disk surfaces for a buffered write
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    bench.doc["records"] = synthetic_results()["records"][:4]
+    with pytest.raises(OSError, match="No space left on device"):
+        bench.save()
+    assert (tmp_path / RESULTS).read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
