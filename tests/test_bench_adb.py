@@ -296,6 +296,8 @@ def test_devices_listing_parses_states_and_properties() -> None:
 
 
 # -- hostile strings: names from a manifest, and anything that reaches the device's shell -------
+# The fuzz tests run derandomized: the same examples on every run keep the suite deterministic;
+# raise max_examples (or drop derandomize) locally to search further.
 #: the issue's examples plus the classic shell and path tricks
 HOSTILE = [
     "tiny;reboot;echo $(id)",
@@ -338,7 +340,7 @@ def write_hostile_manifest(root: Path, where: str, name: str) -> None:
     path.write_text(json.dumps(manifest))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(name=UNSAFE_NAMES, where=st.sampled_from(["tag", "task", "file"]))
 @example(name="tiny;reboot;echo $(id)", where="tag")
 @example(name="../../../x", where="file")
@@ -367,7 +369,10 @@ def fake_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AdbCli
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(args=st.lists(st.one_of(st.sampled_from(HOSTILE), ANY_TEXT), min_size=1, max_size=4))
 def test_every_argument_reaches_the_device_shell_as_exactly_one_word(
@@ -380,7 +385,10 @@ def test_every_argument_reaches_the_device_shell_as_exactly_one_word(
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(directory=st.one_of(st.sampled_from(HOSTILE), ANY_TEXT))
 def test_a_glob_quotes_its_directory_and_leaves_only_the_pattern_to_the_shell(
