@@ -45,15 +45,27 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
         yield tmp_path
         tmp_path.chmod(default_file_mode())  # mkstemp's 0600, as a plain open() would not leave
         os.replace(tmp_path, final)
-    except OSError as exc:
-        if exc.errno in _DISK_FULL:
-            raise BuildError(
-                f"no space left on the device while writing {final}: free some space (or "
-                "pass --out on another disk) and run again; completed files are kept"
-            ) from exc
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise disk_full(final) from exc
         raise
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC/EDQUOT, also from libraries written in other languages (safetensors' Rust
+    raises its own type, with the OS message in the text)."""
+    if isinstance(exc, OSError):
+        return exc.errno in _DISK_FULL
+    return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
+
+
+def disk_full(path: Path) -> BuildError:
+    return BuildError(
+        f"no space left on the device while writing {path}: free some space (or pass --out "
+        "on another disk) and run again; completed files are kept"
+    )
 
 
 def default_file_mode() -> int:

@@ -20,7 +20,15 @@ from transformers import PreTrainedTokenizerBase
 
 from export.errors import ConfigError, DataError
 from export.evaluate import task_context
-from export.io import CHECKPOINT_STAGING, default_file_mode, read_json, sha256_file, write_json
+from export.io import (
+    CHECKPOINT_STAGING,
+    default_file_mode,
+    disk_full,
+    is_disk_full,
+    read_json,
+    sha256_file,
+    write_json,
+)
 from export.manifest import check_checkpoint, file_entry, read_manifest
 from export.models import ModelSpec, build_task_model, load_pretrained, load_tokenizer
 from export.tasks import get_task
@@ -166,16 +174,21 @@ def save_checkpoint(
 ) -> None:
     """A standard Hugging Face directory, each file renamed into place whole."""
     task_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        for path in Path(tmp).iterdir():
-            if path.is_file():
-                path.chmod(default_file_mode())  # some writers leave 0600
-                os.replace(path, task_dir / path.name)
-            else:
-                shutil.rmtree(task_dir / path.name, ignore_errors=True)
-                os.replace(path, task_dir / path.name)
+    try:
+        with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            for path in Path(tmp).iterdir():
+                if path.is_file():
+                    path.chmod(default_file_mode())  # some writers leave 0600
+                    os.replace(path, task_dir / path.name)
+                else:
+                    shutil.rmtree(task_dir / path.name, ignore_errors=True)
+                    os.replace(path, task_dir / path.name)
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise disk_full(task_dir / CHECKPOINT) from exc
+        raise
 
 
 # --- contract files the app and the benchmarks read ----------------------------------------------

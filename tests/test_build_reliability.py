@@ -8,11 +8,13 @@ and only what the test is about gets rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -368,23 +370,44 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next_one(tiny_artifacts, t
     assert not [p.name for p in task_dir.iterdir() if p.name.startswith(".tmp-build-")]
 
 
-def test_a_full_disk_during_export_is_one_line_and_leaves_no_partial_files(
-    capsys, tmp_path, data_dir
-):
-    """A real 12 MiB tmpfs: the 8 MB checkpoint fits, the 8 MB ONNX export then does not."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(mount)],
+@contextlib.contextmanager
+def small_disk(where: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` (needs root, as in CI); skips where mounting is not allowed."""
+    where.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
                           capture_output=True, text=True)  # fmt: skip
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
     try:
-        code = main(build_argv(mount, "bert-base", "ner", "--formats", "onnx"))
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)
+
+
+def no_partial_files(root: Path) -> list[str]:
+    names = [p.name for p in root.rglob("*")]
+    return [n for n in names if n.endswith((".tmp", ".onnx")) or n.startswith((".tmp-", ".check"))]
+
+
+def test_a_full_disk_while_saving_the_checkpoint_is_one_line_naming_it(tmp_path, tokenizer):
+    from transformers import AutoModelForTokenClassification
+
+    from export.models import build_task_model, resolve
+    from export.pipeline import save_checkpoint
+
+    spec = resolve("bert-base", "random", tiny=True)
+    model = build_task_model(spec, AutoModelForTokenClassification, ["O", "B-PER"], 0)
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        with pytest.raises(BuildError, match=r"no space left .*model\.safetensors: free some"):
+            save_checkpoint(model, tokenizer, disk / "task")
+        assert list((disk / "task").iterdir()) == []
+
+
+def test_a_full_disk_during_export_is_one_line_and_leaves_no_partial_files(capsys, tmp_path):
+    """A 12 MiB tmpfs: the 8 MB checkpoint fits, the 8 MB ONNX export then does not."""
+    with small_disk(tmp_path / "disk", "12m") as disk:
+        code = main(build_argv(disk, "bert-base", "ner", "--formats", "onnx"))
         err = capsys.readouterr().err
         assert_one_line_error(code, err, "no space left on the device while writing")
         assert "model_fp32.onnx" in err and "--out" in err
-        names = [p.name for p in mount.rglob("*")]
-        assert not [n for n in names if n.endswith(".tmp") or n.startswith((".tmp-", ".check"))]
-        assert not [n for n in names if n.endswith(".onnx")]
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        assert no_partial_files(disk) == []
