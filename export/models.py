@@ -178,12 +178,7 @@ def check_model_dir(path: Path, trust_remote_code: bool, needs_weights: bool) ->
     from transformers import CONFIG_MAPPING
 
     config = _read_json_file(path / "config.json")
-    remote = [f for f in ("config.json", "tokenizer_config.json") if _has_auto_map(path / f)]
-    if remote and not trust_remote_code:
-        raise ConfigError(
-            f"{path / remote[0]} asks to run the folder's own Python code (auto_map): refused; "
-            "pass --trust-remote-code only if you trust that code"
-        )
+    remote = refuse_remote_code(path, trust_remote_code)
     model_type = config.get("model_type")
     if not remote and model_type not in CONFIG_MAPPING:
         raise ConfigError(
@@ -198,6 +193,19 @@ def check_model_dir(path: Path, trust_remote_code: bool, needs_weights: bool) ->
                 "folder has no model.safetensors: convert the weights to safetensors "
                 "(save_pretrained(..., safe_serialization=True) in a trusted session)"
             )
+
+
+def refuse_remote_code(path: Path, trust_remote_code: bool) -> bool:
+    """True when the folder names its own Python code (auto_map); an error unless trusted.
+
+    transformers would ask [y/N] on the terminal, or quietly fall back to its own class."""
+    remote = [f for f in ("config.json", "tokenizer_config.json") if _has_auto_map(path / f)]
+    if remote and not trust_remote_code:
+        raise ConfigError(
+            f"{path / remote[0]} asks to run the folder's own Python code (auto_map): refused; "
+            "only export.build --trust-remote-code runs it, and only if you trust that code"
+        )
+    return bool(remote)
 
 
 def _read_json_file(path: Path) -> dict[str, Any]:
@@ -350,6 +358,7 @@ def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> Ex
         AutoModelForTokenClassification,
     )
 
+    refuse_remote_code(Path(task_dir), trust_remote_code)
     config = load_pretrained(AutoConfig.from_pretrained, task_dir, trust_remote_code)
     arch = (config.architectures or [""])[0]
     auto = (

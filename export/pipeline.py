@@ -30,7 +30,13 @@ from export.io import (
     write_json,
 )
 from export.manifest import check_checkpoint, file_entry, read_manifest
-from export.models import ModelSpec, build_task_model, load_pretrained, load_tokenizer
+from export.models import (
+    ModelSpec,
+    build_task_model,
+    load_pretrained,
+    load_tokenizer,
+    refuse_remote_code,
+)
 from export.tasks import get_task
 from export.tasks.base import Feature, Task, TaskContext
 from export.train import TrainConfig, fine_tune
@@ -276,6 +282,7 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
                 "on: restore it or rebuild with python -m export.build"
             )
     data = load_task_data(task, data_dir, manifest["seed"], None, limit)
+    refuse_remote_code(task_dir, trust_remote_code=False)  # runtime_bench never runs it
     tokenizer = load_tokenizer(task_dir)
     check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
     model = load_pretrained(
