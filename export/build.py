@@ -102,6 +102,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="retrain and re-export even when the outputs are up to date",
     )
+    p.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="allow a model folder's own Python code (auto_map); refused without this flag",
+    )
     return p.parse_args(argv)
 
 
@@ -133,11 +138,49 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from export.models import resolve
     from export.tasks import parse_tasks
 
-    spec = resolve(args.model, args.init, args.tiny)
+    check_numbers(args)
+    check_out_dir(args.out)
+    spec = resolve(args.model, args.init, args.tiny, args.trust_remote_code)
     tasks = parse_tasks(args.tasks)
     backends = parse_formats(args.formats)
     precisions = parse_precisions(args.precisions)
     return [build_task(spec, task, backends, precisions, args) for task in tasks]
+
+
+#: option -> (attribute, smallest allowed value, whether the bound itself is allowed)
+_NUMBER_BOUNDS = {
+    "--epochs": ("epochs", 0, False),
+    "--max-steps": ("max_steps", 1, True),
+    "--lr": ("lr", 0, False),
+    "--batch-size": ("batch_size", 1, True),
+    "--seed": ("seed", 0, True),
+    "--threads": ("threads", 1, True),
+}
+
+
+def check_numbers(args: argparse.Namespace) -> None:
+    """Numbers that would train nothing or crash later fail up front, in one line."""
+    import math
+
+    for option, (attr, low, inclusive) in _NUMBER_BOUNDS.items():
+        value = getattr(args, attr)
+        if value is None:
+            continue
+        ok = math.isfinite(value) and (value >= low if inclusive else value > low)
+        if not ok:
+            bound = f"at least {low}" if inclusive else f"greater than {low}"
+            raise BuildError(f"{option} must be {bound} (got {value})")
+
+
+def check_out_dir(out: Path) -> None:
+    """--out must be (or become) a writable folder: noticed now, not after training."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BuildError(f"--out {out}: {existing} is a file, not a folder: pass a folder path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BuildError(f"--out {out}: {existing} is not writable: pass a folder you can write")
 
 
 def build_task(
@@ -146,7 +189,7 @@ def build_task(
     import torch
 
     from export.evaluate import eager_runner, evaluate, task_context
-    from export.io import write_json
+    from export.io import remove_stale_temporaries, scratch_tempdir, write_json
     from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
     from export.models import ExportableModel, load_tokenizer
     from export.pipeline import encode, load_task_data, obtain_model, write_contract_files
@@ -155,6 +198,8 @@ def build_task(
     started = time.perf_counter()
     task_dir = args.out / spec.tag / task.name
     log(f"== {spec.tag} / {task.name}: {task.description}")
+    for name in remove_stale_temporaries(task_dir):
+        log(f"   removed {name}, left behind by an interrupted run")
     data = load_task_data(task, args.data_dir, args.seed, args.train_limit, args.eval_limit)
     config = TrainConfig(
         epochs=args.epochs if args.epochs is not None else task.epochs,
@@ -165,7 +210,7 @@ def build_task(
     )
     torch.set_num_threads(max(1, args.threads))
     model, training = obtain_model(spec, data, task_dir, config, args.train_limit, args.force, log)
-    tokenizer = load_tokenizer(task_dir)
+    tokenizer = load_tokenizer(task_dir, trust_remote_code=spec.trust_remote_code)
 
     # Eager reference on one thread, as the artifacts are run.
     torch.set_num_threads(1)
@@ -185,8 +230,8 @@ def build_task(
     max_seq_len = int(model.config.max_position_embeddings)
     previous = _previous_manifest(task_dir)
     artifacts: dict[str, Any] = {}
-    for backend in backends:
-        for precision in precisions:
+    for backend, precision in [(b, p) for b in backends for p in precisions]:
+        with scratch_tempdir(task_dir):  # every library's temporary files; cleaned if killed
             entry = export_artifact(
                 spec,
                 task_dir,
@@ -204,7 +249,8 @@ def build_task(
                 previous,
                 args,
             )
-            artifacts[entry["file"]] = entry
+        artifacts[entry["file"]] = entry
+    artifacts |= _still_valid(previous, artifacts, task_dir, eager, max_seq_len, args)
 
     pte = {e["precision"]: name for name, e in artifacts.items() if e["format"] == "executorch"}
     write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte)
@@ -217,6 +263,7 @@ def build_task(
         "seed": args.seed,
         "versions": package_versions(),
         "data": data.source,
+        "checkpoint": training["checkpoint"],
         "training": training,
         "eager_metrics": eager_result.metrics,
         "eval": {
@@ -257,33 +304,17 @@ def export_artifact(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     from export.backends import ExportRequest
-    from export.io import atomic_path, sha256_file
+    from export.io import atomic_path
     from export.manifest import file_entry
     from export.quantization import compute_breakdown, policy_for
-    from export.rewrite import REWRITE_VERSION
     from export.verify import verify
 
     name = backend.artifact_name(spec.file_tag, precision)
     path = task_dir / name
     policy = policy_for(eager.model.config)
-    fingerprint = {
-        "checkpoint": sha256_file(task_dir / "model.safetensors"),
-        "backend": backend.name,
-        "precision": precision,
-        "max_seq_len": max_seq_len,
-        "eval_limit": args.eval_limit,
-        "rewrite_version": REWRITE_VERSION,
-        "policy": policy.to_manifest(),
-        "versions": _export_versions(),
-    }
+    fingerprint = export_fingerprint(task_dir, backend.name, precision, eager, max_seq_len, args)
     old = previous.get(name)
-    if (
-        not args.force
-        and old
-        and old.get("fingerprint") == fingerprint
-        and path.is_file()
-        and sha256_file(path) == old.get("sha256")
-    ):
+    if not args.force and _reusable(old, fingerprint, path, backend, features, task, tokenizer):
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
@@ -356,6 +387,97 @@ def export_artifact(
         f"({check.metric_deltas_points[task.primary_metric]:+.2f} pts){flag}"
     )
     return entry
+
+
+def export_fingerprint(
+    task_dir: Path,
+    backend_name: str,
+    precision: str,
+    eager: Any,
+    max_seq_len: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Everything an artifact depends on: equal fingerprints mean an equal export."""
+    from export.io import sha256_file
+    from export.quantization import policy_for
+    from export.rewrite import REWRITE_VERSION
+
+    return {
+        "checkpoint": sha256_file(task_dir / "model.safetensors"),
+        "backend": backend_name,
+        "precision": precision,
+        "max_seq_len": max_seq_len,
+        "eval_limit": args.eval_limit,
+        "rewrite_version": REWRITE_VERSION,
+        "policy": policy_for(eager.model.config).to_manifest(),
+        "versions": _export_versions(),
+    }
+
+
+def _reusable(
+    old: dict[str, Any] | None,
+    fingerprint: dict[str, Any],
+    path: Path,
+    backend: Any,
+    features: list[Any],
+    task: Any,
+    tokenizer: Any,
+) -> bool:
+    """Same fingerprint, same bytes, and it still loads and runs through its runtime (a file
+    replaced along with its recorded sha256 must not pass as up to date)."""
+    from export.io import sha256_file
+
+    if not old or old.get("fingerprint") != fingerprint or not path.is_file():
+        return False
+    if sha256_file(path) != old["sha256"]:
+        return False
+    batch = task.collate(features[:1], tokenizer.pad_token_id)
+    try:
+        backend.load(path, num_threads=1)(
+            batch["input_ids"].numpy(), batch["attention_mask"].numpy()
+        )
+    except Exception as exc:  # each runtime raises its own types for a bad file
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log(f"   {path.name}: recorded but cannot run ({first[:120]}): exporting it again")
+        return False
+    return True
+
+
+def _still_valid(
+    previous: dict[str, Any],
+    built: dict[str, Any],
+    task_dir: Path,
+    eager: Any,
+    max_seq_len: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Earlier artifacts this run did not rebuild (a narrower --formats/--precisions): kept
+    when they are still what this build would export, else their files are removed, so the
+    manifest and the folder always agree."""
+    from export.io import sha256_file
+
+    kept = {}
+    for name, entry in previous.items():
+        if name in built:
+            continue
+        path = task_dir / name
+        try:
+            fingerprint = export_fingerprint(
+                task_dir, entry["format"], entry["precision"], eager, max_seq_len, args
+            )
+        except KeyError:
+            fingerprint = None
+        if (
+            path.is_file()
+            and entry.get("fingerprint") == fingerprint
+            and sha256_file(path) == entry["sha256"]
+        ):
+            kept[name] = entry
+            log(f"   {name}: not rebuilt this time, still valid, kept")
+        elif path.is_file():
+            path.unlink()
+            log(f"   {name}: built from another checkpoint or settings, removed")
+    return kept
 
 
 def prepare_for_export(eager: Any, target: str) -> tuple[Any, dict[str, Any]]:

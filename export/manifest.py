@@ -54,10 +54,48 @@ def read_manifest(task_dir: str | Path, verify: bool = True) -> dict[str, Any]:
         raise ArtifactIntegrityError(
             f"{path} is not valid JSON ({exc}): rebuild with python -m export.build --force"
         ) from exc
+    problem = _shape_problem(manifest)
+    if problem:
+        raise ArtifactIntegrityError(
+            f"{path} is not a valid manifest ({problem}): rebuild with "
+            "python -m export.build --force"
+        )
     if verify:
         for name, entry in manifest.get("artifacts", {}).items():
             check_artifact(Path(task_dir) / name, entry)
+        check_checkpoint(Path(task_dir), manifest.get("checkpoint"), path)
     return manifest
+
+
+def _shape_problem(manifest: Any) -> str | None:
+    """What makes a parsed manifest unusable, or None: the fields readers index into."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    artifacts = manifest.get("artifacts", {})
+    if not isinstance(artifacts, dict):
+        return "'artifacts' is not an object"
+    for name, entry in artifacts.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            return f"artifact {name!r} has no sha256"
+        if Path(name).name != name or name in ("", ".", ".."):
+            return f"artifact name {name!r} is not a plain file name"
+    checkpoint = manifest.get("checkpoint")
+    if checkpoint is not None and not isinstance(checkpoint, dict):
+        return "'checkpoint' is not an object"
+    return None
+
+
+def check_checkpoint(task_dir: Path, entry: dict[str, Any] | None, record: Path) -> None:
+    """The fine-tuned weights must be the ones `record` hashed (none recorded: nothing to
+    check, as in manifests written before checkpoints were hashed)."""
+    if entry is None:
+        return
+    path = task_dir / str(entry.get("file", "model.safetensors"))
+    if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+        raise ArtifactIntegrityError(
+            f"{path} is missing or does not match the sha256 in {record} (corrupt or "
+            "replaced): retrain it with python -m export.build --force"
+        )
 
 
 def check_artifact(path: Path, entry: dict[str, Any]) -> None:

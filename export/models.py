@@ -105,6 +105,7 @@ class ModelSpec:
     init: str = "pretrained"
     tiny: bool = False
     builtin: ModelEntry | None = field(default=None, compare=False, repr=False)
+    trust_remote_code: bool = False  # only by --trust-remote-code: runs the folder's own code
 
     @property
     def tag(self) -> str:
@@ -125,6 +126,7 @@ class ModelSpec:
             "init": self.init,
             "tiny": self.tiny,
             "tag": self.tag,
+            "trust_remote_code": self.trust_remote_code,
         }
 
 
@@ -132,7 +134,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-").lower() or "model"
 
 
-def resolve(name: str, init: str = "pretrained", tiny: bool = False) -> ModelSpec:
+def resolve(
+    name: str, init: str = "pretrained", tiny: bool = False, trust_remote_code: bool = False
+) -> ModelSpec:
     """Turn a built-in name, hub id or local directory into a spec; bad names fail here."""
     if init not in INITS:
         raise ConfigError(f"unknown --init '{init}': choose one of {', '.join(INITS)}")
@@ -140,21 +144,104 @@ def resolve(name: str, init: str = "pretrained", tiny: bool = False) -> ModelSpe
         raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
     if name in _REGISTRY:
         entry = _REGISTRY[name]
-        return ModelSpec(name, entry.source(), init, tiny, entry)
+        return ModelSpec(name, entry.source(), init, tiny, entry, trust_remote_code)
     path = Path(name).expanduser()
+    if path.is_file():
+        raise ConfigError(
+            f"--model {name} is a file, not a model directory: pass the folder holding its "
+            "config.json, a hub id, or one of " + ", ".join(sorted(_REGISTRY))
+        )
     if path.exists():
         if not (path / "config.json").is_file():
             raise ConfigError(
                 f"'{name}' is a directory but not a model (no config.json): pass a Hugging Face "
                 "model directory, a hub id, or one of " + ", ".join(sorted(_REGISTRY))
             )
-        return ModelSpec(name, str(path.resolve()), init, tiny)
+        check_model_dir(path, trust_remote_code, needs_weights=init == "pretrained")
+        return ModelSpec(name, str(path.resolve()), init, tiny, None, trust_remote_code)
     if re.fullmatch(r"[\w.-]+/[\w.-]+", name):
-        return ModelSpec(name, name, init, tiny)
+        return ModelSpec(name, name, init, tiny, None, trust_remote_code)
     raise ConfigError(
         f"unknown model '{name}': use one of {', '.join(sorted(_REGISTRY))}, a Hugging Face id "
         "(org/name) or a local model directory"
     )
+
+
+# --- local model folders: checked before anything is loaded --------------------------------------
+
+_PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth")
+
+
+def check_model_dir(path: Path, trust_remote_code: bool, needs_weights: bool) -> None:
+    """config.json is JSON with a known model_type, remote code only when trusted, and weights
+    only as safetensors (a pickle can run code when it is loaded)."""
+    from transformers import CONFIG_MAPPING
+
+    config = _read_json_file(path / "config.json")
+    remote = refuse_remote_code(path, trust_remote_code)
+    model_type = config.get("model_type")
+    if not remote and model_type not in CONFIG_MAPPING:
+        raise ConfigError(
+            f"{path / 'config.json'}: unknown model_type {model_type!r}: set it to an "
+            "architecture transformers knows (e.g. bert, squeezebert) or upgrade transformers"
+        )
+    if needs_weights and not any(path.glob("*.safetensors")):
+        pickles = [f for f in _PICKLE_WEIGHTS if (path / f).is_file()]
+        if pickles:
+            raise ModelLoadError(
+                f"{path / pickles[0]} is a pickle, which can run code when loaded, and the "
+                "folder has no model.safetensors: convert the weights to safetensors "
+                "(save_pretrained(..., safe_serialization=True) in a trusted session)"
+            )
+
+
+def refuse_remote_code(path: Path, trust_remote_code: bool) -> bool:
+    """True when the folder names its own Python code (auto_map); an error unless trusted.
+
+    transformers would ask [y/N] on the terminal, or quietly fall back to its own class."""
+    remote = [f for f in ("config.json", "tokenizer_config.json") if _has_auto_map(path / f)]
+    if remote and not trust_remote_code:
+        raise ConfigError(
+            f"{path / remote[0]} asks to run the folder's own Python code (auto_map): refused; "
+            "only export.build --trust-remote-code runs it, and only if you trust that code"
+        )
+    return bool(remote)
+
+
+def _read_json_file(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}): fix or replace it") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}:{exc.lineno}: not valid JSON ({exc.msg}): fix or replace the file"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object, got {type(data).__name__}: fix it")
+    return data
+
+
+def _has_auto_map(path: Path) -> bool:
+    return path.is_file() and "auto_map" in _read_json_file(path)
+
+
+def load_pretrained(
+    loader: Callable[..., Any], source: str | Path, trust_remote_code: bool = False, **kwargs: Any
+) -> Any:
+    """`from_pretrained` with remote code off unless explicitly trusted (transformers would
+    otherwise ask [y/N] on the terminal), and its refusal as one line."""
+    try:
+        return loader(str(source), trust_remote_code=trust_remote_code, **kwargs)
+    except ValueError as exc:
+        if "trust_remote_code" not in str(exc):
+            raise
+        raise ConfigError(
+            f"{source} needs to run its own Python code (auto_map): refused; only "
+            "export.build --trust-remote-code runs it, and only if you trust that code"
+        ) from None
 
 
 # --- configs, weights, tokenizers ----------------------------------------------------------------
@@ -186,7 +273,9 @@ def load_config(spec: ModelSpec) -> PretrainedConfig:
     return shrink(config) if spec.tiny else config
 
 
-def load_tokenizer(source: str | Path, spec: ModelSpec | None = None) -> PreTrainedTokenizerBase:
+def load_tokenizer(
+    source: str | Path, spec: ModelSpec | None = None, trust_remote_code: bool = False
+) -> PreTrainedTokenizerBase:
     """Tokenizers load from a directory (transformers 5 ignores BertTokenizerFast(vocab_file=))."""
     if spec is not None and spec.init == "random" and spec.builtin is not None:
         # Every built-in uses the bert-base-uncased vocabulary; the copy shipped with
@@ -195,12 +284,12 @@ def load_tokenizer(source: str | Path, spec: ModelSpec | None = None) -> PreTrai
     loader = AutoTokenizer.from_pretrained
     if spec is not None and str(source) == spec.source:
         return _from_hub_or_dir(loader, spec)
-    return loader(str(source))
+    return load_pretrained(loader, source, trust_remote_code)
 
 
 def _from_hub_or_dir(loader: Callable[..., Any], spec: ModelSpec, **kwargs: Any) -> Any:
     try:
-        return loader(spec.source, **kwargs)
+        return load_pretrained(loader, spec.source, spec.trust_remote_code, **kwargs)
     except OSError as exc:
         if Path(spec.source).exists():
             raise ModelLoadError(f"cannot load '{spec.source}': {_first_line(exc)}") from exc
@@ -233,7 +322,7 @@ def build_task_model(
                 setattr(config, key, value)
         config._attn_implementation = "eager"
         return auto_class.from_config(config, attn_implementation="eager")
-    return _from_hub_or_dir(auto_class.from_pretrained, spec, **kwargs)
+    return _from_hub_or_dir(auto_class.from_pretrained, spec, use_safetensors=True, **kwargs)
 
 
 # --- the exported computation --------------------------------------------------------------------
@@ -261,7 +350,7 @@ class ExportableModel(torch.nn.Module):
         ).logits
 
 
-def load_exportable(task_dir: str | Path) -> ExportableModel:
+def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> ExportableModel:
     """The eager reference for a fine-tuned task directory, as the exporters saw it."""
     from transformers import (
         AutoModelForMaskedLM,
@@ -269,7 +358,8 @@ def load_exportable(task_dir: str | Path) -> ExportableModel:
         AutoModelForTokenClassification,
     )
 
-    config = AutoConfig.from_pretrained(str(task_dir))
+    refuse_remote_code(Path(task_dir), trust_remote_code)
+    config = load_pretrained(AutoConfig.from_pretrained, task_dir, trust_remote_code)
     arch = (config.architectures or [""])[0]
     auto = (
         AutoModelForMaskedLM
@@ -278,5 +368,11 @@ def load_exportable(task_dir: str | Path) -> ExportableModel:
         if arch.endswith("ForTokenClassification")
         else AutoModelForSequenceClassification
     )
-    model = auto.from_pretrained(str(task_dir), attn_implementation="eager")
+    model = load_pretrained(
+        auto.from_pretrained,
+        task_dir,
+        trust_remote_code,
+        attn_implementation="eager",
+        use_safetensors=True,
+    )
     return ExportableModel(model.eval()).eval()

@@ -20,9 +20,23 @@ from transformers import PreTrainedTokenizerBase
 
 from export.errors import ConfigError, DataError
 from export.evaluate import task_context
-from export.io import read_json, sha256_file, write_json
-from export.manifest import read_manifest
-from export.models import ModelSpec, build_task_model, load_tokenizer
+from export.io import (
+    CHECKPOINT_STAGING,
+    default_file_mode,
+    disk_full,
+    is_disk_full,
+    read_json,
+    sha256_file,
+    write_json,
+)
+from export.manifest import check_checkpoint, file_entry, read_manifest
+from export.models import (
+    ModelSpec,
+    build_task_model,
+    load_pretrained,
+    load_tokenizer,
+    refuse_remote_code,
+)
 from export.tasks import get_task
 from export.tasks.base import Feature, Task, TaskContext
 from export.train import TrainConfig, fine_tune
@@ -64,7 +78,8 @@ def encode(
     features = data.task.encode(examples, tokenizer, data.labels, seed, split)
     if not features:
         raise DataError(
-            f"the {data.task.name} {split} split is empty after tokenization: check the data files"
+            f"the {data.task.name} {split} split is empty after tokenization: check "
+            f"{_source_name(data)}"
         )
     return features
 
@@ -99,6 +114,9 @@ def is_finetuned_for(spec: ModelSpec, task: Task, labels: list[str]) -> bool:
     return not labels or [id2label.get(str(i)) for i in range(len(labels))] == labels
 
 
+CHECKPOINT = "model.safetensors"
+
+
 def obtain_model(
     spec: ModelSpec,
     data: TaskData,
@@ -111,18 +129,22 @@ def obtain_model(
     """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune."""
     fingerprint = training_fingerprint(spec, data, config, train_limit)
     record_path = task_dir / TRAINING_RECORD
-    if not force and record_path.is_file() and (task_dir / "model.safetensors").is_file():
-        record = read_json(record_path)
+    load = auto_class(data.task).from_pretrained
+    options = {"attn_implementation": "eager", "use_safetensors": True}
+    if not force and record_path.is_file() and (task_dir / CHECKPOINT).is_file():
+        record = read_training_record(record_path)
         if record.get("fingerprint") == fingerprint:
+            if "checkpoint" not in record:  # written before checkpoints were hashed
+                record["checkpoint"] = file_entry(task_dir / CHECKPOINT)
+                write_json(record_path, record)
+            check_checkpoint(task_dir, record["checkpoint"], record_path)
             log(f"reusing the fine-tuned checkpoint in {task_dir} (pass --force to retrain)")
-            model = auto_class(data.task).from_pretrained(
-                str(task_dir), attn_implementation="eager"
-            )
+            model = load_pretrained(load, task_dir, spec.trust_remote_code, **options)
             return model.eval(), record
         log(f"{task_dir} was fine-tuned with other settings: fine-tuning again")
     if is_finetuned_for(spec, data.task, data.labels):
         log(f"{spec.source} is already fine-tuned for {data.task.name}: not training")
-        model = auto_class(data.task).from_pretrained(spec.source, attn_implementation="eager")
+        model = load_pretrained(load, spec.source, spec.trust_remote_code, **options)
         tokenizer = load_tokenizer(spec.source, spec)
         record = {"fingerprint": fingerprint, "result": {"steps": 0, "reused_from": spec.source}}
     else:
@@ -132,8 +154,25 @@ def obtain_model(
         result = fine_tune(model, data.task, features, config, tokenizer.pad_token_id)
         record = {"fingerprint": fingerprint, "result": result}
     save_checkpoint(model, tokenizer, task_dir)
+    record["checkpoint"] = file_entry(task_dir / CHECKPOINT)
     write_json(record_path, record)  # written last: it marks the checkpoint complete
     return model.eval(), record
+
+
+def read_training_record(path: Path) -> dict[str, Any]:
+    """training.json as a dict, or a one-line error naming it and the fix."""
+    try:
+        record = read_json(path)
+    except ValueError as exc:
+        raise DataError(
+            f"{path} is not valid JSON ({exc}): pass --force to fine-tune again"
+        ) from None
+    if not isinstance(record, dict) or not isinstance(record.get("fingerprint"), dict):
+        raise DataError(
+            f"{path} is not a training record (no 'fingerprint' object): "
+            "pass --force to fine-tune again"
+        )
+    return record
 
 
 def save_checkpoint(
@@ -141,15 +180,21 @@ def save_checkpoint(
 ) -> None:
     """A standard Hugging Face directory, each file renamed into place whole."""
     task_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=task_dir, prefix=".checkpoint-") as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        for path in Path(tmp).iterdir():
-            if path.is_file():
-                os.replace(path, task_dir / path.name)
-            else:
-                shutil.rmtree(task_dir / path.name, ignore_errors=True)
-                os.replace(path, task_dir / path.name)
+    try:
+        with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            for path in Path(tmp).iterdir():
+                if path.is_file():
+                    path.chmod(default_file_mode())  # some writers leave 0600
+                    os.replace(path, task_dir / path.name)
+                else:
+                    shutil.rmtree(task_dir / path.name, ignore_errors=True)
+                    os.replace(path, task_dir / path.name)
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise disk_full(task_dir / CHECKPOINT) from exc
+        raise
 
 
 # --- contract files the app and the benchmarks read ----------------------------------------------
@@ -237,7 +282,14 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
                 "on: restore it or rebuild with python -m export.build"
             )
     data = load_task_data(task, data_dir, manifest["seed"], None, limit)
+    refuse_remote_code(task_dir, trust_remote_code=False)  # runtime_bench never runs it
     tokenizer = load_tokenizer(task_dir)
-    model = auto_class(task).from_pretrained(str(task_dir), attn_implementation="eager")
+    check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
+    model = load_pretrained(
+        auto_class(task).from_pretrained,
+        task_dir,
+        attn_implementation="eager",
+        use_safetensors=True,
+    )
     features = encode(data, data.test, tokenizer, manifest["seed"], "test")
     return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)

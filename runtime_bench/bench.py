@@ -12,6 +12,8 @@ Order of work, most valuable first so an interrupted run still has the core numb
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -38,6 +40,10 @@ from runtime_bench.timing import Timing, cpu_wall_summary, timed
 
 #: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
 MEMORY_PROBES_IN_PARALLEL = 2
+
+#: Test-only hook: when set to "1", the run blocks after its first saved latency group until a
+#: signal arrives, so an interrupt test knows work is still pending (no race with fast hosts).
+HOLD_AFTER_FIRST_GROUP_ENV = "RUNTIME_BENCH_TEST_HOLD_AFTER_FIRST_GROUP"
 
 
 @dataclass
@@ -73,6 +79,15 @@ def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
         finally:
             del runner
             gc.collect()
+
+
+def _hold_for_test_signal() -> None:
+    """Block until a signal handler raises (Ctrl-C), when the test-only hook is set."""
+    if os.environ.get(HOLD_AFTER_FIRST_GROUP_ENV) != "1":
+        return
+    os.environ.pop(HOLD_AFTER_FIRST_GROUP_ENV)  # only after the first group
+    while True:
+        signal.pause()
 
 
 class Progress:
@@ -171,6 +186,7 @@ class HostBenchmark:
                     self.doc["records"].extend(self._measure_group(task, seq_len, items, bar))
                     phases["latency"] = time.perf_counter() - start
                     self.save()
+                    _hold_for_test_signal()
             if self.config.evaluate:
                 start = time.perf_counter()
                 for spec in self.specs:

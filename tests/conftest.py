@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,13 @@ def data_dir() -> Path:
     return DATA
 
 
+@pytest.fixture
+def data_copy(tmp_path: Path, data_dir: Path) -> Path:
+    """A writable copy of the real-data excerpts, for breaking on purpose."""
+    shutil.copytree(data_dir, tmp_path / "data")
+    return tmp_path / "data"
+
+
 @pytest.fixture(scope="session")
 def tokenizer():
     from export.models import load_tokenizer, resolve
@@ -28,38 +39,48 @@ def tokenizer():
     return load_tokenizer(spec.source, spec)
 
 
+#: The tiny builds' settings; the rebuild test reuses them, so its fingerprints match.
+TINY_BUILD = ("--init", "random", "--tiny", "--train-limit", "48", "--epochs", "1")
+TINY_BUILD += ("--eval-limit", "24")
+
+
+def build_argv(out: Path, model: str, tasks: str = "mlm,news,ner", *extra: str) -> list[str]:
+    return [
+        "--model", model, "--tasks", tasks, "--data-dir", str(DATA), "--out", str(out),
+        *TINY_BUILD, *extra,
+    ]  # fmt: skip
+
+
 def build(out: Path, model: str, tasks: str = "mlm,news,ner", *extra: str) -> int:
     from export.build import main
 
-    return main(
-        [
-            "--model",
-            model,
-            "--init",
-            "random",
-            "--tiny",
-            "--tasks",
-            tasks,
-            "--data-dir",
-            str(DATA),
-            "--out",
-            str(out),
-            "--train-limit",
-            "48",
-            "--epochs",
-            "1",
-            "--eval-limit",
-            "24",
-            *extra,
-        ]
-    )
+    return main(build_argv(out, model, tasks, *extra))
+
+
+def _build_lane(out: Path, jobs: list[tuple[str, str]], log: Path) -> None:
+    """Run `export.build` for each (model, tasks) in turn, in a fresh process, on one thread."""
+    with open(log, "w") as handle:
+        for model, tasks in jobs:
+            argv = build_argv(out, model, tasks, "--threads", "1")
+            cmd = [sys.executable, "-m", "export.build", *argv]
+            code = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT).returncode
+            assert code == 0, log.read_text()[-4000:]
 
 
 @pytest.fixture(scope="session")
 def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """artifacts/ for tiny random SqueezeBERT (3 tasks) and BERT-base (ner, news), 4 artifacts
-    per task: every task x artifact on one architecture, and a baseline for the ratios."""
+    """artifacts/ for tiny random SqueezeBERT (3 tasks) and BERT-base (ner), 4 artifacts per
+    task: every task x artifact on one architecture, and a baseline for the ratios.
+
+    Built once per test run, in two lanes of `export.build` processes side by side with one
+    thread each (export tracing is mostly single-threaded Python), about eight exports per lane.
+    """
     out = tmp_path_factory.mktemp("artifacts")
-    assert build(out, "squeezebert") == 0
-    assert build(out, "bert-base", "ner,news") == 0
+    lanes = [
+        [("squeezebert", "mlm,news")],
+        [("squeezebert", "ner"), ("bert-base", "ner")],
+    ]
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        logs = [out.parent / f"build-lane{i}.log" for i in range(len(lanes))]
+        list(pool.map(_build_lane, [out] * len(lanes), lanes, logs))
     return out

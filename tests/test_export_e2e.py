@@ -28,12 +28,7 @@ def artifact_names(tag: str) -> list[str]:
     ]
 
 
-BUILT = [
-    (tag, task)
-    for tag in MODELS.values()
-    for task in TASKS
-    if tag.startswith("squeezebert") or task != "mlm"
-]
+BUILT = [(MODELS["squeezebert"], task) for task in TASKS] + [(MODELS["bert-base"], "ner")]
 
 
 @pytest.mark.parametrize(("tag", "task"), BUILT)
@@ -88,11 +83,11 @@ def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer
 def test_a_rebuild_skips_unchanged_artifacts(tiny_artifacts, capsys):
     from conftest import build
 
-    task_dir = tiny_artifacts / "bert-base-random-tiny" / "news"
+    task_dir = tiny_artifacts / "bert-base-random-tiny" / "ner"
     before = {
         p.name: p.stat().st_mtime_ns for p in task_dir.glob("*.*") if p.suffix in (".onnx", ".pte")
     }
-    assert build(tiny_artifacts, "bert-base", "news") == 0
+    assert build(tiny_artifacts, "bert-base", "ner") == 0
     err = capsys.readouterr().err
     assert "reusing the fine-tuned checkpoint" in err and err.count("up to date, skipped") == 4
     after = {
@@ -132,8 +127,8 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
     from export.pipeline import load_test_split
     from export.verify import ParityError, max_logit_diff, verify
 
-    ours = tiny_artifacts / "bert-base-random-tiny" / "news"
-    theirs = tiny_artifacts / "squeezebert-random-tiny" / "news" / "model_fp32.onnx"
+    ours = tiny_artifacts / "bert-base-random-tiny" / "ner"
+    theirs = tiny_artifacts / "squeezebert-random-tiny" / "ner" / "model_fp32.onnx"
     split = load_test_split(ours, limit=8)
     eager = eager_runner(load_exportable(ours))
     backend = get_backend("onnx")

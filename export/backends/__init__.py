@@ -23,6 +23,8 @@ def parse_formats(text: str) -> list[Backend]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if names == ["none"]:
         return []
+    if not names:
+        raise ConfigError(f"--formats is empty: choose from {', '.join(BACKENDS)}, or none")
     return [get_backend(n) for n in names]
 
 

@@ -87,6 +87,8 @@ class OnnxBackend(Backend):
                 verbose=False,
             )
             program.save(str(path), external_data=False)
+        except OSError:
+            raise  # a full disk is not an export failure (export.io names it)
         except Exception as exc:
             raise ExportError(f"ONNX export failed: {_first_line(exc)}") from exc
 

@@ -7,6 +7,7 @@ and `score` turns all predictions into the task's metrics.
 
 from __future__ import annotations
 
+import io
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +30,13 @@ class Splits:
 
     examples: dict[str, list[Any]]
     source: dict[str, Any]
+    origin: dict[str, str] = field(default_factory=dict)  # split -> the file or dataset it is from
 
     def require(self, split: str) -> list[Any]:
         rows = self.examples.get(split) or []
         if not rows:
-            raise DataError(f"the {split} split is empty after filtering: check the data files")
+            where = self.origin.get(split, "the data files")
+            raise DataError(f"the {split} split is empty after filtering: check {where}")
         return rows
 
 
@@ -84,6 +87,24 @@ def require_file(path: Path) -> Path:
     return path
 
 
+def read_lines(path: Path) -> list[str]:
+    """A text data file's lines, split as open(path) would (universal newlines)."""
+    return io.StringIO(read_text_file(path), newline=None).readlines()
+
+
+def read_text_file(path: Path) -> str:
+    """A data file as UTF-8 text; stray bytes are named by file, line and byte."""
+    data = require_file(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{path}:{line}: byte 0x{data[exc.start]:02x} is not UTF-8: re-save the file as "
+            "UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
+
+
 class Task(ABC):
     name: ClassVar[str]
     task_type: ClassVar[str]  # fill-mask | sequence-classification | token-classification
@@ -104,6 +125,11 @@ class Task(ABC):
     def load(self, data_dir: Path | None, seed: int) -> Splits:
         if data_dir is None:
             return self.load_hub(seed)
+        if data_dir.exists() and not data_dir.is_dir():
+            raise DataError(
+                f"--data-dir {data_dir} is a file, not a folder: pass a folder laid out like "
+                "shared/data (conll2003/, news/, dailydialog/)"
+            )
         if not data_dir.is_dir():
             raise DataError(
                 f"--data-dir {data_dir} does not exist: pass a folder laid out like "

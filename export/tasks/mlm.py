@@ -28,15 +28,14 @@ from export.tasks.base import (
     describe_files,
     describe_hub,
     load_hub_dataset,
-    require_file,
+    read_lines,
 )
 
 MASK_PROBABILITY = 0.10
 
 
 def read_utterances(path: Path) -> list[str]:
-    with open(require_file(path), encoding="utf-8") as handle:
-        return [line.strip() for line in handle if line.strip()]
+    return [line.strip() for line in read_lines(path) if line.strip()]
 
 
 @register_task
@@ -53,7 +52,8 @@ class MaskedLmTask(Task):
     def load_local(self, data_dir: Path, seed: int) -> Splits:
         files = [data_dir / "dailydialog" / f"{split}.txt" for split in SPLITS]
         examples = {split: read_utterances(f) for split, f in zip(SPLITS, files, strict=True)}
-        return Splits(examples, describe_files(data_dir, files))
+        origin = {split: str(f) for split, f in zip(SPLITS, files, strict=True)}
+        return Splits(examples, describe_files(data_dir, files), origin)
 
     def load_hub(self, seed: int) -> Splits:
         data = load_hub_dataset(self.hub_dataset)

@@ -23,7 +23,7 @@ from export.tasks.base import (
     describe_files,
     describe_hub,
     load_hub_dataset,
-    require_file,
+    read_lines,
 )
 
 #: The order of HF eriktks/conll2003's integer labels, used to name the hub's ids.
@@ -38,23 +38,22 @@ def read_conll(path: Path) -> list[Sentence]:
     sentences: list[Sentence] = []
     words: list[str] = []
     tags: list[str] = []
-    with open(require_file(path), encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                if words:
-                    sentences.append((words, tags))
-                    words, tags = [], []
-                continue
-            if fields[0] == "-DOCSTART-":
-                continue
-            if len(fields) != 4:
-                raise DataError(
-                    f"{path}:{number}: malformed CoNLL line, expected 4 columns "
-                    f"'word POS chunk NER', got {len(fields)}: fix or replace the file"
-                )
-            words.append(fields[0])
-            tags.append(fields[3])
+    for number, line in enumerate(read_lines(path), start=1):
+        fields = line.split()
+        if not fields:
+            if words:
+                sentences.append((words, tags))
+                words, tags = [], []
+            continue
+        if fields[0] == "-DOCSTART-":
+            continue
+        if len(fields) != 4:
+            raise DataError(
+                f"{path}:{number}: malformed CoNLL line, expected 4 columns "
+                f"'word POS chunk NER', got {len(fields)}: fix or replace the file"
+            )
+        words.append(fields[0])
+        tags.append(fields[3])
     if words:
         sentences.append((words, tags))
     return sentences
@@ -75,7 +74,8 @@ class NerTask(Task):
         root = data_dir / "conll2003"
         files = {split: root / name for split, name in _FILES.items()}
         examples = {split: read_conll(path) for split, path in files.items()}
-        return Splits(examples, describe_files(data_dir, list(files.values())))
+        origin = {split: str(path) for split, path in files.items()}
+        return Splits(examples, describe_files(data_dir, list(files.values())), origin)
 
     def load_hub(self, seed: int) -> Splits:
         data = load_hub_dataset(self.hub_dataset, revision="refs/convert/parquet")

@@ -8,6 +8,7 @@ stratified split, as the study split its data (seed 123). Labels are read from t
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from export.tasks.base import (
     describe_files,
     describe_hub,
     load_hub_dataset,
-    require_file,
+    read_text_file,
 )
 
 Article = tuple[str, str]  # text, label
@@ -32,19 +33,26 @@ Article = tuple[str, str]  # text, label
 
 def read_news_csv(path: Path) -> list[Article]:
     rows: list[Article] = []
-    with open(require_file(path), encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"text", "label"} <= set(reader.fieldnames):
-            raise DataError(f"{path}: expected a CSV header with 'text' and 'label' columns")
-        for number, row in enumerate(reader, start=2):
-            if row["text"] is None or row["label"] is None:
-                raise DataError(f"{path}:{number}: row has missing fields: fix the CSV quoting")
-            rows.append((row["text"], row["label"]))
+    reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
+    if reader.fieldnames is None or not {"text", "label"} <= set(reader.fieldnames):
+        raise DataError(f"{path}: expected a CSV header with 'text' and 'label' columns")
+    for number, row in enumerate(reader, start=2):
+        if row["text"] is None or row["label"] is None:
+            raise DataError(f"{path}:{number}: row has missing fields: fix the CSV quoting")
+        rows.append((row["text"], row["label"]))
     return rows
 
 
-def split_articles(articles: list[Article], seed: int) -> dict[str, list[Article]]:
+#: Rows a label needs so that each of the two stratified splits keeps one on either side.
+MIN_ROWS_PER_LABEL = 2
+
+
+def split_articles(
+    articles: list[Article], seed: int, source: str = "the news data"
+) -> dict[str, list[Article]]:
     """Deduplicate (duplicates would leak into test), then a stratified 80/10/10 split."""
+    from collections import Counter
+
     from datasets import Dataset
 
     unique: dict[str, str] = {}
@@ -53,11 +61,27 @@ def split_articles(articles: list[Article], seed: int) -> dict[str, list[Article
         if text and label and text not in unique:
             unique[text] = label.strip()
     if not unique:
-        raise DataError("the news data is empty after deduplication: check the data files")
+        raise DataError(f"{source} is empty after deduplication: check the data files")
+    counts = Counter(unique.values())
+    rare = sorted(label for label, n in counts.items() if n < MIN_ROWS_PER_LABEL)
+    if rare:
+        raise DataError(
+            f"{source}: label {rare[0]!r} has {counts[rare[0]]} row(s) after deduplication; a "
+            f"stratified split needs at least {MIN_ROWS_PER_LABEL} per label: add rows or "
+            "drop the label"
+        )
     data = Dataset.from_dict({"text": list(unique), "label": list(unique.values())})
     data = data.class_encode_column("label")
-    first = data.train_test_split(test_size=0.2, seed=seed, stratify_by_column="label")
-    second = first["test"].train_test_split(test_size=0.5, seed=seed, stratify_by_column="label")
+    try:
+        first = data.train_test_split(test_size=0.2, seed=seed, stratify_by_column="label")
+        second = first["test"].train_test_split(
+            test_size=0.5, seed=seed, stratify_by_column="label"
+        )
+    except ValueError as exc:  # too few rows overall for an 80/10/10 split of every label
+        raise DataError(
+            f"{source}: cannot split {len(unique)} articles of {len(counts)} labels 80/10/10 "
+            f"by label ({exc}): add rows"
+        ) from None
     names = data.features["label"].names
     as_rows = lambda d: [(r["text"], names[r["label"]]) for r in d]  # noqa: E731
     return {
@@ -80,7 +104,9 @@ class NewsTask(Task):
 
     def load_local(self, data_dir: Path, seed: int) -> Splits:
         path = data_dir / "news" / "bbc_news.csv"
-        return Splits(split_articles(read_news_csv(path), seed), describe_files(data_dir, [path]))
+        splits = split_articles(read_news_csv(path), seed, str(path))
+        origin = {split: f"{path} ({split} part)" for split in splits}
+        return Splits(splits, describe_files(data_dir, [path]), origin)
 
     def load_hub(self, seed: int) -> Splits:
         data = load_hub_dataset(self.hub_dataset, split="train")
@@ -89,7 +115,8 @@ class NewsTask(Task):
             for r in data
             if r["Text"] is not None and r["Category"] is not None
         ]
-        return Splits(split_articles(articles, seed), describe_hub(self.hub_dataset, data))
+        splits = split_articles(articles, seed, self.hub_dataset)
+        return Splits(splits, describe_hub(self.hub_dataset, data))
 
     def label_list(self, splits: Splits) -> list[str]:
         return sorted({label for _, label in splits.require("train")})
