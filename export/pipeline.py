@@ -18,6 +18,7 @@ import torch
 import transformers
 from transformers import PreTrainedTokenizerBase
 
+from export.device import is_main_process
 from export.errors import ConfigError, DataError
 from export.evaluate import task_context
 from export.io import read_json, sha256_file, write_json
@@ -25,7 +26,7 @@ from export.manifest import read_manifest
 from export.models import ModelSpec, build_task_model, load_tokenizer
 from export.tasks import get_task
 from export.tasks.base import Feature, Task, TaskContext
-from export.train import TrainConfig, fine_tune
+from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 
 TRAINING_RECORD = "training.json"
 BENCH_EXAMPLES = 32
@@ -107,8 +108,13 @@ def obtain_model(
     train_limit: int | None,
     force: bool,
     log: Any,
+    options: RunOptions,
 ) -> tuple[torch.nn.Module, dict]:
-    """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune."""
+    """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune,
+    resuming an interrupted run from task_dir/.trainer unless `force`.
+
+    With several processes every one of them trains; only the main process writes.
+    """
     fingerprint = training_fingerprint(spec, data, config, train_limit)
     record_path = task_dir / TRAINING_RECORD
     if not force and record_path.is_file() and (task_dir / "model.safetensors").is_file():
@@ -129,10 +135,26 @@ def obtain_model(
         tokenizer = load_tokenizer(spec.source, spec)
         model = build_task_model(spec, auto_class(data.task), data.labels, config.seed)
         features = encode(data, data.train, tokenizer, config.seed, "train")
-        result = fine_tune(model, data.task, features, config, tokenizer.pad_token_id)
+        work_dir = task_dir / WORK_DIR
+        result = fine_tune(
+            model,
+            data.task,
+            features,
+            config,
+            tokenizer.pad_token_id,
+            options,
+            work_dir,
+            fingerprint,
+            restart=force,
+        )
+        if result["resumed_from_step"]:
+            log(f"   resumed from the checkpoint at step {result['resumed_from_step']}")
         record = {"fingerprint": fingerprint, "result": result}
+    if not is_main_process():
+        return model.eval(), record
     save_checkpoint(model, tokenizer, task_dir)
     write_json(record_path, record)  # written last: it marks the checkpoint complete
+    shutil.rmtree(task_dir / WORK_DIR, ignore_errors=True)
     return model.eval(), record
 
 
