@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    print(format_summary(summary))
+    if summary:  # empty in the processes of a multi-process run that only train
+        print(format_summary(summary))
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from tqdm.auto import tqdm
 from transformers import Trainer, TrainerCallback, TrainingArguments
 from transformers.trainer_callback import ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
@@ -35,6 +36,7 @@ from export.tasks.base import Feature, Task
 WORK_DIR = ".trainer"  # Trainer's checkpoints, inside the task directory
 FINGERPRINT = "fingerprint.json"  # what the checkpoints in WORK_DIR were trained for
 SAVE_EVERY_SECONDS = 300.0  # default checkpoint interval: a few minutes of work
+CALIBRATION_STEPS = 5  # steps timed to turn SAVE_EVERY_SECONDS into a step count
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def training_arguments(
         use_cpu=options.placement.device == "cpu",
         ddp_backend="gloo" if options.placement.device == "cpu" and world_size() > 1 else None,
         save_strategy="steps",
-        # The time-based default saves through SaveEvery; this step count only bounds it.
+        # CheckpointPolicy decides; without --save-steps it saves every few minutes of work.
         save_steps=save_steps if save_steps is not None else 10**9,
         save_total_limit=1,
         save_only_model=False,  # optimizer, scheduler and RNG states too: needed to resume
@@ -122,18 +124,46 @@ def training_arguments(
     )
 
 
-class SaveEvery(TrainerCallback):
-    """Checkpoint after each `seconds` of training: a few minutes of work on any device."""
+class CheckpointPolicy(TrainerCallback):
+    """Checkpoint every `every` steps, and never after the last step: the pipeline saves that
+    model itself at once, so Trainer would spend seconds on a checkpoint to delete.
 
-    def __init__(self, seconds: float) -> None:
+    Without --save-steps, `every` becomes about `seconds` of work, from the pace of the first
+    CALIBRATION_STEPS steps. Every process must save at the same steps (saving synchronises
+    them), so all of them take the main process's figure.
+    """
+
+    def __init__(self, every: int | None, seconds: float) -> None:
+        self.every = every
         self.seconds = seconds
-        self.last = time.monotonic()
+        self.started: float | None = None
+        self.steps_run = 0
+
+    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        if time.monotonic() - self.last >= self.seconds:
-            control.should_save = True
-            self.last = time.monotonic()
+        self.steps_run += 1
+        if self.every is None and self.steps_run == CALIBRATION_STEPS and self.started:
+            per_step = (time.monotonic() - self.started) / self.steps_run
+            self.every = on_every_process(max(1, round(self.seconds / per_step)))
+        due = self.every is not None and state.global_step % self.every == 0
+        control.should_save = due and state.global_step < state.max_steps
         return control
+
+
+def on_every_process(value: int) -> int:
+    """The main process's value, everywhere (as is, in a single process).
+
+    Trainer has no time-based saving and no way to share a value between processes, so this
+    one broadcast uses accelerate directly; it works on gloo (CPU) and NCCL (CUDA) alike.
+    """
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return value
+    from accelerate.utils import broadcast_object_list
+
+    return int(broadcast_object_list([value])[0])
 
 
 class LossInBar(ProgressCallback):
@@ -144,9 +174,9 @@ class LossInBar(ProgressCallback):
         self.desc = desc
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        super().on_train_begin(args, state, control, **kwargs)
-        if self.training_bar is not None:
-            self.training_bar.set_description(self.desc)
+        if state.is_world_process_zero:
+            self.training_bar = tqdm(total=state.max_steps, desc=self.desc, dynamic_ncols=True)
+        self.current_step = 0
 
     def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
         if self.training_bar is not None and logs and "loss" in logs:
@@ -203,8 +233,7 @@ def fine_tune(
     )
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(LossInBar(f"fine-tune {task.name}"))
-    if options.save_steps is None:
-        trainer.add_callback(SaveEvery(SAVE_EVERY_SECONDS))
+    trainer.add_callback(CheckpointPolicy(options.save_steps, SAVE_EVERY_SECONDS))
     start_step = trainer_step(resume)
     start = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=resume)
