@@ -94,8 +94,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--threads",
         type=int,
-        default=os.cpu_count() or 1,
-        help="threads for fine-tuning (verification always uses 1)",
+        help="CPU threads for fine-tuning (default: the CPU count, shared among the processes "
+        "of a multi-process run); verification always uses 1",
     )
     p.add_argument(
         "--force",
@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print(
-            "interrupted: completed artifacts are kept, nothing half-written remains",
+            "interrupted: completed artifacts are kept, nothing half-written remains; "
+            "run the same command to resume fine-tuning from its last checkpoint",
             file=sys.stderr,
         )
         return 130
@@ -191,6 +192,7 @@ def train_task(
     """The task's data and its fine-tuned model (trained, resumed or reused)."""
     import torch
 
+    from export.device import world_size
     from export.pipeline import load_task_data, obtain_model
     from export.train import TrainConfig
 
@@ -203,7 +205,8 @@ def train_task(
         max_steps=args.max_steps,
         seed=args.seed,
     )
-    torch.set_num_threads(max(1, args.threads))
+    threads = args.threads or (os.cpu_count() or 1) // world_size()
+    torch.set_num_threads(max(1, threads))
     model, training = obtain_model(
         spec, data, task_dir, config, args.train_limit, retrain, log, options
     )

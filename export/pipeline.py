@@ -146,9 +146,8 @@ def obtain_model(
             work_dir,
             fingerprint,
             restart=force,
+            log=log if is_main_process() else lambda message: None,
         )
-        if result["resumed_from_step"]:
-            log(f"   resumed from the checkpoint at step {result['resumed_from_step']}")
         record = {"fingerprint": fingerprint, "result": result}
     if not is_main_process():
         return model.eval(), record

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,7 @@ def fine_tune(
     fingerprint: dict[str, Any],
     restart: bool = False,
     callbacks: Sequence[TrainerCallback] = (),
+    log: Callable[[str], None] = lambda message: None,
 ) -> dict[str, Any]:
     """Train in place (resuming from work_dir when it holds a matching checkpoint); returns
     what the manifest records about the run. The model comes back on the CPU, in eval mode."""
@@ -235,6 +236,8 @@ def fine_tune(
     trainer.add_callback(LossInBar(f"fine-tune {task.name}"))
     trainer.add_callback(CheckpointPolicy(options.save_steps, SAVE_EVERY_SECONDS))
     start_step = trainer_step(resume)
+    if resume is not None:
+        log(f"   resuming the interrupted fine-tune from its checkpoint at step {start_step}")
     start = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - start
