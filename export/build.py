@@ -495,14 +495,12 @@ def format_summary(summary: list[dict[str, Any]]) -> str:
 
 def _quiet_libraries() -> None:
     import logging
-    import warnings
 
     from export import quiet
 
     quiet.enable()  # before the imports below: torchao's warnings come at import time
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    warnings.filterwarnings("ignore")
     import datasets
     import transformers
 

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 
 # Python-logging records: logger name -> message pattern.
@@ -21,6 +22,15 @@ LOG_NOISE = {
     # The ONNX exporter looks for torchvision's operators, which these models never use.
     "torch.onnx._internal.exporter._registration": re.compile(r"torchvision is not installed"),
 }
+
+# Python warnings: (category, message pattern). Deprecation notices address the developers of
+# the libraries we call, not our users; the UserWarning is the ONNX exporter noting that the
+# batch and sequence axes we name are the same ones torch.export already tracks.
+WARNING_NOISE = (
+    (DeprecationWarning, ""),
+    (FutureWarning, ""),
+    (UserWarning, r"# The axis name: \w+ will not be used, since it shares the same shape"),
+)
 
 # Lines ExecuTorch's C++ runtime prints to file descriptor 2 when it starts: it probes ARM CPU
 # registers that x86 machines and containers do not have, and reports resizing its threadpool
@@ -51,6 +61,8 @@ def enable() -> None:
     _enabled = True
     for name, pattern in LOG_NOISE.items():
         logging.getLogger(name).addFilter(_DropMatching(pattern))
+    for category, message in WARNING_NOISE:
+        warnings.filterwarnings("ignore", message=message, category=category)
 
 
 @contextlib.contextmanager

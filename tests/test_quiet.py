@@ -56,3 +56,17 @@ def test_known_log_messages_are_dropped_and_real_warnings_kept(enabled, caplog):
         )
         onnx.warning("operator aten::foo has no ONNX symbolic")
     assert [r.getMessage() for r in caplog.records] == ["operator aten::foo has no ONNX symbolic"]
+
+
+def test_a_real_user_warning_still_reaches_the_user(monkeypatch):
+    import warnings
+
+    monkeypatch.setattr(quiet, "_enabled", False)
+    with warnings.catch_warnings(record=True) as caught:  # restores the filters afterwards
+        warnings.simplefilter("always")
+        quiet.enable()
+        warnings.warn(
+            "# The axis name: batch will not be used, since it shares the same shape", stacklevel=1
+        )
+        warnings.warn("calibration saw no activations for layer 3", stacklevel=1)
+    assert [str(w.message) for w in caught] == ["calibration saw no activations for layer 3"]
