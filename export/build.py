@@ -94,13 +94,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--threads",
         type=int,
-        default=os.cpu_count() or 1,
-        help="threads for fine-tuning (verification always uses 1)",
+        help="CPU threads for fine-tuning (default: the CPU count, shared among the processes "
+        "of a multi-process run); verification always uses 1",
     )
     p.add_argument(
         "--force",
         action="store_true",
-        help="retrain and re-export even when the outputs are up to date",
+        help="retrain from scratch (ignoring checkpoints) and re-export even when up to date",
+    )
+    p.add_argument(
+        "--device",
+        default="auto",
+        help="where to fine-tune and evaluate: auto (CUDA, then MPS, then CPU), cpu, cuda, mps; "
+        "export and verification always run on the CPU",
+    )
+    p.add_argument(
+        "--eval-batch-size",
+        type=int,
+        default=16,
+        help="batch size of the eager test-split evaluation on the training device (default: 16)",
+    )
+    p.add_argument(
+        "--save-steps",
+        type=int,
+        metavar="N",
+        help="checkpoint every N steps to resume from (default: every few minutes)",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show every third-party warning and message (default: known noise is hidden)",
     )
     p.add_argument(
         "--trust-remote-code",
@@ -116,7 +140,8 @@ def log(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _quiet_libraries()
+    if not args.verbose:
+        _quiet_libraries()
     try:
         summary = run(args)
     except BuildError as error:
@@ -124,19 +149,24 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print(
-            "interrupted: completed artifacts are kept, nothing half-written remains",
+            "interrupted: completed artifacts are kept, nothing half-written remains; "
+            "run the same command to resume fine-tuning from its last checkpoint",
             file=sys.stderr,
         )
         return 130
-    print(format_summary(summary))
+    if summary:  # empty in the processes of a multi-process run that only train
+        print(format_summary(summary))
     return 0
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     # Imports here so that --help and argument errors answer instantly.
     from export.backends import parse_formats, parse_precisions
+    from export.device import is_main_process, resolve_device, world_size
+    from export.errors import ConfigError
     from export.models import resolve
     from export.tasks import parse_tasks
+    from export.train import RunOptions
 
     check_numbers(args)
     check_out_dir(args.out)
@@ -144,7 +174,23 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     tasks = parse_tasks(args.tasks)
     backends = parse_formats(args.formats)
     precisions = parse_precisions(args.precisions)
-    return [build_task(spec, task, backends, precisions, args) for task in tasks]
+    for flag, value in (
+        ("--eval-batch-size", args.eval_batch_size),
+        ("--save-steps", args.save_steps),
+    ):
+        if value is not None and value < 1:
+            raise ConfigError(f"{flag} must be at least 1 (got {value})")
+    options = RunOptions(resolve_device(args.device), args.save_steps)
+    retrain = args.force
+    if world_size() > 1:
+        # Every process trains every task first; then the main process alone evaluates, exports
+        # and writes, reusing the checkpoints, while the others have nothing left to wait for.
+        for task in tasks:
+            train_task(spec, task, args, options, args.force)
+        if not is_main_process():
+            return []
+        retrain = False
+    return [build_task(spec, task, backends, precisions, args, options, retrain) for task in tasks]
 
 
 #: option -> (attribute, smallest allowed value, whether the bound itself is allowed)
@@ -183,21 +229,18 @@ def check_out_dir(out: Path) -> None:
         raise BuildError(f"--out {out}: {existing} is not writable: pass a folder you can write")
 
 
-def build_task(
-    spec: Any, task: Any, backends: list[Any], precisions: list[str], args: argparse.Namespace
-) -> dict[str, Any]:
+def train_task(
+    spec: Any, task: Any, args: argparse.Namespace, options: Any, retrain: bool
+) -> tuple[Any, Any, dict[str, Any]]:
+    """The task's data and its fine-tuned model (trained, resumed or reused)."""
     import torch
 
-    from export.evaluate import eager_runner, evaluate, task_context
-    from export.io import remove_stale_temporaries, scratch_tempdir, write_json
-    from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
-    from export.models import ExportableModel, load_tokenizer
-    from export.pipeline import encode, load_task_data, obtain_model, write_contract_files
+    from export.device import world_size
+    from export.io import remove_stale_temporaries
+    from export.pipeline import load_task_data, obtain_model
     from export.train import TrainConfig
 
-    started = time.perf_counter()
     task_dir = args.out / spec.tag / task.name
-    log(f"== {spec.tag} / {task.name}: {task.description}")
     for name in remove_stale_temporaries(task_dir):
         log(f"   removed {name}, left behind by an interrupted run")
     data = load_task_data(task, args.data_dir, args.seed, args.train_limit, args.eval_limit)
@@ -208,19 +251,53 @@ def build_task(
         max_steps=args.max_steps,
         seed=args.seed,
     )
-    torch.set_num_threads(max(1, args.threads))
-    model, training = obtain_model(spec, data, task_dir, config, args.train_limit, args.force, log)
+    threads = args.threads or (os.cpu_count() or 1) // world_size()
+    torch.set_num_threads(max(1, threads))
+    model, training = obtain_model(
+        spec, data, task_dir, config, args.train_limit, retrain, log, options
+    )
+    return data, model, training
+
+
+def build_task(
+    spec: Any,
+    task: Any,
+    backends: list[Any],
+    precisions: list[str],
+    args: argparse.Namespace,
+    options: Any,
+    retrain: bool,
+) -> dict[str, Any]:
+    import torch
+
+    from export.evaluate import device_runner, eager_runner, evaluate, task_context
+    from export.io import scratch_tempdir, write_json
+    from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
+    from export.models import ExportableModel, load_tokenizer
+    from export.pipeline import encode, write_contract_files
+
+    started = time.perf_counter()
+    task_dir = args.out / spec.tag / task.name
+    log(f"== {spec.tag} / {task.name}: {task.description}")
+    data, model, training = train_task(spec, task, args, options, retrain)
     tokenizer = load_tokenizer(task_dir, trust_remote_code=spec.trust_remote_code)
 
-    # Eager reference on one thread, as the artifacts are run.
+    # Eager reference on one thread, as the artifacts are run; batched on the training device.
     torch.set_num_threads(1)
     features = encode(data, data.test, tokenizer, args.seed, "test")
     ctx = task_context(model, task, data.labels)
     eager = ExportableModel(model).eval()
-    eager_run = eager_runner(eager)
-    eager_result = evaluate(
-        eager_run, task, features, ctx, tokenizer.pad_token_id, desc="evaluate eager"
-    )
+    with device_runner(eager, options.placement.device) as run_on_device:
+        eager_result = evaluate(
+            run_on_device,
+            task,
+            features,
+            ctx,
+            tokenizer.pad_token_id,
+            args.eval_batch_size,
+            desc=f"evaluate eager ({options.placement.device})",
+        )
+    eager_run = eager_runner(eager)  # the CPU fp32 reference every artifact is verified against
     write_json(
         task_dir / "metrics.json",
         {"split": "test", "examples": eager_result.examples, "metrics": eager_result.metrics},
@@ -541,11 +618,12 @@ def format_summary(summary: list[dict[str, Any]]) -> str:
 
 def _quiet_libraries() -> None:
     import logging
-    import warnings
 
+    from export import quiet
+
+    quiet.enable()  # before the imports below: torchao's warnings come at import time
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    warnings.filterwarnings("ignore")
     import datasets
     import transformers
 

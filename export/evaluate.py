@@ -6,6 +6,7 @@ artifact and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,33 @@ def eager_runner(module: torch.nn.Module) -> RunFn:
             return module(torch.from_numpy(input_ids), torch.from_numpy(attention_mask)).numpy()
 
     return run
+
+
+@contextlib.contextmanager
+def device_runner(module: torch.nn.Module, device: str) -> Iterator[RunFn]:
+    """Run `module` in fp32 on `device` (moved back to the CPU afterwards).
+
+    TF32 is switched off on CUDA while it runs: the eager reference must be fp32 for the CPU
+    fp32 artifacts to be compared with it (cuDNN convolutions default to TF32).
+    """
+    if device == "cpu":
+        yield eager_runner(module)
+        return
+    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    module.to(device)
+
+    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            ids = torch.from_numpy(input_ids).to(device)
+            mask = torch.from_numpy(attention_mask).to(device)
+            return module(ids, mask).float().cpu().numpy()
+
+    try:
+        yield run
+    finally:
+        module.to("cpu")
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def batches(

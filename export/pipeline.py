@@ -18,6 +18,7 @@ import torch
 import transformers
 from transformers import PreTrainedTokenizerBase
 
+from export.device import is_main_process
 from export.errors import ConfigError, DataError
 from export.evaluate import task_context
 from export.io import (
@@ -39,7 +40,7 @@ from export.models import (
 )
 from export.tasks import get_task
 from export.tasks.base import Feature, Task, TaskContext
-from export.train import TrainConfig, fine_tune
+from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 
 TRAINING_RECORD = "training.json"
 BENCH_EXAMPLES = 32
@@ -125,12 +126,17 @@ def obtain_model(
     train_limit: int | None,
     force: bool,
     log: Any,
+    options: RunOptions,
 ) -> tuple[torch.nn.Module, dict]:
-    """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune."""
+    """Reuse the checkpoint in task_dir when it was trained the same way; else fine-tune,
+    resuming an interrupted run from task_dir/.trainer unless `force`.
+
+    With several processes every one of them trains; only the main process writes.
+    """
     fingerprint = training_fingerprint(spec, data, config, train_limit)
     record_path = task_dir / TRAINING_RECORD
     load = auto_class(data.task).from_pretrained
-    options = {"attn_implementation": "eager", "use_safetensors": True}
+    load_options = {"attn_implementation": "eager", "use_safetensors": True}
     if not force and record_path.is_file() and (task_dir / CHECKPOINT).is_file():
         record = read_training_record(record_path)
         if record.get("fingerprint") == fingerprint:
@@ -139,23 +145,38 @@ def obtain_model(
                 write_json(record_path, record)
             check_checkpoint(task_dir, record["checkpoint"], record_path)
             log(f"reusing the fine-tuned checkpoint in {task_dir} (pass --force to retrain)")
-            model = load_pretrained(load, task_dir, spec.trust_remote_code, **options)
+            model = load_pretrained(load, task_dir, spec.trust_remote_code, **load_options)
             return model.eval(), record
         log(f"{task_dir} was fine-tuned with other settings: fine-tuning again")
     if is_finetuned_for(spec, data.task, data.labels):
         log(f"{spec.source} is already fine-tuned for {data.task.name}: not training")
-        model = load_pretrained(load, spec.source, spec.trust_remote_code, **options)
+        model = load_pretrained(load, spec.source, spec.trust_remote_code, **load_options)
         tokenizer = load_tokenizer(spec.source, spec)
         record = {"fingerprint": fingerprint, "result": {"steps": 0, "reused_from": spec.source}}
     else:
         tokenizer = load_tokenizer(spec.source, spec)
         model = build_task_model(spec, auto_class(data.task), data.labels, config.seed)
         features = encode(data, data.train, tokenizer, config.seed, "train")
-        result = fine_tune(model, data.task, features, config, tokenizer.pad_token_id)
+        work_dir = task_dir / WORK_DIR
+        result = fine_tune(
+            model,
+            data.task,
+            features,
+            config,
+            tokenizer.pad_token_id,
+            options,
+            work_dir,
+            fingerprint,
+            restart=force,
+            log=log if is_main_process() else lambda message: None,
+        )
         record = {"fingerprint": fingerprint, "result": result}
+    if not is_main_process():
+        return model.eval(), record
     save_checkpoint(model, tokenizer, task_dir)
     record["checkpoint"] = file_entry(task_dir / CHECKPOINT)
     write_json(record_path, record)  # written last: it marks the checkpoint complete
+    shutil.rmtree(task_dir / WORK_DIR, ignore_errors=True)
     return model.eval(), record
 
 

@@ -123,5 +123,9 @@ def test_help_lists_every_option():
         "--formats",
         "--precisions",
         "--eval-limit",
+        "--device",
+        "--eval-batch-size",
+        "--save-steps",
+        "--verbose",
     ):
         assert option in proc.stdout

@@ -15,6 +15,7 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError
+from export.quiet import native_stderr_filtered
 
 _QUANT_SUFFIX = {"fp32": "fp32", "int8": "q8"}  # ExecuTorch's benchmark app naming
 
@@ -36,10 +37,11 @@ class ExecuTorchRunner(Runner):
 
         from export.quantization import load_executorch_quantized_kernels
 
-        load_executorch_quantized_kernels()  # int8 embeddings run on embedding_byte
-        set_threads(num_threads)
-        self.program = Runtime.get().load_program(Path(path))
-        self.method = self.program.load_method("forward")
+        with native_stderr_filtered():  # the runtime's CPU probing and threadpool notes
+            load_executorch_quantized_kernels()  # int8 embeddings run on embedding_byte
+            set_threads(num_threads)
+            self.program = Runtime.get().load_program(Path(path))
+            self.method = self.program.load_method("forward")
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         outputs = self.method.execute(
