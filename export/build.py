@@ -17,6 +17,8 @@ from typing import Any
 from export.errors import BuildError
 
 DESCRIPTION = __doc__.split("\n\n")[0]
+#: the second axis of each input in the manifest (default "sequence")
+AXES = {"mask_positions": "masked"}
 EPILOG = """examples:
   python -m export.build --model minilm --tasks ner,news --data-dir ../shared/data
   python -m export.build --model squeezebert --init random --tiny --data-dir tests/fixtures/data
@@ -148,7 +150,7 @@ def build_task(
     from export.evaluate import eager_runner, evaluate, task_context
     from export.io import write_json
     from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
-    from export.models import ExportableModel, load_tokenizer
+    from export.models import load_tokenizer, reference_module
     from export.pipeline import encode, load_task_data, obtain_model, write_contract_files
     from export.train import TrainConfig
 
@@ -171,7 +173,7 @@ def build_task(
     torch.set_num_threads(1)
     features = encode(data, data.test, tokenizer, args.seed, "test")
     ctx = task_context(model, task, data.labels)
-    eager = ExportableModel(model).eval()
+    eager = reference_module(model, task.task_type)
     eager_run = eager_runner(eager)
     eager_result = evaluate(
         eager_run, task, features, ctx, tokenizer.pad_token_id, desc="evaluate eager"
@@ -256,6 +258,8 @@ def export_artifact(
     previous: dict[str, Any],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
+    import torch
+
     from export.backends import ExportRequest
     from export.io import atomic_path, sha256_file
     from export.manifest import file_entry
@@ -273,6 +277,7 @@ def export_artifact(
         "max_seq_len": max_seq_len,
         "eval_limit": args.eval_limit,
         "rewrite_version": REWRITE_VERSION,
+        "inputs": list(task.input_names),
         "policy": policy.to_manifest(),
         "versions": _export_versions(),
     }
@@ -287,17 +292,16 @@ def export_artifact(
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
-    export_model, rewrite_info = prepare_for_export(eager, backend.name)
-    ids_mask = task.collate(features[:2], tokenizer.pad_token_id)
-    example = (ids_mask["input_ids"], ids_mask["attention_mask"])
+    export_model, rewrite_info = prepare_for_export(eager, backend.name, task.task_type)
+    example = task.example_inputs(features, tokenizer.pad_token_id)
     calibration = []
     if precision == "int8":
         from export.pipeline import encode
 
         calib_features = encode(data, data.train[:32], tokenizer, args.seed, "train")
         for feature in calib_features:
-            batch = task.collate([feature], tokenizer.pad_token_id)
-            calibration.append((batch["input_ids"], batch["attention_mask"]))
+            arrays = task.model_inputs([feature], tokenizer.pad_token_id)
+            calibration.append(tuple(torch.from_numpy(a) for a in arrays))
     request = ExportRequest(
         export_model,
         spec.file_tag,
@@ -306,6 +310,7 @@ def export_artifact(
         example,
         calibration,
         quant_policy=policy,
+        input_names=task.input_names,
     )
     start = time.perf_counter()
     with atomic_path(path) as tmp:
@@ -332,8 +337,8 @@ def export_artifact(
         "max_seq_len": max_seq_len,
         "dynamic_batch": backend.dynamic_batch,
         "inputs": [
-            {"name": n, "shape": [batch_dim, "sequence"], "dtype": "int64"}
-            for n in ("input_ids", "attention_mask")
+            {"name": n, "shape": [batch_dim, AXES.get(n, "sequence")], "dtype": "int64"}
+            for n in task.input_names
         ],
         "outputs": [{"name": "logits", "dtype": "float32"}],
         "parity": {"max_abs_diff": check.max_abs_diff, "examples": check.parity_examples},
@@ -358,14 +363,15 @@ def export_artifact(
     return entry
 
 
-def prepare_for_export(eager: Any, target: str) -> tuple[Any, dict[str, Any]]:
+def prepare_for_export(eager: Any, target: str, task_type: str) -> tuple[Any, dict[str, Any]]:
     """The eager model in the form the exporters want: 1x1 convolutions become linears, the
-    layout channels-last (export.rewrite). It works on a copy: checkpoints never change."""
-    from export.models import ExportableModel
+    layout channels-last (export.rewrite), masked-LM decoding only the masked rows. It works
+    on a copy: checkpoints never change."""
+    from export.models import export_module
     from export.rewrite import rewrite_for_export
 
     result = rewrite_for_export(eager.model, target=target)
-    return ExportableModel(result.model).eval(), result.report.to_manifest()
+    return export_module(result.model, task_type), result.report.to_manifest()
 
 
 def _export_versions() -> dict[str, str]:

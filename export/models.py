@@ -246,23 +246,102 @@ class ExportableModel(torch.nn.Module):
     prepared 4-D additive mask is passed through untouched, so every backend sees simple ops.
     """
 
+    input_names: tuple[str, ...] = ("input_ids", "attention_mask")
+
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def encoder_kwargs(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> dict[str, Any]:
         additive = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
-        token_type_ids = torch.zeros_like(input_ids)
-        return self.model(
-            input_ids=input_ids,
-            attention_mask=additive,
-            token_type_ids=token_type_ids,
-            return_dict=True,
-        ).logits
+        return {
+            "input_ids": input_ids,
+            "attention_mask": additive,
+            "token_type_ids": torch.zeros_like(input_ids),
+            "return_dict": True,
+        }
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model(**self.encoder_kwargs(input_ids, attention_mask)).logits
+
+
+def gather_positions(values: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
+    """values[b, mask_positions[b, m]] for [B, L, D] values and int64 [B, M] positions."""
+    index = mask_positions[:, :, None].expand(-1, -1, values.shape[-1])
+    return torch.gather(values, 1, index)
+
+
+class FullDecodeMaskedLm(ExportableModel):
+    """The reference masked-LM path: the Hugging Face model decodes every position, and the
+    rows at `mask_positions` are picked afterwards. Verification compares the exported
+    masked-only decode (`MaskedLmExportable`) against this."""
+
+    input_names = ("input_ids", "attention_mask", "mask_positions")
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        mask_positions: torch.Tensor,
+    ) -> torch.Tensor:
+        return gather_positions(super().forward(input_ids, attention_mask), mask_positions)
+
+
+class MaskedLmExportable(ExportableModel):
+    """forward(input_ids, attention_mask, mask_positions) -> logits [B, M, V] of those rows only.
+
+    The encoder runs on every token; the hidden states of the masked positions are gathered
+    before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
+    projection runs on M rows instead of L. The decoder is `MaskedLmHead.decode`, which reads
+    the one word-embedding parameter the input lookup also reads (tied weights).
+    """
+
+    input_names = ("input_ids", "attention_mask", "mask_positions")
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__(model)
+        predictions = model.cls.predictions
+        self.transform = predictions.transform
+        self.decoder_bias = predictions.decoder.bias
+        self.table = predictions.decoder.weight
+        if model.base_model.embeddings.word_embeddings.weight is not self.table:
+            raise ModelLoadError(
+                "the masked-LM decoder is not tied to the input embeddings: the masked-only "
+                "export stores one matrix and needs tied weights (config.tie_word_embeddings)"
+            )
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        mask_positions: torch.Tensor,
+    ) -> torch.Tensor:
+        kwargs = self.encoder_kwargs(input_ids, attention_mask)
+        hidden = self.model.base_model(**kwargs).last_hidden_state
+        picked = self.transform(gather_positions(hidden, mask_positions))
+        return torch.nn.functional.linear(picked, self.table, self.decoder_bias)
+
+
+#: task type -> (the eager reference the artifacts are verified against, the exported module)
+_WRAPPERS: dict[str, tuple[type[ExportableModel], type[ExportableModel]]] = {
+    "fill-mask": (FullDecodeMaskedLm, MaskedLmExportable),
+}
+
+
+def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
+    """The eager reference of a task model (masked-LM: full decode, then the masked rows)."""
+    return _WRAPPERS.get(task_type, (ExportableModel, ExportableModel))[0](model).eval()
+
+
+def export_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
+    """The module the backends export (masked-LM: decodes the masked rows only)."""
+    return _WRAPPERS.get(task_type, (ExportableModel, ExportableModel))[1](model).eval()
 
 
 def load_exportable(task_dir: str | Path) -> ExportableModel:
-    """The eager reference for a fine-tuned task directory, as the exporters saw it."""
+    """The eager form of what the exporters export for a fine-tuned task directory."""
     from transformers import (
         AutoModelForMaskedLM,
         AutoModelForSequenceClassification,
@@ -271,12 +350,12 @@ def load_exportable(task_dir: str | Path) -> ExportableModel:
 
     config = AutoConfig.from_pretrained(str(task_dir))
     arch = (config.architectures or [""])[0]
-    auto = (
-        AutoModelForMaskedLM
+    auto, task_type = (
+        (AutoModelForMaskedLM, "fill-mask")
         if arch.endswith("ForMaskedLM")
-        else AutoModelForTokenClassification
+        else (AutoModelForTokenClassification, "token-classification")
         if arch.endswith("ForTokenClassification")
-        else AutoModelForSequenceClassification
+        else (AutoModelForSequenceClassification, "sequence-classification")
     )
     model = auto.from_pretrained(str(task_dir), attn_implementation="eager")
-    return ExportableModel(model.eval()).eval()
+    return export_module(model.eval(), task_type)
