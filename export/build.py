@@ -263,6 +263,7 @@ def export_artifact(
     from export.backends import ExportRequest
     from export.io import atomic_path, sha256_file
     from export.manifest import file_entry
+    from export.models import decoder_layout
     from export.quantization import compute_breakdown, policy_for
     from export.rewrite import REWRITE_VERSION
     from export.verify import verify
@@ -278,6 +279,9 @@ def export_artifact(
         "eval_limit": args.eval_limit,
         "rewrite_version": REWRITE_VERSION,
         "inputs": list(task.input_names),
+        "decoder": decoder_layout(backend.name, precision)
+        if task.task_type == "fill-mask"
+        else None,
         "policy": policy.to_manifest(),
         "versions": _export_versions(),
     }
@@ -292,7 +296,7 @@ def export_artifact(
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
-    export_model, rewrite_info = prepare_for_export(eager, backend.name, task.task_type)
+    export_model, rewrite_info = prepare_for_export(eager, backend.name, task.task_type, precision)
     example = task.example_inputs(features, tokenizer.pad_token_id)
     calibration = []
     if precision == "int8":
@@ -363,7 +367,9 @@ def export_artifact(
     return entry
 
 
-def prepare_for_export(eager: Any, target: str, task_type: str) -> tuple[Any, dict[str, Any]]:
+def prepare_for_export(
+    eager: Any, target: str, task_type: str, precision: str = "fp32"
+) -> tuple[Any, dict[str, Any]]:
     """The eager model in the form the exporters want: 1x1 convolutions become linears, the
     layout channels-last (export.rewrite), masked-LM decoding only the masked rows. It works
     on a copy: checkpoints never change."""
@@ -371,7 +377,7 @@ def prepare_for_export(eager: Any, target: str, task_type: str) -> tuple[Any, di
     from export.rewrite import rewrite_for_export
 
     result = rewrite_for_export(eager.model, target=target)
-    return export_module(result.model, task_type), result.report.to_manifest()
+    return export_module(result.model, task_type, target, precision), result.report.to_manifest()
 
 
 def _export_versions() -> dict[str, str]:

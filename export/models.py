@@ -294,14 +294,17 @@ class MaskedLmExportable(ExportableModel):
 
     The encoder runs on every token; the hidden states of the masked positions are gathered
     before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
-    projection runs on M rows instead of L. The decoder is `MaskedLmHead.decode`, which reads
-    the one word-embedding parameter the input lookup also reads (tied weights).
+    projection runs on M rows instead of L. The decoder reads the one word-embedding parameter
+    the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`.
     """
 
     input_names = ("input_ids", "attention_mask", "mask_positions")
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, model: torch.nn.Module, decoder: str = "linear") -> None:
         super().__init__(model)
+        if decoder not in DECODER_LAYOUTS:
+            raise ValueError(f"unknown decoder layout {decoder!r}: one of {list(DECODER_LAYOUTS)}")
+        self.decoder = decoder
         predictions = model.cls.predictions
         self.transform = predictions.transform
         self.decoder_bias = predictions.decoder.bias
@@ -321,23 +324,42 @@ class MaskedLmExportable(ExportableModel):
         kwargs = self.encoder_kwargs(input_ids, attention_mask)
         hidden = self.model.base_model(**kwargs).last_hidden_state
         picked = self.transform(gather_positions(hidden, mask_positions))
+        if self.decoder == "table_mm":
+            # [V, H] @ [H, M]: the table is the first operand, which XNNPACK's GEMM does not
+            # take, so the product runs in the program and reads the lookup's constant.
+            rows = torch.mm(self.table, picked.reshape(-1, picked.shape[-1]).t()).t()
+            return (rows + self.decoder_bias).reshape(*picked.shape[:-1], -1)
         return torch.nn.functional.linear(picked, self.table, self.decoder_bias)
 
 
-#: task type -> (the eager reference the artifacts are verified against, the exported module)
-_WRAPPERS: dict[str, tuple[type[ExportableModel], type[ExportableModel]]] = {
-    "fill-mask": (FullDecodeMaskedLm, MaskedLmExportable),
-}
+#: How the masked-LM decoder reads the tied table (measurements: docs/performance.md).
+#: "linear": F.linear(h, table): a delegate / ORT GEMM that holds its own copy of the table in
+#: an ExecuTorch .pte (the lookup runs outside XNNPACK, which cannot share a constant).
+#: "table_mm": mm(table, h^T)^T: stays outside XNNPACK, so the .pte stores the table once.
+DECODER_LAYOUTS = ("linear", "table_mm")
+
+#: (backend, precision) -> decoder layout; anything else uses "linear"
+_DECODER_FOR = {("executorch", "fp32"): "table_mm"}
+
+
+def decoder_layout(backend: str, precision: str) -> str:
+    return _DECODER_FOR.get((backend, precision), "linear")
 
 
 def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
     """The eager reference of a task model (masked-LM: full decode, then the masked rows)."""
-    return _WRAPPERS.get(task_type, (ExportableModel, ExportableModel))[0](model).eval()
+    wrapper = FullDecodeMaskedLm if task_type == "fill-mask" else ExportableModel
+    return wrapper(model).eval()
 
 
-def export_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
-    """The module the backends export (masked-LM: decodes the masked rows only)."""
-    return _WRAPPERS.get(task_type, (ExportableModel, ExportableModel))[1](model).eval()
+def export_module(
+    model: torch.nn.Module, task_type: str, backend: str = "", precision: str = "fp32"
+) -> ExportableModel:
+    """The module the backends export (masked-LM: decodes the masked rows only, in the
+    decoder layout chosen for this backend and precision)."""
+    if task_type == "fill-mask":
+        return MaskedLmExportable(model, decoder_layout(backend, precision)).eval()
+    return ExportableModel(model).eval()
 
 
 def load_exportable(task_dir: str | Path) -> ExportableModel:
