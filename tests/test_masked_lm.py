@@ -8,7 +8,6 @@ import torch
 
 from export.evaluate import eager_runner, evaluate, task_context
 from export.models import (
-    DECODER_LAYOUTS,
     MaskedLmExportable,
     build_task_model,
     load_tokenizer,
@@ -27,23 +26,24 @@ def tiny_mlm(request, data_dir):
     spec = resolve(request.param, "random", tiny=True)
     tokenizer = load_tokenizer(spec.source, spec)
     model = build_task_model(spec, auto_class(task), [], 123).eval()
-    data = load_task_data(task, data_dir, 123, 8, 24)
+    data = load_task_data(task, data_dir, 123, 8, 12)
     features = encode(data, data.test, tokenizer, 123, "test")
     return task, model, features, task_context(model, task, []), tokenizer.pad_token_id
 
 
-@pytest.mark.parametrize("target", ["generic", "onnx", "executorch"])
-@pytest.mark.parametrize("decoder", DECODER_LAYOUTS)
+@pytest.mark.parametrize(
+    ("target", "decoder"), [("onnx", "linear"), ("executorch", "table_mm"), ("generic", "linear")]
+)
 def test_masked_only_decode_equals_the_full_decode_on_the_same_masks(tiny_mlm, target, decoder):
     task, model, features, ctx, pad_id = tiny_mlm
     full = eager_runner(reference_module(model, task.task_type))
     masked = eager_runner(
         MaskedLmExportable(rewrite_for_export(model, target=target).model, decoder)
     )
-    for batch_size in (1, 5):  # 5: rows with fewer masks are padded with position 0
-        want = evaluate(full, task, features, ctx, pad_id, batch_size, progress=False)
-        got = evaluate(masked, task, features, ctx, pad_id, batch_size, progress=False)
-        assert got.metrics == want.metrics
+    # batch 5: rows with fewer masks are padded with position 0
+    want = evaluate(full, task, features, ctx, pad_id, 5, progress=False)
+    got = evaluate(masked, task, features, ctx, pad_id, 5, progress=False)
+    assert got.metrics == want.metrics and got.metrics["masked_tokens"] > len(features)
     for first in range(0, len(features), 5):
         inputs = task.model_inputs(features[first : first + 5], pad_id)
         a, b = full(*inputs), masked(*inputs)
