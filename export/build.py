@@ -17,6 +17,8 @@ from typing import Any
 from export.errors import BuildError
 
 DESCRIPTION = __doc__.split("\n\n")[0]
+#: the second axis of each input in the manifest (default "sequence")
+AXES = {"mask_positions": "masked"}
 EPILOG = """examples:
   python -m export.build --model minilm --tasks ner,news --data-dir ../shared/data
   python -m export.build --model squeezebert --init random --tiny --data-dir tests/fixtures/data
@@ -273,7 +275,7 @@ def build_task(
     from export.evaluate import device_runner, eager_runner, evaluate, task_context
     from export.io import scratch_tempdir, write_json
     from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
-    from export.models import ExportableModel, load_tokenizer
+    from export.models import load_tokenizer, reference_module
     from export.pipeline import encode, write_contract_files
 
     started = time.perf_counter()
@@ -286,7 +288,7 @@ def build_task(
     torch.set_num_threads(1)
     features = encode(data, data.test, tokenizer, args.seed, "test")
     ctx = task_context(model, task, data.labels)
-    eager = ExportableModel(model).eval()
+    eager = reference_module(model, task.task_type)
     with device_runner(eager, options.placement.device) as run_on_device:
         eager_result = evaluate(
             run_on_device,
@@ -327,7 +329,7 @@ def build_task(
                 args,
             )
         artifacts[entry["file"]] = entry
-    artifacts |= _still_valid(previous, artifacts, task_dir, eager, max_seq_len, args)
+    artifacts |= _still_valid(previous, artifacts, task_dir, eager, max_seq_len, args, task)
 
     pte = {e["precision"]: name for name, e in artifacts.items() if e["format"] == "executorch"}
     write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte)
@@ -380,6 +382,8 @@ def export_artifact(
     previous: dict[str, Any],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
+    import torch
+
     from export.backends import ExportRequest
     from export.io import atomic_path
     from export.manifest import file_entry
@@ -389,23 +393,24 @@ def export_artifact(
     name = backend.artifact_name(spec.file_tag, precision)
     path = task_dir / name
     policy = policy_for(eager.model.config)
-    fingerprint = export_fingerprint(task_dir, backend.name, precision, eager, max_seq_len, args)
+    fingerprint = export_fingerprint(
+        task_dir, backend.name, precision, eager, max_seq_len, args, task
+    )
     old = previous.get(name)
     if not args.force and _reusable(old, fingerprint, path, backend, features, task, tokenizer):
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
-    export_model, rewrite_info = prepare_for_export(eager, backend.name)
-    ids_mask = task.collate(features[:2], tokenizer.pad_token_id)
-    example = (ids_mask["input_ids"], ids_mask["attention_mask"])
+    export_model, rewrite_info = prepare_for_export(eager, backend.name, task.task_type, precision)
+    example = task.example_inputs(features, tokenizer.pad_token_id)
     calibration = []
     if precision == "int8":
         from export.pipeline import encode
 
         calib_features = encode(data, data.train[:32], tokenizer, args.seed, "train")
         for feature in calib_features:
-            batch = task.collate([feature], tokenizer.pad_token_id)
-            calibration.append((batch["input_ids"], batch["attention_mask"]))
+            arrays = task.model_inputs([feature], tokenizer.pad_token_id)
+            calibration.append(tuple(torch.from_numpy(a) for a in arrays))
     request = ExportRequest(
         export_model,
         spec.file_tag,
@@ -414,6 +419,7 @@ def export_artifact(
         example,
         calibration,
         quant_policy=policy,
+        input_names=task.input_names,
     )
     start = time.perf_counter()
     with atomic_path(path) as tmp:
@@ -440,8 +446,8 @@ def export_artifact(
         "max_seq_len": max_seq_len,
         "dynamic_batch": backend.dynamic_batch,
         "inputs": [
-            {"name": n, "shape": [batch_dim, "sequence"], "dtype": "int64"}
-            for n in ("input_ids", "attention_mask")
+            {"name": n, "shape": [batch_dim, AXES.get(n, "sequence")], "dtype": "int64"}
+            for n in task.input_names
         ],
         "outputs": [{"name": "logits", "dtype": "float32"}],
         "parity": {"max_abs_diff": check.max_abs_diff, "examples": check.parity_examples},
@@ -473,9 +479,11 @@ def export_fingerprint(
     eager: Any,
     max_seq_len: int,
     args: argparse.Namespace,
+    task: Any,
 ) -> dict[str, Any]:
     """Everything an artifact depends on: equal fingerprints mean an equal export."""
     from export.io import sha256_file
+    from export.models import decoder_layout
     from export.quantization import policy_for
     from export.rewrite import REWRITE_VERSION
 
@@ -486,6 +494,10 @@ def export_fingerprint(
         "max_seq_len": max_seq_len,
         "eval_limit": args.eval_limit,
         "rewrite_version": REWRITE_VERSION,
+        "inputs": list(task.input_names),
+        "decoder": decoder_layout(backend_name, precision)
+        if task.task_type == "fill-mask"
+        else None,
         "policy": policy_for(eager.model.config).to_manifest(),
         "versions": _export_versions(),
     }
@@ -508,11 +520,8 @@ def _reusable(
         return False
     if sha256_file(path) != old["sha256"]:
         return False
-    batch = task.collate(features[:1], tokenizer.pad_token_id)
     try:
-        backend.load(path, num_threads=1)(
-            batch["input_ids"].numpy(), batch["attention_mask"].numpy()
-        )
+        backend.load(path, num_threads=1)(*task.model_inputs(features[:1], tokenizer.pad_token_id))
     except Exception as exc:  # each runtime raises its own types for a bad file
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log(f"   {path.name}: recorded but cannot run ({first[:120]}): exporting it again")
@@ -527,6 +536,7 @@ def _still_valid(
     eager: Any,
     max_seq_len: int,
     args: argparse.Namespace,
+    task: Any,
 ) -> dict[str, Any]:
     """Earlier artifacts this run did not rebuild (a narrower --formats/--precisions): kept
     when they are still what this build would export, else their files are removed, so the
@@ -540,7 +550,7 @@ def _still_valid(
         path = task_dir / name
         try:
             fingerprint = export_fingerprint(
-                task_dir, entry["format"], entry["precision"], eager, max_seq_len, args
+                task_dir, entry["format"], entry["precision"], eager, max_seq_len, args, task
             )
         except KeyError:
             fingerprint = None
@@ -557,14 +567,17 @@ def _still_valid(
     return kept
 
 
-def prepare_for_export(eager: Any, target: str) -> tuple[Any, dict[str, Any]]:
+def prepare_for_export(
+    eager: Any, target: str, task_type: str, precision: str = "fp32"
+) -> tuple[Any, dict[str, Any]]:
     """The eager model in the form the exporters want: 1x1 convolutions become linears, the
-    layout channels-last (export.rewrite). It works on a copy: checkpoints never change."""
-    from export.models import ExportableModel
+    layout channels-last (export.rewrite), masked-LM decoding only the masked rows. It works
+    on a copy: checkpoints never change."""
+    from export.models import export_module
     from export.rewrite import rewrite_for_export
 
     result = rewrite_for_export(eager.model, target=target)
-    return ExportableModel(result.model).eval(), result.report.to_manifest()
+    return export_module(result.model, task_type, target, precision), result.report.to_manifest()
 
 
 def _export_versions() -> dict[str, str]:

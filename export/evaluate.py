@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 
 from export.tasks.base import Feature, Task, TaskContext
 
-RunFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: run(*inputs) -> logits, inputs as int64 arrays in the task's `input_names` order
+RunFn = Callable[..., np.ndarray]
 
 
 @dataclass
@@ -30,9 +31,9 @@ class EvalResult:
 
 
 def eager_runner(module: torch.nn.Module) -> RunFn:
-    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def run(*inputs: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return module(torch.from_numpy(input_ids), torch.from_numpy(attention_mask)).numpy()
+            return module(*(torch.from_numpy(a) for a in inputs)).numpy()
 
     return run
 
@@ -66,11 +67,10 @@ def device_runner(module: torch.nn.Module, device: str) -> Iterator[RunFn]:
 
 def batches(
     task: Task, features: list[Feature], batch_size: int, pad_id: int
-) -> Iterator[tuple[list[Feature], np.ndarray, np.ndarray]]:
+) -> Iterator[tuple[list[Feature], tuple[np.ndarray, ...]]]:
     for first in range(0, len(features), batch_size):
         chunk = features[first : first + batch_size]
-        batch = task.collate(chunk, pad_id)
-        yield chunk, batch["input_ids"].numpy(), batch["attention_mask"].numpy()
+        yield chunk, task.model_inputs(chunk, pad_id)
 
 
 def evaluate(
@@ -92,8 +92,8 @@ def evaluate(
         leave=False,
         disable=not progress,
     ) as bar:
-        for chunk, ids, mask in batches(task, features, batch_size, pad_id):
-            predictions.extend(task.predict(run(ids, mask), chunk))
+        for chunk, inputs in batches(task, features, batch_size, pad_id):
+            predictions.extend(task.predict(run(*inputs), chunk))
             bar.update(len(chunk))
     seconds = time.perf_counter() - start
     return EvalResult(task.score(predictions, features, ctx), seconds, len(features))

@@ -335,23 +335,124 @@ class ExportableModel(torch.nn.Module):
     prepared 4-D additive mask is passed through untouched, so every backend sees simple ops.
     """
 
+    input_names: tuple[str, ...] = ("input_ids", "attention_mask")
+
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def encoder_kwargs(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> dict[str, Any]:
         additive = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
-        token_type_ids = torch.zeros_like(input_ids)
-        return self.model(
-            input_ids=input_ids,
-            attention_mask=additive,
-            token_type_ids=token_type_ids,
-            return_dict=True,
-        ).logits
+        return {
+            "input_ids": input_ids,
+            "attention_mask": additive,
+            "token_type_ids": torch.zeros_like(input_ids),
+            "return_dict": True,
+        }
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model(**self.encoder_kwargs(input_ids, attention_mask)).logits
+
+
+def gather_positions(values: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
+    """values[b, mask_positions[b, m]] for [B, L, D] values and int64 [B, M] positions."""
+    index = mask_positions[:, :, None].expand(-1, -1, values.shape[-1])
+    return torch.gather(values, 1, index)
+
+
+class FullDecodeMaskedLm(ExportableModel):
+    """The reference masked-LM path: the Hugging Face model decodes every position, and the
+    rows at `mask_positions` are picked afterwards. Verification compares the exported
+    masked-only decode (`MaskedLmExportable`) against this."""
+
+    input_names = ("input_ids", "attention_mask", "mask_positions")
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        mask_positions: torch.Tensor,
+    ) -> torch.Tensor:
+        return gather_positions(super().forward(input_ids, attention_mask), mask_positions)
+
+
+class MaskedLmExportable(ExportableModel):
+    """forward(input_ids, attention_mask, mask_positions) -> logits [B, M, V] of those rows only.
+
+    The encoder runs on every token; the hidden states of the masked positions are gathered
+    before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
+    projection runs on M rows instead of L. The decoder reads the one word-embedding parameter
+    the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`.
+    """
+
+    input_names = ("input_ids", "attention_mask", "mask_positions")
+
+    def __init__(self, model: torch.nn.Module, decoder: str = "linear") -> None:
+        super().__init__(model)
+        if decoder not in DECODER_LAYOUTS:
+            raise ValueError(f"unknown decoder layout {decoder!r}: one of {list(DECODER_LAYOUTS)}")
+        self.decoder = decoder
+        predictions = model.cls.predictions
+        self.transform = predictions.transform
+        self.decoder_bias = predictions.decoder.bias
+        self.table = predictions.decoder.weight
+        if model.base_model.embeddings.word_embeddings.weight is not self.table:
+            raise ModelLoadError(
+                "the masked-LM decoder is not tied to the input embeddings: the masked-only "
+                "export stores one matrix and needs tied weights (config.tie_word_embeddings)"
+            )
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        mask_positions: torch.Tensor,
+    ) -> torch.Tensor:
+        kwargs = self.encoder_kwargs(input_ids, attention_mask)
+        hidden = self.model.base_model(**kwargs).last_hidden_state
+        picked = self.transform(gather_positions(hidden, mask_positions))
+        if self.decoder == "table_mm":
+            # [V, H] @ [H, M]: the table is the first operand, which XNNPACK's GEMM does not
+            # take, so the product runs in the program and reads the lookup's constant.
+            rows = torch.mm(self.table, picked.reshape(-1, picked.shape[-1]).t()).t()
+            return (rows + self.decoder_bias).reshape(*picked.shape[:-1], -1)
+        return torch.nn.functional.linear(picked, self.table, self.decoder_bias)
+
+
+#: How the masked-LM decoder reads the tied table (measurements: docs/performance.md).
+#: "linear": F.linear(h, table): a delegate / ORT GEMM that holds its own copy of the table in
+#: an ExecuTorch .pte (the lookup runs outside XNNPACK, which cannot share a constant).
+#: "table_mm": mm(table, h^T)^T: stays outside XNNPACK, so the .pte stores the table once.
+DECODER_LAYOUTS = ("linear", "table_mm")
+
+#: (backend, precision) -> decoder layout; anything else uses "linear"
+_DECODER_FOR = {("executorch", "fp32"): "table_mm"}
+
+
+def decoder_layout(backend: str, precision: str) -> str:
+    return _DECODER_FOR.get((backend, precision), "linear")
+
+
+def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
+    """The eager reference of a task model (masked-LM: full decode, then the masked rows)."""
+    wrapper = FullDecodeMaskedLm if task_type == "fill-mask" else ExportableModel
+    return wrapper(model).eval()
+
+
+def export_module(
+    model: torch.nn.Module, task_type: str, backend: str = "", precision: str = "fp32"
+) -> ExportableModel:
+    """The module the backends export (masked-LM: decodes the masked rows only, in the
+    decoder layout chosen for this backend and precision)."""
+    if task_type == "fill-mask":
+        return MaskedLmExportable(model, decoder_layout(backend, precision)).eval()
+    return ExportableModel(model).eval()
 
 
 def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> ExportableModel:
-    """The eager reference for a fine-tuned task directory, as the exporters saw it."""
+    """The eager form of what the exporters export for a fine-tuned task directory."""
     from transformers import (
         AutoModelForMaskedLM,
         AutoModelForSequenceClassification,
@@ -361,12 +462,12 @@ def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> Ex
     refuse_remote_code(Path(task_dir), trust_remote_code)
     config = load_pretrained(AutoConfig.from_pretrained, task_dir, trust_remote_code)
     arch = (config.architectures or [""])[0]
-    auto = (
-        AutoModelForMaskedLM
+    auto, task_type = (
+        (AutoModelForMaskedLM, "fill-mask")
         if arch.endswith("ForMaskedLM")
-        else AutoModelForTokenClassification
+        else (AutoModelForTokenClassification, "token-classification")
         if arch.endswith("ForTokenClassification")
-        else AutoModelForSequenceClassification
+        else (AutoModelForSequenceClassification, "sequence-classification")
     )
     model = load_pretrained(
         auto.from_pretrained,
@@ -375,4 +476,4 @@ def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> Ex
         attn_implementation="eager",
         use_safetensors=True,
     )
-    return ExportableModel(model.eval()).eval()
+    return export_module(model.eval(), task_type)

@@ -252,7 +252,7 @@ def write_contract_files(
             "task_type": data.task.task_type,
             "max_length": data.task.max_length,
             "max_seq_len": max_seq_len,
-            "input_names": ["input_ids", "attention_mask"],
+            "input_names": list(data.task.input_names),
             "input_dtype": "int64",
             "output_name": "logits",
             "labels": data.labels,
@@ -268,7 +268,7 @@ def write_contract_files(
         {
             "task": data.task.name,
             "source": _source_name(data),
-            "examples": [{"input_ids": f.input_ids} for f in test_features[:BENCH_EXAMPLES]],
+            "examples": [data.task.bench_example(f) for f in test_features[:BENCH_EXAMPLES]],
         },
     )
 

@@ -60,13 +60,13 @@ def max_logit_diff(
 ) -> float:
     """Largest |artifact - eager| over real (non-padding) positions."""
     worst = 0.0
-    for _, ids, mask in batches(task, features, batch_size, pad_id):
-        got, want = run(ids, mask), eager(ids, mask)
+    for chunk, inputs in batches(task, features, batch_size, pad_id):
+        got, want = run(*inputs), eager(*inputs)
         if got.shape != want.shape:
             raise ParityError(f"output shape {got.shape} != eager {want.shape}")
         diff = np.abs(got.astype(np.float64) - want)
-        if diff.ndim == 3:  # token-level logits: ignore padded positions
-            diff = diff[mask.astype(bool)]
+        if diff.ndim == 3:  # token-level logits: ignore padded rows
+            diff = diff[task.output_rows(chunk, inputs)]
         worst = max(worst, float(diff.max()) if diff.size else 0.0)
     return worst
 

@@ -3,6 +3,11 @@
 The fitting rule is shared with the Android BenchmarkActivity, so host and phone run the very
 same token ids: longer examples keep their first L-1 tokens and end with [SEP]; shorter ones
 are padded with [PAD]; the attention mask is 1 on real tokens and 0 on padding.
+
+Masked-LM examples also carry `mask_positions`, an ordered list of real positions (the
+example's masks first). At length L the model gets M = max(1, round(L / 10)) of them, the
+study's 10% masking: the first M that lie before the final [SEP], repeated in order when the
+example has fewer.
 """
 
 from __future__ import annotations
@@ -57,12 +62,44 @@ def fit_to_length(ids: list[int], seq_len: int, special: SpecialIds) -> tuple[li
     return [*ids, *([special.pad] * pad)], [1] * len(ids) + [0] * pad
 
 
-def load_examples(task_dir: Path) -> list[list[int]]:
-    """The unpadded token-id lists of bench_inputs.json."""
+def masked_count(seq_len: int) -> int:
+    """M = max(1, round(L / 10)), rounding halves up (as Java's Math.round does)."""
+    return max(1, (seq_len + 5) // 10)
+
+
+def fit_positions(positions: list[int], seq_len: int) -> list[int]:
+    """The M mask positions used at length `seq_len`: the first that lie before the final
+    [SEP] of the fitted input, cycled when there are fewer than M."""
+    usable = [p for p in positions if 0 < p < seq_len - 1]
+    if not usable:
+        raise BenchError(
+            f"no mask position fits a sequence of {seq_len}; rebuild bench_inputs.json with "
+            "`python -m export.build --force`"
+        )
+    count = masked_count(seq_len)
+    return [usable[i % len(usable)] for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One bench_inputs.json entry: unpadded ids and, for masked-LM, the ordered positions."""
+
+    input_ids: list[int]
+    mask_positions: list[int] | None = None
+
+
+def load_examples(task_dir: Path) -> list[Example]:
+    """The unpadded examples of bench_inputs.json."""
     path = task_dir / "bench_inputs.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        examples = [list(map(int, ex["input_ids"])) for ex in doc["examples"]]
+        examples = [
+            Example(
+                list(map(int, ex["input_ids"])),
+                list(map(int, ex["mask_positions"])) if "mask_positions" in ex else None,
+            )
+            for ex in doc["examples"]
+        ]
     except FileNotFoundError:
         raise BenchError(
             f"{path} is missing; rebuild the task with `python -m export.build`"
@@ -77,22 +114,24 @@ def load_examples(task_dir: Path) -> list[list[int]]:
 
 
 class BenchInputs:
-    """All examples of one task at one sequence length, as batch-1 int64 arrays."""
+    """All examples of one task at one sequence length, as batch-1 int64 arrays in the
+    artifacts' input order: input_ids, attention_mask[, mask_positions]."""
 
     def __init__(self, task_dir: Path, seq_len: int) -> None:
         special = special_ids(task_dir)
         self.seq_len = seq_len
-        self._arrays = []
-        for ids in load_examples(task_dir):
-            fitted, mask = fit_to_length(ids, seq_len, special)
-            self._arrays.append(
-                (np.asarray([fitted], dtype=np.int64), np.asarray([mask], dtype=np.int64))
-            )
+        self._arrays: list[tuple[np.ndarray, ...]] = []
+        for example in load_examples(task_dir):
+            fitted, mask = fit_to_length(example.input_ids, seq_len, special)
+            arrays = [fitted, mask]
+            if example.mask_positions is not None:
+                arrays.append(fit_positions(example.mask_positions, seq_len))
+            self._arrays.append(tuple(np.asarray([a], dtype=np.int64) for a in arrays))
 
     def __len__(self) -> int:
         return len(self._arrays)
 
-    def __getitem__(self, round_index: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, round_index: int) -> tuple[np.ndarray, ...]:
         """The example for a round; rounds cycle through the examples."""
         return self._arrays[round_index % len(self._arrays)]
 

@@ -184,9 +184,14 @@ def count_flops(module: Any, seq_len: int, hidden_size: int, num_layers: int) ->
     from torch.utils.flop_counter import FlopCounterMode
 
     input_ids = torch.full((1, seq_len), 100, dtype=torch.long)  # FLOPs do not depend on ids
-    mask = torch.ones((1, seq_len), dtype=torch.long)
+    inputs = [input_ids, torch.ones((1, seq_len), dtype=torch.long)]
+    if "mask_positions" in getattr(module, "input_names", ()):
+        # masked-LM decodes M rows, as many as the benchmark's inputs carry
+        from runtime_bench.inputs import masked_count
+
+        inputs.append(torch.ones((1, masked_count(seq_len)), dtype=torch.long))
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        module(input_ids, mask)
+        module(*inputs)
     weight = 0.0
     attention = 0.0
     for op, flops in counter.get_flop_counts().get("Global", {}).items():

@@ -78,15 +78,15 @@ class EagerRunner:
         self._torch = torch
         self.module = load_eager_module(spec.task_dir)
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         torch = self._torch
         with torch.inference_mode():
-            out = self.module(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+            out = self.module(*(torch.from_numpy(a) for a in inputs))
         return out.numpy()
 
 
 def load_runner(spec: ArtifactSpec) -> Any:
-    """A callable (input_ids, attention_mask) -> logits for `spec`, on one thread."""
+    """A callable (*inputs) -> logits for `spec`, on one thread (inputs as BenchInputs)."""
     pin_single_thread()
     if spec.backend == "eager":
         return EagerRunner(spec)

@@ -189,3 +189,48 @@ def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path)
     assert [r["seq_len"] for r in doc["records"]] == [8]
     assert validate(doc) == []
     assert "Run status: interrupted" in (out / "report.md").read_text()
+
+
+def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) -> None:
+    """Masked-LM artifacts take mask_positions; latency, CPU time, memory, size, ratios, plots."""
+    out = tmp_path / "out"
+    cmd = bench(
+        tiny_artifacts,
+        out,
+        "--tasks",
+        "mlm",
+        "--models",
+        "squeezebert",
+        "--backends",
+        "eager,executorch",
+        "--seq-lens",
+        "8,32",
+        "--runs",
+        "3",
+        "--warmup",
+        "1",
+        "--eval-limit",
+        "4",
+    )
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads((out / "results.json").read_text())
+    assert validate(doc) == [] and doc["status"] == "complete"
+    combos = {(r["task"], r["backend"], r["precision"], r["seq_len"]) for r in doc["records"]}
+    assert combos == {
+        ("mlm", b, p, L)
+        for b, p in (("eager", "fp32"), ("executorch", "fp32"), ("executorch", "int8"))
+        for L in (8, 32)
+    }
+    assert all(r["size_bytes"] > 0 for r in doc["records"])
+    assert {e["task"] for e in doc["evaluations"]} == {"mlm"} and len(doc["evaluations"]) == 3
+    assert all("masked_accuracy" in e["metrics"] for e in doc["evaluations"])
+    assert {m["task"] for m in doc["memory"]} == {"mlm"} and len(doc["memory"]) == 3
+    assert {r["kind"] for r in doc["ratios"] if r["task"] == "mlm"} >= {"precision", "backend"}
+    # the decoder runs on M = max(1, round(L/10)) rows: FLOPs grow with L
+    flops = {f["seq_len"]: f["total_flops"] for f in doc["flops"]}
+    assert flops[32] > flops[8]
+    report = (out / "report.md").read_text()
+    assert report.count("### mlm") >= 2  # task metric and CPU time; latency
+    for png in ("latency_mlm.png", "speedup_mlm.png"):
+        assert (out / png).read_bytes().startswith(b"\x89PNG")

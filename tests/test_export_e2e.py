@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from export.backends import get_backend
 from export.errors import ArtifactIntegrityError
@@ -40,7 +41,8 @@ def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task
         path = task_dir / name
         assert entry["sha256"] == sha256_file(path)
         assert entry["size_bytes"] == path.stat().st_size
-        assert [i["name"] for i in entry["inputs"]] == ["input_ids", "attention_mask"]
+        names = ["input_ids", "attention_mask"] + (["mask_positions"] if task == "mlm" else [])
+        assert [i["name"] for i in entry["inputs"]] == names
         assert {i["dtype"] for i in entry["inputs"]} == {"int64"}
         # --eval-limit 24 caps the 64 parity examples (news' excerpt has only 12 test articles)
         assert entry["parity"]["examples"] == min(24, manifest["eval"]["examples"]) > 0
@@ -67,7 +69,8 @@ def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer
     task_dir = tiny_artifacts / "squeezebert-random-tiny" / task
     contract = json.loads((task_dir / "task.json").read_text())
     assert contract["task"] == task and contract["max_seq_len"] == 512
-    assert contract["input_names"] == ["input_ids", "attention_mask"]
+    extra = ["mask_positions"] if task == "mlm" else []
+    assert contract["input_names"] == ["input_ids", "attention_mask", *extra]
     assert contract["mask_token_id"] == tokenizer.mask_token_id == 103
     assert contract["labels"] == json.loads((task_dir / "labels.json").read_text())
     assert contract["artifacts"] == {
@@ -162,3 +165,33 @@ def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
     result = evaluate_runner(runner, task_dir, limit=24)
     assert result.examples == 24
     assert result.metrics == pytest.approx(entry["metrics"])
+
+
+def test_mlm_artifacts_decode_only_the_masked_positions_at_any_m(tiny_artifacts):
+    """[B, M, V] for the given positions, equal to the full decode's rows there, M from 1 up."""
+    from export.models import FullDecodeMaskedLm, load_exportable
+
+    task_dir = tiny_artifacts / "squeezebert-random-tiny" / "mlm"
+    reference = FullDecodeMaskedLm(load_exportable(task_dir).model).eval()
+    ids = np.full((1, 37), 1000, dtype=np.int64)
+    ids[0, 0], ids[0, 5], ids[0, -1] = 101, 103, 102
+    for name in artifact_names("squeezebert-random-tiny"):
+        runner = get_backend("onnx" if name.endswith(".onnx") else "executorch").load(
+            task_dir / name
+        )
+        for positions in ([5], [5, 1, 30], list(range(1, 36))):
+            pos = np.asarray([positions], dtype=np.int64)
+            got = runner(ids, np.ones_like(ids), pos)
+            want = reference(*(torch.from_numpy(a) for a in (ids, np.ones_like(ids), pos)))
+            assert got.shape == (1, len(positions), 30522)
+            tolerance = 1e-4 if "fp32" in name else 0.1
+            assert np.abs(got - want.detach().numpy()).max() < tolerance, name
+
+
+def test_the_fp32_pte_stores_the_tied_mlm_matrix_once(tiny_artifacts):
+    """Done-when: every fp32 MLM .pte is at most 5% larger than the fp32 ONNX of the model."""
+    task_dir = tiny_artifacts / "squeezebert-random-tiny" / "mlm"
+    onnx = (task_dir / "model_fp32.onnx").stat().st_size
+    pte = (task_dir / "squeezebert_random_tiny_xnnpack_fp32.pte").stat().st_size
+    table = 30522 * 64 * 4
+    assert pte <= 1.05 * onnx and onnx < 2 * table

@@ -11,9 +11,9 @@ exporter's task.json) it tokenizes a handful of real examples from shared/data w
                    "logits_shape": [L, C], "logits_b64": "<float32 little-endian>",
                    "expected": {...}}]}
 
-Logits are stored exactly (base64 of little-endian float32). For fill-mask only the rows at [MASK]
-positions are stored ("mask_logits"), the only rows the post-processing reads: a full [L, 30522]
-row set would make the fixture megabytes large. Expected results:
+Logits are stored exactly (base64 of little-endian float32). The fill-mask model takes the [MASK]
+positions as a third input (`mask_positions`) and returns only those rows, [1, M, 30522]; they are
+stored per position ("mask_logits"), in input order. Expected results:
 
 - fill-mask: per [MASK], the top-k ids, tokens and softmax probabilities (numpy);
 - sequence-classification: all labels ranked by softmax probability (numpy);
@@ -241,23 +241,22 @@ def load_task(task_dir: Path) -> dict[str, Any]:
 
 
 def logits_source(task_dir: Path, config: dict[str, Any], model: Any) -> tuple[Any, str]:
-    """The exported fp32 .pte through ExecuTorch's runtime (what the phone runs) when the task
-    directory has one; the eager model otherwise (--tiny-random)."""
+    """run(*inputs) -> logits: the exported fp32 .pte through ExecuTorch's runtime (what the
+    phone runs) when the task directory has one; the eager model otherwise (--tiny-random).
+    Inputs are input_ids and attention_mask, plus mask_positions for fill-mask."""
     pte = (config.get("artifacts") or {}).get("fp32")
     if pte and (task_dir / pte).is_file():
         sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
         from export.backends import get_backend
 
         runner = get_backend("executorch").load(task_dir / pte, num_threads=1)
-        return (lambda ids: runner(ids, np.ones_like(ids))), f"executorch:{pte}"
+        return runner, f"executorch:{pte}"
 
-    def eager(ids: np.ndarray) -> np.ndarray:
+    def eager(ids: np.ndarray, mask: np.ndarray, *positions: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            out = model(
-                input_ids=torch.from_numpy(ids),
-                attention_mask=torch.ones_like(torch.from_numpy(ids)),
-            )
-        return out.logits.float().numpy()
+            out = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+        logits = out.logits.float().numpy()
+        return logits[:, positions[0][0]] if positions else logits
 
     return eager, "eager"
 
@@ -281,10 +280,14 @@ def build_fixture(task_dir: Path, data_dir: Path, model_label: str) -> dict[str,
             text, truncation=True, max_length=config["max_length"], return_offsets_mapping=True
         )
         ids = list(encoded["input_ids"])
-        logits = run(np.asarray([ids], dtype=np.int64))[0].astype(np.float32)
+        inputs = [np.asarray([ids], dtype=np.int64), np.ones((1, len(ids)), dtype=np.int64)]
+        masks = [p for p, i in enumerate(ids) if i == config.get("mask_token_id")]
+        if task_type == "fill-mask":
+            inputs.append(np.asarray([masks], dtype=np.int64))
+        logits = run(*inputs)[0].astype(np.float32)
         example: dict[str, Any] = {"source": source, "text": text, "input_ids": ids}
         if task_type == "fill-mask":
-            rows = {p: logits[p] for p, i in enumerate(ids) if i == config["mask_token_id"]}
+            rows = {p: logits[m] for m, p in enumerate(masks)}
             example["mask_logits"] = [
                 {"position": p, "logits_b64": encode_floats(row)} for p, row in rows.items()
             ]
@@ -346,7 +349,8 @@ def make_tiny_random_task(task: str, out_dir: Path, seed: int = 0) -> Path:
         "task_type": task_type,
         "max_length": max_length,
         "max_seq_len": 512,
-        "input_names": ["input_ids", "attention_mask"],
+        "input_names": ["input_ids", "attention_mask"]
+        + (["mask_positions"] if task_type == "fill-mask" else []),
         "input_dtype": "int64",
         "output_name": "logits",
         "labels": labels,

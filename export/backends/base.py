@@ -1,6 +1,7 @@
 """The one small interface every export backend implements.
 
-A backend turns an eager `ExportableModel` (input_ids, attention_mask -> logits) into a file,
+A backend turns an eager `ExportableModel` (input_ids, attention_mask[, mask_positions] ->
+logits) into a file,
 and loads such a file back as a `Runner` that runs through the backend's own runtime.
 Verification (export.verify) and runtime_bench only ever talk to this interface.
 """
@@ -22,20 +23,34 @@ PRECISIONS = ("fp32", "int8")
 class ExportRequest:
     """Everything a backend needs to write one artifact."""
 
-    model: torch.nn.Module  # eager, eval mode: forward(input_ids, attention_mask) -> logits
+    model: torch.nn.Module  # eager, eval mode: forward(*inputs) -> logits
     model_tag: str  # e.g. "squeezebert", used in file names
     precision: str  # "fp32" | "int8"
     max_seq_len: int  # upper bound of the dynamic sequence axis
-    example_inputs: tuple[torch.Tensor, torch.Tensor]  # (input_ids, attention_mask), int64
-    calibration: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)
+    example_inputs: tuple[torch.Tensor, ...]  # int64, in `input_names` order
+    calibration: list[tuple[torch.Tensor, ...]] = field(default_factory=list)
     quant_policy: Any = None  # export.quantization.QuantPolicy
+    #: input_ids and attention_mask [batch, sequence]; masked-LM adds mask_positions [batch, M]
+    input_names: tuple[str, ...] = ("input_ids", "attention_mask")
+
+    def dynamic_shapes(self, batch: Any) -> dict[str, dict[int, Any]]:
+        """torch.export dynamic axes of every input; `batch` is a Dim or None (batch 1)."""
+        seq = torch.export.Dim("sequence", min=2, max=self.max_seq_len)
+        masked = torch.export.Dim("masked", min=1, max=self.max_seq_len)
+        lead = {} if batch is None else {0: batch}
+        return {
+            name: lead | {1: masked if name == "mask_positions" else seq}
+            for name in self.input_names
+        }
 
 
 class Runner(ABC):
-    """A loaded artifact. Inputs are int64 numpy arrays [batch, seq]; output float32 logits."""
+    """A loaded artifact. Inputs are int64 numpy arrays in the task's `input_names` order
+    (input_ids, attention_mask [batch, seq]; masked-LM adds mask_positions [batch, M]); the
+    output is float32 logits."""
 
     @abstractmethod
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray: ...
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray: ...
 
 
 class Backend(ABC):

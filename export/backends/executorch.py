@@ -43,12 +43,9 @@ class ExecuTorchRunner(Runner):
             self.program = Runtime.get().load_program(Path(path))
             self.method = self.program.load_method("forward")
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         outputs = self.method.execute(
-            [
-                torch.from_numpy(np.ascontiguousarray(input_ids, np.int64)),
-                torch.from_numpy(np.ascontiguousarray(attention_mask, np.int64)),
-            ]
+            [torch.from_numpy(np.ascontiguousarray(a, np.int64)) for a in inputs]
         )
         return outputs[0].numpy()
 
@@ -71,8 +68,7 @@ class ExecuTorchBackend(Backend):
         )
 
         example = tuple(t[:1] for t in request.example_inputs)
-        seq = torch.export.Dim("sequence", min=2, max=request.max_seq_len)
-        shapes = {"input_ids": {1: seq}, "attention_mask": {1: seq}}
+        shapes = request.dynamic_shapes(None)
         info: dict[str, Any] = {
             "batch_size": 1,
             "dynamic_axes": {"sequence": [2, request.max_seq_len]},
@@ -113,8 +109,8 @@ class ExecuTorchBackend(Backend):
         ).module()
         prepared = prepare_pt2e(captured, executorch_quantizer(request.quant_policy))
         with torch.no_grad():
-            for input_ids, attention_mask in request.calibration or [example]:
-                prepared(input_ids[:1], attention_mask[:1])
+            for inputs in request.calibration or [example]:
+                prepared(*(t[:1] for t in inputs))
         converted = convert_pt2e(prepared)
         return converted, {
             "method": "pt2e",

@@ -20,7 +20,6 @@ from export.errors import ExportError
 from export.quantization import ORT_SESSION_CONFIG, QuantPolicy, ort_quantize_kwargs
 
 OPSET = 18
-INPUT_NAMES = ["input_ids", "attention_mask"]
 
 
 class OnnxRunner(Runner):
@@ -36,12 +35,12 @@ class OnnxRunner(Runner):
             options.add_session_config_entry(key, value)
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.output_name = self.session.get_outputs()[0].name
+        self.input_names = [i.name for i in self.session.get_inputs()]
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        feeds = {
-            "input_ids": input_ids.astype(np.int64),
-            "attention_mask": attention_mask.astype(np.int64),
-        }
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
+        if len(inputs) != len(self.input_names):
+            raise ValueError(f"this model takes {self.input_names}, got {len(inputs)} arrays")
+        feeds = {n: a.astype(np.int64) for n, a in zip(self.input_names, inputs, strict=True)}
         return self.session.run([self.output_name], feeds)[0]
 
 
@@ -70,16 +69,14 @@ class OnnxBackend(Backend):
             }
 
     def _export_fp32(self, request: ExportRequest, path: Path) -> None:
-        batch = torch.export.Dim("batch", min=1, max=1024)
-        seq = torch.export.Dim("sequence", min=2, max=request.max_seq_len)
-        shapes = {"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}}
+        shapes = request.dynamic_shapes(torch.export.Dim("batch", min=1, max=1024))
         try:
             program = torch.onnx.export(
                 request.model,
                 request.example_inputs,
                 dynamo=True,
                 opset_version=OPSET,
-                input_names=INPUT_NAMES,
+                input_names=list(request.input_names),
                 output_names=["logits"],
                 dynamic_shapes=shapes,
                 external_data=False,

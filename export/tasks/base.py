@@ -114,6 +114,8 @@ class Task(ABC):
     hub_dataset: ClassVar[str]
     primary_metric: ClassVar[str]
     description: ClassVar[str]
+    #: the artifacts' inputs, in call order (all int64 [batch, ...])
+    input_names: ClassVar[tuple[str, ...]] = ("input_ids", "attention_mask")
 
     # --- data -----------------------------------------------------------------------------------
     @abstractmethod
@@ -169,6 +171,23 @@ class Task(ABC):
         else:
             batch["labels"] = torch.tensor([f.labels for f in features], dtype=torch.long)
         return batch
+
+    def model_inputs(self, features: list[Feature], pad_id: int) -> tuple[np.ndarray, ...]:
+        """The arrays an artifact takes for these features, in `input_names` order."""
+        batch = self.collate(features, pad_id)
+        return tuple(batch[name].numpy() for name in self.input_names)
+
+    def example_inputs(self, features: list[Feature], pad_id: int) -> tuple[torch.Tensor, ...]:
+        """Tracing inputs for the exporters: every dynamic axis at least 2 long."""
+        return tuple(torch.from_numpy(a) for a in self.model_inputs(features[:2], pad_id))
+
+    def output_rows(self, features: list[Feature], inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        """Which rows of token-level logits [B, rows, C] carry meaning (not padding)."""
+        return inputs[self.input_names.index("attention_mask")].astype(bool)
+
+    def bench_example(self, feature: Feature) -> dict[str, Any]:
+        """One entry of bench_inputs.json, the examples runtime_bench and the app time."""
+        return {"input_ids": feature.input_ids}
 
     # --- metric ---------------------------------------------------------------------------------
     @abstractmethod

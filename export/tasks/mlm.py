@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from transformers import PreTrainedTokenizerBase
 
 from export.errors import DataError
@@ -38,6 +39,11 @@ def read_utterances(path: Path) -> list[str]:
     return [line.strip() for line in read_lines(path) if line.strip()]
 
 
+def masked_positions(feature: Feature) -> list[int]:
+    """Token indices that carry a label: the masked ones."""
+    return [i for i, label in enumerate(feature.labels) if label != IGNORE]
+
+
 @register_task
 class MaskedLmTask(Task):
     name = "mlm"
@@ -48,6 +54,7 @@ class MaskedLmTask(Task):
     hub_dataset = "benjaminbeilharz/better_daily_dialog"
     primary_metric = "masked_accuracy"
     description = "masked-LM on DailyDialog: masked-token accuracy and embedding cosine"
+    input_names = ("input_ids", "attention_mask", "mask_positions")
 
     def load_local(self, data_dir: Path, seed: int) -> Splits:
         files = [data_dir / "dailydialog" / f"{split}.txt" for split in SPLITS]
@@ -95,12 +102,49 @@ class MaskedLmTask(Task):
             features.append(Feature(masked, label_ids))
         return features
 
-    def predict(self, logits: np.ndarray, features: list[Feature]) -> list[Any]:
-        out = []
+    def model_inputs(self, features: list[Feature], pad_id: int) -> tuple[np.ndarray, ...]:
+        """input_ids, attention_mask and mask_positions [B, M]: each example's masked positions,
+        padded with position 0 ([CLS]) up to the batch's largest count; `predict` drops those."""
+        return self._inputs(features, pad_id, min_masks=1)
+
+    def example_inputs(self, features: list[Feature], pad_id: int) -> tuple[torch.Tensor, ...]:
+        return tuple(torch.from_numpy(a) for a in self._inputs(features[:2], pad_id, min_masks=2))
+
+    def _inputs(
+        self, features: list[Feature], pad_id: int, min_masks: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        batch = self.collate(features, pad_id)
+        positions = [masked_positions(f) for f in features]
+        width = max(min_masks, *(len(p) for p in positions))
+        out = np.zeros((len(features), width), dtype=np.int64)
+        for row, chosen in enumerate(positions):
+            out[row, : len(chosen)] = chosen
+        return batch["input_ids"].numpy(), batch["attention_mask"].numpy(), out
+
+    def output_rows(self, features: list[Feature], inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        rows = np.zeros(inputs[2].shape, dtype=bool)
         for row, feature in enumerate(features):
-            positions = [i for i, label in enumerate(feature.labels) if label != IGNORE]
-            out.append(logits[row, positions].argmax(-1).tolist())
-        return out
+            rows[row, : len(masked_positions(feature))] = True
+        return rows
+
+    def bench_example(self, feature: Feature) -> dict[str, Any]:
+        """input_ids plus `mask_positions`: the example's masked positions, then its other
+        word positions in a seeded order. A benchmark at length L takes the first
+        M = max(1, round(L / 10)) of them that survive fitting to L (runtime_bench.inputs)."""
+        masked = masked_positions(feature)
+        others = [i for i in range(1, len(feature.input_ids) - 1) if i not in masked]
+        order = np.random.default_rng(len(feature.input_ids)).permutation(len(others))
+        return {
+            "input_ids": feature.input_ids,
+            "mask_positions": masked + [others[i] for i in order],
+        }
+
+    def predict(self, logits: np.ndarray, features: list[Feature]) -> list[Any]:
+        """logits [B, M, V] at the masked positions, in the order `model_inputs` put them."""
+        return [
+            logits[row, : len(masked_positions(f))].argmax(-1).tolist()
+            for row, f in enumerate(features)
+        ]
 
     def score(
         self, predictions: list[Any], features: list[Feature], ctx: TaskContext

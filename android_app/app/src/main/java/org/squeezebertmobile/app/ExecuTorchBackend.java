@@ -37,8 +37,8 @@ final class ExecuTorchBackend implements InferenceBackend {
     }
 
     @Override
-    public EValue[] prepare(long[] inputIds, long[] attentionMask) {
-      return ExecuTorchModel.inputs(inputIds, attentionMask);
+    public EValue[] prepare(long[] inputIds, long[] attentionMask, long[] maskPositions) {
+      return ExecuTorchModel.inputs(inputIds, attentionMask, maskPositions);
     }
 
     @Override

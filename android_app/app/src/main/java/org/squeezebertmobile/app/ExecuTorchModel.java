@@ -46,13 +46,19 @@ final class ExecuTorchModel implements AutoCloseable {
     return new ExecuTorchModel(module, pte.getAbsolutePath());
   }
 
-  /** Model inputs as runtime values; build once and reuse to keep copies out of timings. */
-  static EValue[] inputs(long[] inputIds, long[] attentionMask) {
+  /**
+   * Model inputs as runtime values; build once and reuse to keep copies out of timings. {@code
+   * maskPositions} is the fill-mask model's third input [1, M]; null for the other tasks.
+   */
+  static EValue[] inputs(long[] inputIds, long[] attentionMask, long[] maskPositions) {
     long[] shape = {1, inputIds.length};
-    return new EValue[] {
-      EValue.from(Tensor.fromBlob(inputIds, shape)),
-      EValue.from(Tensor.fromBlob(attentionMask, shape)),
-    };
+    EValue ids = EValue.from(Tensor.fromBlob(inputIds, shape));
+    EValue mask = EValue.from(Tensor.fromBlob(attentionMask, shape));
+    if (maskPositions == null) {
+      return new EValue[] {ids, mask};
+    }
+    long[] masked = {1, maskPositions.length};
+    return new EValue[] {ids, mask, EValue.from(Tensor.fromBlob(maskPositions, masked))};
   }
 
   /** Runs the program; returns output 0 (the logits) flattened. */

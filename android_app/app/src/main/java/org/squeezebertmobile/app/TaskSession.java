@@ -11,6 +11,7 @@ import org.squeezebertmobile.core.tasks.LabelScore;
 import org.squeezebertmobile.core.tasks.MaskPrediction;
 import org.squeezebertmobile.core.tasks.SequenceClassification;
 import org.squeezebertmobile.core.tasks.TaskConfig;
+import org.squeezebertmobile.core.tasks.TaskType;
 import org.squeezebertmobile.core.tasks.TokenClassification;
 import org.squeezebertmobile.core.tokenizer.Encoding;
 import org.squeezebertmobile.core.tokenizer.Vocab;
@@ -70,7 +71,11 @@ final class TaskSession implements AutoCloseable {
 
   Output run(String text) {
     Encoding encoding = encode(text);
-    EValue[] inputs = ExecuTorchModel.inputs(encoding.idsAsLongs(), encoding.attentionMask());
+    boolean fillMask = config.taskType() == TaskType.FILL_MASK;
+    long[] positions =
+        fillMask ? FillMask.positionsInput(encoding.ids(), config.maskTokenId()) : null;
+    EValue[] inputs =
+        ExecuTorchModel.inputs(encoding.idsAsLongs(), encoding.attentionMask(), positions);
     long start = System.nanoTime();
     float[] logits = model.logits(inputs);
     double forwardMs = (System.nanoTime() - start) / 1e6;
@@ -80,8 +85,7 @@ final class TaskSession implements AutoCloseable {
     switch (config.taskType()) {
       case FILL_MASK:
         masks =
-            FillMask.predict(
-                encoding.ids(), logits, config.maskTokenId(), TOP_K, tokenizer.vocab());
+            FillMask.predict(positions, logits, TOP_K, tokenizer.vocab());
         break;
       case SEQUENCE_CLASSIFICATION:
         labels = SequenceClassification.rank(logits, config.labels());

@@ -22,17 +22,21 @@ public final class BenchInputs {
   private final String task;
   private final String source;
   private final List<int[]> examples;
+  private final List<int[]> maskPositions;
 
-  private BenchInputs(String task, String source, List<int[]> examples) {
+  private BenchInputs(
+      String task, String source, List<int[]> examples, List<int[]> maskPositions) {
     this.task = task;
     this.source = source;
     this.examples = Collections.unmodifiableList(examples);
+    this.maskPositions = Collections.unmodifiableList(maskPositions);
   }
 
   public static BenchInputs parse(String text) {
     Map<String, Object> doc = Json.parseObject(text);
     List<Object> rows = Json.array(Json.require(doc, "examples"), "\"examples\"");
     List<int[]> examples = new ArrayList<>(rows.size());
+    List<int[]> positions = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       Map<String, Object> row = Json.object(rows.get(i), "examples[" + i + "]");
       int[] ids = Json.intArray(Json.require(row, "input_ids"), "examples[" + i + "].input_ids");
@@ -40,6 +44,11 @@ public final class BenchInputs {
         throw new JsonException("examples[" + i + "].input_ids is empty");
       }
       examples.add(ids);
+      Object p = row.get("mask_positions");
+      positions.add(p == null ? null : Json.intArray(p, "examples[" + i + "].mask_positions"));
+      if ((positions.get(0) == null) != (positions.get(i) == null)) {
+        throw new JsonException("examples[" + i + "]: mask_positions on some examples only");
+      }
     }
     if (examples.isEmpty()) {
       throw new JsonException("\"examples\" is empty");
@@ -49,7 +58,8 @@ public final class BenchInputs {
     return new BenchInputs(
         task instanceof String ? (String) task : "",
         source instanceof String ? (String) source : "",
-        examples);
+        examples,
+        positions);
   }
 
   /** Reads {@code dir/bench_inputs.json}; errors say how to produce the file. */
@@ -82,6 +92,14 @@ public final class BenchInputs {
   /** Unpadded token ids with [CLS]/[SEP]. */
   public List<int[]> examples() {
     return examples;
+  }
+
+  /**
+   * Per example, the ordered masked-LM positions (the example's masks first); null entries for
+   * tasks without a {@code mask_positions} input.
+   */
+  public List<int[]> maskPositions() {
+    return maskPositions;
   }
 
   /** The example used in benchmark round {@code round}: rounds cycle through the examples. */

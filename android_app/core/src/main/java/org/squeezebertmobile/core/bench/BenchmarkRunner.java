@@ -71,8 +71,11 @@ public final class BenchmarkRunner {
     int sepId = task.specialTokens().getOrDefault("sep", 102);
     int padId = task.specialTokens().getOrDefault("pad", 0);
     List<InputFitter.Fitted> fitted = new ArrayList<>();
-    for (int[] ids : inputs.examples()) {
-      fitted.add(InputFitter.fit(ids, config.seqLen, sepId, padId));
+    for (int i = 0; i < inputs.examples().size(); i++) {
+      fitted.add(
+          InputFitter.fit(
+              inputs.examples().get(i), inputs.maskPositions().get(i), config.seqLen, sepId,
+              padId));
     }
     BenchmarkReport report = new BenchmarkReport(device);
     for (Path model : models) {
@@ -128,7 +131,7 @@ public final class BenchmarkRunner {
       throws InferenceBackend.BackendException {
     List<I> inputs = new ArrayList<>(fitted.size());
     for (InputFitter.Fitted f : fitted) {
-      inputs.add(session.prepare(f.inputIds, f.attentionMask));
+      inputs.add(session.prepare(f.inputIds, f.attentionMask, f.maskPositions));
     }
     long firstStart = nanoClock.getAsLong();
     session.forward(inputs.get(0));

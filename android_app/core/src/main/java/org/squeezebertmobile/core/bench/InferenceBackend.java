@@ -21,8 +21,12 @@ public interface InferenceBackend {
    * @param <I> the runtime's ready-to-run input, built before timing starts
    */
   interface Session<I> extends AutoCloseable {
-    /** Converts int64 inputs of shape [1, L] into runtime tensors (not timed). */
-    I prepare(long[] inputIds, long[] attentionMask) throws BackendException;
+    /**
+     * Converts int64 inputs of shape [1, L] (and the masked-LM {@code maskPositions} [1, M], null
+     * for other tasks) into runtime tensors (not timed).
+     */
+    I prepare(long[] inputIds, long[] attentionMask, long[] maskPositions)
+        throws BackendException;
 
     /** One forward pass; outputs are discarded. */
     void forward(I input) throws BackendException;

@@ -55,7 +55,7 @@ class BenchmarkRunnerTest {
       }
       return new Session<long[]>() {
         @Override
-        public long[] prepare(long[] ids, long[] mask) {
+        public long[] prepare(long[] ids, long[] mask, long[] maskPositions) {
           assertEquals(ids.length, mask.length);
           events.add("prepare " + ids.length);
           now += 1_000_000_000L; // slow preparation must not show in any latency

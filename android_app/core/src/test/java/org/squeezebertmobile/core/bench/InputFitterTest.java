@@ -1,6 +1,8 @@
 package org.squeezebertmobile.core.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
@@ -31,5 +33,26 @@ class InputFitterTest {
   @Test
   void lengthBelowTwoIsRejected() {
     assertThrows(IllegalArgumentException.class, () -> InputFitter.fit(new int[] {101}, 1, 102, 0));
+  }
+
+  @Test
+  void maskedCountIsATenthOfTheLengthRoundedHalfUp() {
+    // The same table as tests/test_bench_inputs.py
+    int[][] cases = {{2, 1}, {5, 1}, {15, 2}, {25, 3}, {64, 6}, {128, 13}, {512, 51}};
+    for (int[] c : cases) {
+      assertEquals(c[1], InputFitter.maskedCount(c[0]), "L=" + c[0]);
+    }
+  }
+
+  @Test
+  void maskPositionsBeforeTheFinalSepAreTakenInOrderAndCycled() {
+    int[] ordered = {5, 2, 9, 1};
+    assertArrayEquals(new long[] {5}, InputFitter.fitPositions(ordered, 8));
+    assertArrayEquals(new long[] {5, 2, 9}, InputFitter.fitPositions(ordered, 25));
+    assertArrayEquals(new long[] {5, 2, 9, 1, 5}, InputFitter.fitPositions(ordered, 45));
+    InputFitter.Fitted f = InputFitter.fit(new int[] {101, 7, 8, 102}, ordered, 8, 102, 0);
+    assertArrayEquals(new long[] {5}, f.maskPositions);
+    assertNull(InputFitter.fit(new int[] {101, 7, 102}, null, 8, 102, 0).maskPositions);
+    assertThrows(IllegalArgumentException.class, () -> InputFitter.fitPositions(new int[] {9}, 8));
   }
 }

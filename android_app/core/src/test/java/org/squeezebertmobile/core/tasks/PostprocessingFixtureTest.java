@@ -131,19 +131,21 @@ class PostprocessingFixtureTest {
           int vocabSize = Json.integer(example, "vocab_size");
           assertEquals(vocab.size(), vocabSize);
           int maskId = Json.integer(fixture, "mask_token_id");
-          // Rebuild the [L, V] output: stored rows at the masks, NaN everywhere else, so reading
-          // any other row would show up as a NaN probability.
-          float[] logits = new float[encoding.length() * vocabSize];
+          // The model's [1, M, V] output for the positions our own encoding gives it: the
+          // fixture stores the rows the .pte returned, in mask_positions order.
+          long[] positions = FillMask.positionsInput(encoding.ids(), maskId);
+          List<Object> rows = Json.array(example.get("mask_logits"), "mask_logits");
+          assertEquals(rows.size(), positions.length);
+          float[] logits = new float[positions.length * vocabSize];
           Arrays.fill(logits, Float.NaN);
-          for (Object row : Json.array(example.get("mask_logits"), "mask_logits")) {
-            Map<String, Object> r = Json.object(row, "mask row");
+          for (int m = 0; m < rows.size(); m++) {
+            Map<String, Object> r = Json.object(rows.get(m), "mask row");
+            assertEquals(positions[m], Json.integer(r, "position"));
             float[] values = floats(Json.string(r, "logits_b64"));
-            System.arraycopy(values, 0, logits, Json.integer(r, "position") * vocabSize,
-                vocabSize);
+            System.arraycopy(values, 0, logits, m * vocabSize, vocabSize);
           }
           List<MaskPrediction> predictions =
-              FillMask.predict(encoding.ids(), logits, maskId, Json.integer(fixture, "top_k"),
-                  vocab);
+              FillMask.predict(positions, logits, Json.integer(fixture, "top_k"), vocab);
           List<Object> expected =
               Json.array(Json.object(example.get("expected"), "expected").get("predictions"),
                   "predictions");

@@ -87,20 +87,28 @@ class TasksTest {
     Vocab vocab = Fixtures.vocab();
     Encoding enc = new WordPieceTokenizer(vocab).encode("[MASK] is [MASK]", 16);
     assertArrayEquals(new int[] {1, 3}, FillMask.maskPositions(enc.ids(), 103));
+    long[] positions = FillMask.positionsInput(enc.ids(), 103);
+    assertArrayEquals(new long[] {1, 3}, positions);
     int v = vocab.size();
-    float[] logits = new float[enc.length() * v];
-    logits[1 * v + 2003] = 5f; // "is" at the first mask
-    logits[1 * v + 2009] = 4f; // "it"
-    logits[3 * v + 2307] = 7f; // "great" at the second
-    List<MaskPrediction> out = FillMask.predict(enc.ids(), logits, 103, 2, vocab);
+    float[] logits = new float[positions.length * v]; // [1, M, V]: the masked rows only
+    logits[0 * v + 2003] = 5f; // "is" at the first mask
+    logits[0 * v + 2009] = 4f; // "it"
+    logits[1 * v + 2307] = 7f; // "great" at the second
+    List<MaskPrediction> out = FillMask.predict(positions, logits, 2, vocab);
     assertEquals(2, out.size());
+    assertEquals(1, out.get(0).position());
+    assertEquals(3, out.get(1).position());
     assertEquals("is", out.get(0).candidates().get(0).token());
     assertEquals("it", out.get(0).candidates().get(1).token());
     assertEquals("great", out.get(1).candidates().get(0).token());
     double expected = Math.exp(7) / (Math.exp(7) + (v - 1)); // all other logits are 0
     assertEquals(expected, out.get(1).candidates().get(0).probability(), 1e-12);
     assertThrows(IllegalArgumentException.class,
-        () -> FillMask.predict(enc.ids(), new float[10], 103, 5, vocab));
+        () -> FillMask.predict(positions, new float[10], 5, vocab));
+    IllegalArgumentException none =
+        assertThrows(IllegalArgumentException.class,
+            () -> FillMask.positionsInput(new int[] {101, 7, 102}, 103));
+    assertTrue(none.getMessage().contains("[MASK]"));
   }
 
   @Test

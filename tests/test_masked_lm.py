@@ -1,0 +1,92 @@
+"""Masked-LM decodes only the masked positions, and that equals the full decode on the same masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from export.evaluate import eager_runner, evaluate, task_context
+from export.models import (
+    MaskedLmExportable,
+    build_task_model,
+    load_tokenizer,
+    reference_module,
+    resolve,
+)
+from export.pipeline import auto_class, encode, load_task_data
+from export.rewrite import rewrite_for_export
+from export.tasks import get_task
+from export.tasks.base import IGNORE, Feature
+
+
+@pytest.fixture(scope="module", params=["squeezebert", "bert-base"])
+def tiny_mlm(request, data_dir):
+    task = get_task("mlm")
+    spec = resolve(request.param, "random", tiny=True)
+    tokenizer = load_tokenizer(spec.source, spec)
+    model = build_task_model(spec, auto_class(task), [], 123).eval()
+    data = load_task_data(task, data_dir, 123, 8, 12)
+    features = encode(data, data.test, tokenizer, 123, "test")
+    return task, model, features, task_context(model, task, []), tokenizer.pad_token_id
+
+
+@pytest.mark.parametrize(
+    ("target", "decoder"), [("onnx", "linear"), ("executorch", "table_mm"), ("generic", "linear")]
+)
+def test_masked_only_decode_equals_the_full_decode_on_the_same_masks(tiny_mlm, target, decoder):
+    task, model, features, ctx, pad_id = tiny_mlm
+    full = eager_runner(reference_module(model, task.task_type))
+    masked = eager_runner(
+        MaskedLmExportable(rewrite_for_export(model, target=target).model, decoder)
+    )
+    # batch 5: rows with fewer masks are padded with position 0
+    want = evaluate(full, task, features, ctx, pad_id, 5, progress=False)
+    got = evaluate(masked, task, features, ctx, pad_id, 5, progress=False)
+    assert got.metrics == want.metrics and got.metrics["masked_tokens"] > len(features)
+    for first in range(0, len(features), 5):
+        inputs = task.model_inputs(features[first : first + 5], pad_id)
+        a, b = full(*inputs), masked(*inputs)
+        assert a.shape == b.shape == (*inputs[2].shape, 30522)
+        assert np.abs(a - b).max() < 1e-4
+        assert task.predict(a, features[first : first + 5]) == task.predict(
+            b, features[first : first + 5]
+        )
+
+
+def test_model_inputs_pad_mask_positions_and_predict_drops_the_padding():
+    task = get_task("mlm")
+    features = [
+        Feature([101, 103, 7, 102], [IGNORE, 5, IGNORE, IGNORE]),
+        Feature([101, 103, 103, 102], [IGNORE, 5, 6, IGNORE]),
+    ]
+    ids, mask, positions = task.model_inputs(features, 0)
+    assert positions.tolist() == [[1, 0], [1, 2]] and positions.dtype == np.int64
+    assert task.output_rows(features, (ids, mask, positions)).tolist() == [
+        [True, False],
+        [True, True],
+    ]
+    logits = np.zeros((2, 2, 8), dtype=np.float32)
+    logits[0, 0, 3] = logits[0, 1, 4] = logits[1, 0, 5] = logits[1, 1, 6] = 1.0
+    assert task.predict(logits, features) == [[3], [5, 6]]
+    assert task.example_inputs(features[:1], 0)[2].shape == (1, 2)  # traced with M >= 2
+
+
+def test_bench_example_lists_the_masks_first_then_every_other_word_position():
+    task = get_task("mlm")
+    feature = Feature([101, 7, 103, 8, 9, 103, 102], [IGNORE, IGNORE, 4, IGNORE, IGNORE, 5, IGNORE])
+    example = task.bench_example(feature)
+    assert example["input_ids"] == feature.input_ids
+    assert example["mask_positions"][:2] == [2, 5]
+    assert sorted(example["mask_positions"][2:]) == [1, 3, 4]
+    assert task.bench_example(feature) == example  # seeded
+
+
+def test_an_untied_decoder_is_refused_with_the_reason(tiny_mlm):
+    _, model, *_ = tiny_mlm
+    untied = type(model)(model.config)
+    untied.cls.predictions.decoder.weight = torch.nn.Parameter(
+        untied.cls.predictions.decoder.weight.detach().clone()
+    )
+    with pytest.raises(Exception, match="not tied to the input embeddings"):
+        MaskedLmExportable(untied)
