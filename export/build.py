@@ -69,7 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--formats",
         default="onnx,executorch",
-        help="comma list of onnx,executorch, or none (default: both)",
+        help="comma list of onnx,executorch,litert,litert-stock, or none "
+        "(default: onnx,executorch; litert needs pip install -e '.[litert]')",
     )
     p.add_argument("--precisions", default="fp32,int8", help="comma list of fp32,int8")
     p.add_argument(
@@ -207,7 +208,8 @@ def build_task(
             artifacts[entry["file"]] = entry
 
     pte = {e["precision"]: name for name, e in artifacts.items() if e["format"] == "executorch"}
-    write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte)
+    runtimes = {b.name: s for b in backends if (s := b.task_json(artifacts)) is not None}
+    write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte, runtimes)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "model": spec.to_manifest()
@@ -274,7 +276,7 @@ def export_artifact(
         "eval_limit": args.eval_limit,
         "rewrite_version": REWRITE_VERSION,
         "policy": policy.to_manifest(),
-        "versions": _export_versions(),
+        "versions": _export_versions(backend.packages),
     }
     old = previous.get(name)
     if (
@@ -287,7 +289,7 @@ def export_artifact(
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
-    export_model, rewrite_info = prepare_for_export(eager, backend.name)
+    export_model, rewrite_info = prepare_for_export(eager, backend.rewrite_target(policy))
     ids_mask = task.collate(features[:2], tokenizer.pad_token_id)
     example = (ids_mask["input_ids"], ids_mask["attention_mask"])
     calibration = []
@@ -358,24 +360,27 @@ def export_artifact(
     return entry
 
 
-def prepare_for_export(eager: Any, target: str) -> tuple[Any, dict[str, Any]]:
+def prepare_for_export(eager: Any, target: str | None) -> tuple[Any, dict[str, Any]]:
     """The eager model in the form the exporters want: 1x1 convolutions become linears, the
-    layout channels-last (export.rewrite). It works on a copy: checkpoints never change."""
+    layout channels-last (export.rewrite). It works on a copy: checkpoints never change.
+    A None target (a backend whose policy says the rewrite does not pay) exports it as is."""
     from export.models import ExportableModel
     from export.rewrite import rewrite_for_export
 
+    if target is None:
+        return eager, {"applied": False, "disabled": True}
     result = rewrite_for_export(eager.model, target=target)
     return ExportableModel(result.model).eval(), result.report.to_manifest()
 
 
-def _export_versions() -> dict[str, str]:
+def _export_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     from export.manifest import package_versions
 
     versions = package_versions()
     return {
         k: versions[k]
         for k in ("torch", "onnx", "onnxruntime", "executorch", "torchao", "squeezebert-mobile")
-    }
+    } | {k: versions[k] for k in extra}
 
 
 def _previous_manifest(task_dir: Path) -> dict[str, Any]:

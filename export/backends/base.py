@@ -39,9 +39,11 @@ class Runner(ABC):
 
 
 class Backend(ABC):
-    name: str  # "onnx" | "executorch"
+    name: str  # "onnx" | "executorch" | "litert" | "litert-stock"
     #: True when an artifact accepts any batch size; False when it is exported for batch 1.
     dynamic_batch: bool
+    #: PyPI packages beyond the core pins whose versions decide this backend's artifacts
+    packages: tuple[str, ...] = ()
 
     @abstractmethod
     def artifact_name(self, model_tag: str, precision: str) -> str:
@@ -57,3 +59,15 @@ class Backend(ABC):
     @abstractmethod
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         """Load an artifact for inference through this backend's own runtime."""
+
+    def check_available(self) -> None:
+        """Raise a one-line ConfigError when an optional runtime is not installed."""
+        return None
+
+    def rewrite_target(self, policy: Any) -> str | None:
+        """The export.rewrite target for this backend, or None to export the model as is."""
+        return self.name
+
+    def task_json(self, entries: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        """This backend's section of task.json (how the app feeds its files), if it needs one."""
+        return None
