@@ -92,12 +92,25 @@ class LiteRTRunner(Runner):
         bucket = self.bucket_for(length)
         if bucket not in self._runners:
             self._runners[bucket] = self.interpreter.get_signature_runner(signature_name(bucket))
-        ids = np.zeros((1, bucket), np.int32)
-        mask = np.zeros((1, bucket), np.int32)
-        ids[:, :length] = input_ids
-        mask[:, :length] = attention_mask
-        (logits,) = self._runners[bucket](input_ids=ids, attention_mask=mask).values()
-        return logits[:, :length] if logits.ndim == 3 else logits
+        feeds = pad_to_bucket(input_ids, attention_mask, bucket)
+        (logits,) = self._runners[bucket](**feeds).values()
+        return real_logits(logits, length)
+
+
+def pad_to_bucket(
+    input_ids: np.ndarray, attention_mask: np.ndarray, bucket: int
+) -> dict[str, np.ndarray]:
+    """The signature's int32 inputs: ids and mask padded with 0 to `bucket` positions."""
+    ids = np.zeros((1, bucket), np.int32)
+    mask = np.zeros((1, bucket), np.int32)
+    ids[:, : input_ids.shape[1]] = input_ids
+    mask[:, : attention_mask.shape[1]] = attention_mask
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def real_logits(logits: np.ndarray, length: int) -> np.ndarray:
+    """Token-level logits [1, bucket, C] lose their padded positions; [1, C] stays whole."""
+    return logits[:, :length] if logits.ndim == 3 else logits
 
 
 @register_backend

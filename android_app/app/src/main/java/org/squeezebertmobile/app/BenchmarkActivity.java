@@ -13,10 +13,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
+import java.util.Map;
 import org.squeezebertmobile.core.bench.BenchmarkConfig;
 import org.squeezebertmobile.core.bench.BenchmarkReport;
 import org.squeezebertmobile.core.bench.BenchmarkRunner;
 import org.squeezebertmobile.core.bench.DeviceInfo;
+import org.squeezebertmobile.core.bench.InferenceBackend;
+import org.squeezebertmobile.core.bench.ModelRuntime;
+import org.squeezebertmobile.core.bench.RuntimeDispatch;
 
 /**
  * Latency benchmark driven over adb, single-threaded by default (ExecuTorch's own benchmark app
@@ -28,7 +32,7 @@ import org.squeezebertmobile.core.bench.DeviceInfo;
  *   --ei num_iter 50 --ei num_warm_up_iter 5 --ei num_threads 1 --ei seq_len 128
  * </pre>
  *
- * <p>Runs every {@code .pte} in {@code model_dir} on the real examples of its {@code
+ * <p>Runs every {@code .pte} (ExecuTorch) and {@code .tflite} (LiteRT) in {@code model_dir} on the real examples of its {@code
  * bench_inputs.json} (procedure: core's {@link BenchmarkRunner}) and writes {@code
  * files/benchmark_results.json} after each model, atomically, so a reader polling the file never
  * sees half a write. A run that cannot start (bad extra, missing files) writes {@code
@@ -77,7 +81,12 @@ public final class BenchmarkActivity extends Activity {
 
   private void benchmark(String modelDir, BenchmarkConfig config, File results, File error) {
     try {
-      BenchmarkRunner runner = new BenchmarkRunner(new ExecuTorchBackend(), System::nanoTime);
+      InferenceBackend runtimes =
+          new RuntimeDispatch(
+              Map.of(
+                  ModelRuntime.EXECUTORCH, new ExecuTorchBackend(),
+                  ModelRuntime.LITERT, new LiteRtBackend()));
+      BenchmarkRunner runner = new BenchmarkRunner(runtimes, System::nanoTime);
       runner.run(
           Paths.get(modelDir),
           config,
