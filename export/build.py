@@ -74,6 +74,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--precisions", default="fp32,int8", help="comma list of fp32,int8")
     p.add_argument(
+        "--litert-lengths",
+        metavar="L,L,...",
+        help="sequence lengths a .tflite gets a static signature for "
+        "(default: 32,64,128,256 and the model maximum)",
+    )
+    p.add_argument(
         "--epochs", type=float, help="override the study's epochs (mlm 2, news 3, ner 3)"
     )
     p.add_argument("--max-steps", type=int, help="stop fine-tuning after this many steps")
@@ -135,10 +141,26 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     from export.tasks import parse_tasks
 
     spec = resolve(args.model, args.init, args.tiny)
+    args.static_lengths = parse_lengths(args.litert_lengths)
     tasks = parse_tasks(args.tasks)
     backends = parse_formats(args.formats)
     precisions = parse_precisions(args.precisions)
     return [build_task(spec, task, backends, precisions, args) for task in tasks]
+
+
+def parse_lengths(text: str | None) -> tuple[int, ...] | None:
+    """--litert-lengths as sorted unique ints >= 2, or None for the backend's default."""
+    from export.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        lengths = sorted({int(v) for v in text.split(",") if v.strip()})
+    except ValueError:
+        raise ConfigError(f"--litert-lengths {text!r}: give comma-separated integers") from None
+    if not lengths or lengths[0] < 2:
+        raise ConfigError(f"--litert-lengths {text!r}: give lengths of at least 2")
+    return tuple(lengths)
 
 
 def build_task(
@@ -278,6 +300,8 @@ def export_artifact(
         "policy": policy.to_manifest(),
         "versions": _export_versions(backend.packages),
     }
+    if backend.static_shapes:
+        fingerprint["static_lengths"] = args.static_lengths
     old = previous.get(name)
     if (
         not args.force
@@ -308,6 +332,7 @@ def export_artifact(
         example,
         calibration,
         quant_policy=policy,
+        static_lengths=args.static_lengths,
     )
     start = time.perf_counter()
     with atomic_path(path) as tmp:

@@ -157,3 +157,13 @@ def test_benchmark_times_three_runtimes_and_the_stock_export_side_by_side(
     report = (out / "report.md").read_text()
     assert "litert-stock" in report and "Which artifact to ship" in report
     assert "Rewritten export over the same runtime's stock export" in report
+
+
+@pytest.mark.parametrize(("value", "problem"), [("32,x", "integers"), ("1,32", "at least 2")])
+def test_bad_litert_lengths_are_one_line_errors(value: str, problem: str, capsys) -> None:
+    from export.build import main
+
+    args = ["--model", "squeezebert", "--init", "random", "--tiny", "--tasks", "ner"]
+    assert main([*args, "--formats", "litert", "--litert-lengths", value]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and problem in err[0] and "--litert-lengths" in err[0]

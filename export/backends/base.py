@@ -29,6 +29,8 @@ class ExportRequest:
     example_inputs: tuple[torch.Tensor, torch.Tensor]  # (input_ids, attention_mask), int64
     calibration: list[tuple[torch.Tensor, torch.Tensor]] = field(default_factory=list)
     quant_policy: Any = None  # export.quantization.QuantPolicy
+    #: for static-shape backends (LiteRT): the sequence lengths to export; None = their default
+    static_lengths: tuple[int, ...] | None = None
 
 
 class Runner(ABC):
@@ -42,6 +44,8 @@ class Backend(ABC):
     name: str  # "onnx" | "executorch" | "litert" | "litert-stock"
     #: True when an artifact accepts any batch size; False when it is exported for batch 1.
     dynamic_batch: bool
+    #: True when artifacts hold static sequence lengths (ExportRequest.static_lengths)
+    static_shapes: bool = False
     #: PyPI packages beyond the core pins whose versions decide this backend's artifacts
     packages: tuple[str, ...] = ()
 

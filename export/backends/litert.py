@@ -117,6 +117,7 @@ def real_logits(logits: np.ndarray, length: int) -> np.ndarray:
 class LiteRTBackend(Backend):
     name = "litert"
     dynamic_batch = False
+    static_shapes = True
     packages = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
     suffix = "litert"
 
@@ -132,9 +133,15 @@ class LiteRTBackend(Backend):
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
-        buckets = sequence_buckets(request.max_seq_len)
+        buckets = sorted(request.static_lengths or sequence_buckets(request.max_seq_len))
+        if buckets[-1] > request.max_seq_len:
+            raise ConfigError(
+                f"--litert-lengths {buckets[-1]} exceeds the model's maximum of "
+                f"{request.max_seq_len} positions: use lengths up to {request.max_seq_len}"
+            )
         info: dict[str, Any] = {
             "batch_size": 1,
+            "max_seq_len": buckets[-1],  # runtime_bench refuses longer sequences
             "signatures": {signature_name(b): b for b in buckets},
             "inputs": [
                 {"name": n, "shape": [1, "bucket"], "dtype": INPUT_DTYPE} for n in INPUT_NAMES
