@@ -350,10 +350,10 @@ def _device_section(doc: dict[str, Any]) -> list[str]:
     if not devices:
         return []
     lines = [
-        "## Phones (ExecuTorch over adb, one thread)",
+        "## Phones (ExecuTorch and LiteRT over adb, one thread)",
         "",
         "trimmean_inference_latency(ms) per device (ExecuTorch benchmark-app metric), next to this "
-        "host's ExecuTorch median for the same artifact.",
+        "host's median for the same artifact.",
         "",
     ]
     info_rows = []
@@ -372,36 +372,34 @@ def _device_section(doc: dict[str, Any]) -> list[str]:
         )
     lines += _table(["serial", "brand", "model", "SoC", "OS", "status", "records"], info_rows)
     lines.append("")
-    host = {
-        (r["model_tag"], r["task"], r["precision"], r["seq_len"]): r
-        for r in doc.get("records", [])
-        if r["backend"] == "executorch"
-    }
+
+    def key(r: dict[str, Any]) -> tuple:
+        return (r["model_tag"], r["task"], r["backend"], r["precision"], r["seq_len"])
+
+    host = {key(r): r for r in doc.get("records", [])}
     keys: dict[tuple, None] = {}
     for dev in devices:
         for r in dev.get("records", []):
-            keys[(r["model_tag"], r["task"], r["precision"], r["seq_len"])] = None
+            keys[key(r)] = None
     labels = [_device_label(d) for d in devices]
-    index = [
-        {(r["model_tag"], r["task"], r["precision"], r["seq_len"]): r for r in d.get("records", [])}
-        for d in devices
-    ]
+    index = [{key(r): r for r in d.get("records", [])} for d in devices]
     rows = []
-    for key in sorted(keys, key=lambda k: (k[1], k[0], k[2], k[3])):
-        tag, task, precision, seq_len = key
-        host_rec = host.get(key)
+    for k in sorted(keys, key=lambda k: (k[1], k[0], k[2], k[3], k[4])):
+        tag, task, backend, precision, seq_len = k
+        host_rec = host.get(k)
         row = [
             tag,
             task,
+            backend,
             precision,
             str(seq_len),
             fmt(host_rec["metrics"].get(MEDIAN)) if host_rec else "–",
         ]
         for dev_index in index:
-            rec = dev_index.get(key)
+            rec = dev_index.get(k)
             row.append(fmt(rec["metrics"].get("trimmean_inference_latency(ms)")) if rec else "–")
         rows.append(row)
-    lines += _table(["model", "task", "precision", "L", "host median", *labels], rows)
+    lines += _table(["model", "task", "backend", "precision", "L", "host median", *labels], rows)
     lines.append("")
     for dev, label in zip(devices, labels, strict=True):
         if dev.get("missing"):
