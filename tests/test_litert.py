@@ -167,3 +167,29 @@ def test_bad_litert_lengths_are_one_line_errors(value: str, problem: str, capsys
     assert main([*args, "--formats", "litert", "--litert-lengths", value]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and problem in err[0] and "--litert-lengths" in err[0]
+
+
+def test_phone_results_of_tflite_files_keep_their_litert_backend() -> None:
+    # BenchmarkActivity names each file's backend with ModelFileName (litert, litert-stock).
+    from runtime_bench.adb import DeviceUnit, to_records
+
+    files = ("sb_xnnpack_q8.pte", "sb_litert_int8.tflite", "sb_litert-stock_int8.tflite")
+    unit = DeviceUnit("squeezebert", "squeezebert-random", "ner", "/r", files, 128)
+    entries = [
+        {
+            "benchmarkModel": {"file": f, "backend": b, "quantization": q, "seqLen": 128},
+            "metric": "trimmean_inference_latency(ms)",
+            "actualValue": 1.0,
+        }
+        for f, b, q in zip(
+            files, ("xnnpack", "litert", "litert-stock"), ("q8", "int8", "int8"), strict=True
+        )
+    ]
+    records, _ = to_records(entries, unit, "S1")
+    got = {(r["file"], r["backend"], r["precision"]) for r in records}
+    assert got == {
+        ("sb_xnnpack_q8.pte", "executorch", "int8"),
+        ("sb_litert_int8.tflite", "litert", "int8"),
+        ("sb_litert-stock_int8.tflite", "litert-stock", "int8"),
+    }
+    assert len({r["id"] for r in records}) == 3
