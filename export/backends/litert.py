@@ -119,7 +119,6 @@ class LiteRTBackend(Backend):
     dynamic_batch = False
     static_shapes = True
     packages = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
-    suffix = "litert"
 
     def check_available(self) -> None:
         require_litert()
@@ -129,7 +128,7 @@ class LiteRTBackend(Backend):
         return "litert" if policy.litert.rewrite else None
 
     def artifact_name(self, model_tag: str, precision: str) -> str:
-        return f"{model_tag}_{self.suffix}_{precision}.tflite"
+        return f"{model_tag}_{self.name}_{precision}.tflite"
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
@@ -217,7 +216,6 @@ class LiteRTStockBackend(LiteRTBackend):
     """The stock route, no export.rewrite: the baseline that shows what the rewrite buys."""
 
     name = "litert-stock"
-    suffix = "litert-stock"
 
     def rewrite_target(self, policy: Any) -> str | None:
         return None
