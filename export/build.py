@@ -71,9 +71,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--formats",
         default="onnx,executorch",
-        help="comma list of onnx,executorch, or none (default: both)",
+        help="comma list of onnx,executorch,litert,litert-stock, or none "
+        "(default: onnx,executorch; litert needs pip install -e '.[litert]')",
     )
     p.add_argument("--precisions", default="fp32,int8", help="comma list of fp32,int8")
+    p.add_argument(
+        "--litert-lengths",
+        metavar="L,L,...",
+        help="sequence lengths a .tflite gets a static signature for "
+        "(default: 32,64,128,256 and the model maximum)",
+    )
     p.add_argument(
         "--epochs", type=float, help="override the study's epochs (mlm 2, news 3, ner 3)"
     )
@@ -173,6 +180,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     check_numbers(args)
     check_out_dir(args.out)
     spec = resolve(args.model, args.init, args.tiny, args.trust_remote_code)
+    args.static_lengths = parse_lengths(args.litert_lengths)
     tasks = parse_tasks(args.tasks)
     backends = parse_formats(args.formats)
     precisions = parse_precisions(args.precisions)
@@ -229,6 +237,21 @@ def check_out_dir(out: Path) -> None:
         raise BuildError(f"--out {out}: {existing} is a file, not a folder: pass a folder path")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise BuildError(f"--out {out}: {existing} is not writable: pass a folder you can write")
+
+
+def parse_lengths(text: str | None) -> tuple[int, ...] | None:
+    """--litert-lengths as sorted unique ints >= 2, or None for the backend's default."""
+    from export.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        lengths = sorted({int(v) for v in text.split(",") if v.strip()})
+    except ValueError:
+        raise ConfigError(f"--litert-lengths {text!r}: give comma-separated integers") from None
+    if not lengths or lengths[0] < 2:
+        raise ConfigError(f"--litert-lengths {text!r}: give lengths of at least 2")
+    return tuple(lengths)
 
 
 def train_task(
@@ -332,7 +355,8 @@ def build_task(
     artifacts |= _still_valid(previous, artifacts, task_dir, eager, max_seq_len, args, task)
 
     pte = {e["precision"]: name for name, e in artifacts.items() if e["format"] == "executorch"}
-    write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte)
+    runtimes = {b.name: s for b in backends if (s := b.task_json(artifacts)) is not None}
+    write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte, runtimes)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "model": spec.to_manifest()
@@ -401,7 +425,9 @@ def export_artifact(
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old
 
-    export_model, rewrite_info = prepare_for_export(eager, backend.name, task.task_type, precision)
+    export_model, rewrite_info = prepare_for_export(
+        eager, backend.name, backend.rewrite_target(policy), task.task_type, precision
+    )
     example = task.example_inputs(features, tokenizer.pad_token_id)
     calibration = []
     if precision == "int8":
@@ -420,6 +446,7 @@ def export_artifact(
         calibration,
         quant_policy=policy,
         input_names=task.input_names,
+        static_lengths=args.static_lengths,
     )
     start = time.perf_counter()
     with atomic_path(path) as tmp:
@@ -482,12 +509,14 @@ def export_fingerprint(
     task: Any,
 ) -> dict[str, Any]:
     """Everything an artifact depends on: equal fingerprints mean an equal export."""
+    from export.backends import BACKENDS
     from export.io import sha256_file
     from export.models import decoder_layout
     from export.quantization import policy_for
     from export.rewrite import REWRITE_VERSION
 
-    return {
+    backend = BACKENDS[backend_name]
+    fingerprint = {
         "checkpoint": sha256_file(task_dir / "model.safetensors"),
         "backend": backend_name,
         "precision": precision,
@@ -499,8 +528,11 @@ def export_fingerprint(
         if task.task_type == "fill-mask"
         else None,
         "policy": policy_for(eager.model.config).to_manifest(),
-        "versions": _export_versions(),
+        "versions": _export_versions(backend.packages),
     }
+    if backend.static_shapes:
+        fingerprint["static_lengths"] = args.static_lengths
+    return fingerprint
 
 
 def _reusable(
@@ -568,26 +600,31 @@ def _still_valid(
 
 
 def prepare_for_export(
-    eager: Any, target: str, task_type: str, precision: str = "fp32"
+    eager: Any, backend_name: str, target: str | None, task_type: str, precision: str = "fp32"
 ) -> tuple[Any, dict[str, Any]]:
     """The eager model in the form the exporters want: 1x1 convolutions become linears, the
     layout channels-last (export.rewrite), masked-LM decoding only the masked rows. It works
-    on a copy: checkpoints never change."""
+    on a copy: checkpoints never change. A None target (a backend whose policy says the
+    rewrite does not pay) exports the model as it is."""
     from export.models import export_module
     from export.rewrite import rewrite_for_export
 
-    result = rewrite_for_export(eager.model, target=target)
-    return export_module(result.model, task_type, target, precision), result.report.to_manifest()
+    if target is None:
+        model, report = eager.model, {"applied": False, "disabled": True}
+    else:
+        result = rewrite_for_export(eager.model, target=target)
+        model, report = result.model, result.report.to_manifest()
+    return export_module(model, task_type, backend_name, precision), report
 
 
-def _export_versions() -> dict[str, str]:
+def _export_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     from export.manifest import package_versions
 
     versions = package_versions()
     return {
         k: versions[k]
         for k in ("torch", "onnx", "onnxruntime", "executorch", "torchao", "squeezebert-mobile")
-    }
+    } | {k: versions[k] for k in extra}
 
 
 def _previous_manifest(task_dir: Path) -> dict[str, Any]:

@@ -228,8 +228,12 @@ def write_contract_files(
     test_features: list[Feature],
     max_seq_len: int,
     artifacts: dict[str, str],
+    runtimes: dict[str, Any] | None = None,
 ) -> None:
-    """vocab.txt, labels.json, task.json and bench_inputs.json: what the Android app reads."""
+    """vocab.txt, labels.json, task.json and bench_inputs.json: what the Android app reads.
+
+    `artifacts` are the .pte files by precision; `runtimes` holds each other runtime's files and
+    input convention (e.g. "litert": int32 inputs, one signature per sequence length)."""
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
     if [i for _, i in vocab] != list(range(len(vocab))):
         raise DataError("the tokenizer vocabulary has gaps in its ids: cannot write vocab.txt")
@@ -261,6 +265,7 @@ def write_contract_files(
             "special_tokens": special,
             "mask_token_id": tokenizer.mask_token_id,
             "artifacts": artifacts,
+            "runtimes": runtimes or {},
         },
     )
     write_json(

@@ -28,6 +28,7 @@ __all__ = [
     "ORT_SESSION_CONFIG",
     "POLICIES",
     "ExecuTorchQuant",
+    "LiteRTQuant",
     "OrtQuant",
     "QuantPolicy",
     "compute_breakdown",
@@ -86,10 +87,27 @@ class ExecuTorchQuant:
 
 
 @dataclass(frozen=True)
+class LiteRTQuant:
+    """litert-torch + ai-edge-quantizer settings (export.backends.litert).
+
+    Attributes:
+        recipe: an ``ai_edge_quantizer.recipe`` function; ``dynamic_wi8_afp32`` is per-channel
+            int8 FULLY_CONNECTED/CONV_2D weights, per-row int8 embeddings, fp32 attention
+            BATCH_MATMUL, activations quantized at run time.
+        rewrite: whether ``export.rewrite`` runs before litert-torch for this architecture:
+            the faster of the two, measured side by side (docs/performance.md).
+    """
+
+    recipe: str = "dynamic_wi8_afp32"
+    rewrite: bool = False
+
+
+@dataclass(frozen=True)
 class QuantPolicy:
     model_type: str
     onnx: OrtQuant = field(default_factory=OrtQuant)
     executorch: ExecuTorchQuant = field(default_factory=ExecuTorchQuant)
+    litert: LiteRTQuant = field(default_factory=LiteRTQuant)
     #: whether ``export.rewrite`` changes this architecture before quantization
     rewrite: bool = False
     notes: str = ""
@@ -111,12 +129,14 @@ POLICIES: dict[str, QuantPolicy] = {
     "bert": replace(
         _DEFAULT,
         model_type="bert",
+        litert=LiteRTQuant(rewrite=True),  # 3-D bmm attention: 1.08x on LiteRT int8, L=128
         notes="Linear layers via MatMul/Gemm (ORT) and aten.linear (XNNPACK); embeddings int8.",
     ),
     "squeezebert": replace(
         _DEFAULT,
         model_type="squeezebert",
         rewrite=True,
+        litert=LiteRTQuant(rewrite=True),
         notes=(
             "Grouped 1x1 Conv1d rewritten to per-group nn.Linear (export.rewrite) first; "
             "without it ORT int8 takes ConvInteger and XNNPACK leaves Conv1d fp32."

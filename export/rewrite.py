@@ -118,7 +118,7 @@ __all__ = [
 #: Bumped whenever the rewritten graph changes; recorded in the manifest so a rebuild is forced.
 REWRITE_VERSION = 1
 
-Target = Literal["generic", "onnx", "executorch"]
+Target = Literal["generic", "onnx", "executorch", "litert"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,7 @@ _TARGET_OPTIONS: dict[str, RewriteOptions] = {
     "generic": RewriteOptions(),
     "onnx": RewriteOptions(),
     "executorch": RewriteOptions(),
+    "litert": RewriteOptions(),
 }
 
 
@@ -888,6 +889,6 @@ def _bert_attention_type() -> type[nn.Module] | None:
 
 _BERT_ATTENTION = _bert_attention_type()
 if _BERT_ATTENTION is not None:
-    register_rewrite(_BERT_ATTENTION, "bert_bmm_attention", targets=("executorch",))(
+    register_rewrite(_BERT_ATTENTION, "bert_bmm_attention", targets=("executorch", "litert"))(
         _rewrite_bert_attention
     )

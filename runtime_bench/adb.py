@@ -47,6 +47,8 @@ RESULTS_FILE = "files/benchmark_results.json"
 ERROR_FILE = "files/benchmark_error.txt"
 SIDE_FILES = ("task.json", "bench_inputs.json", "vocab.txt")
 QUANTIZATION_TO_PRECISION = {"q8": "int8", "int8": "int8", "fp32": "fp32"}
+#: backends whose files the app's BenchmarkActivity times (.pte on ExecuTorch, .tflite on LiteRT)
+DEVICE_BACKENDS = ("executorch", "litert", "litert-stock")
 
 
 class RunFailed(Exception):
@@ -145,7 +147,7 @@ class DeviceUnit:
     model_tag: str
     task: str
     remote_dir: str
-    files: tuple[str, ...]  # .pte names pushed there
+    files: tuple[str, ...]  # .pte / .tflite names pushed there
     seq_len: int
 
     @property
@@ -154,10 +156,10 @@ class DeviceUnit:
 
 
 def task_dirs_for(specs: list[ArtifactSpec]) -> dict[Path, list[ArtifactSpec]]:
-    """ExecuTorch specs grouped by task directory (one remote dir and one activity run each)."""
+    """Device specs grouped by task directory (one remote dir and one activity run each)."""
     groups: dict[Path, list[ArtifactSpec]] = defaultdict(list)
     for spec in specs:
-        if spec.backend == "executorch":
+        if spec.backend in DEVICE_BACKENDS:
             groups[spec.task_dir].append(spec)
     return dict(groups)
 
@@ -171,11 +173,12 @@ def remote_path(*parts: str) -> str:
 
 
 def push_task_dir(client: AdbClient, task_dir: Path, specs: list[ArtifactSpec]) -> str:
-    """Copy the selected .pte files and the app's side files; return the remote dir."""
+    """Copy the selected model files and the app's side files; return the remote dir."""
     spec = specs[0]
     remote = remote_path(spec.model_tag, spec.task)
     client.shell("mkdir", "-p", remote)
-    client.shell("rm", "-f", Glob(remote, "*.pte"))  # the activity runs every .pte in the dir
+    # The activity runs every model file in the dir.
+    client.shell("rm", "-f", Glob(remote, "*.pte"), Glob(remote, "*.tflite"))
     for name in [s.file for s in specs] + [n for n in SIDE_FILES if (task_dir / n).is_file()]:
         client.push(str(task_dir / name), remote_path(spec.model_tag, spec.task, name))
     return remote
@@ -281,16 +284,17 @@ def to_records(
     for file, values in sorted(metrics.items()):
         model = models[file]
         precision = QUANTIZATION_TO_PRECISION.get(str(model.get("quantization")), "fp32")
+        backend = str(model.get("backend")) if file.endswith(".tflite") else "executorch"
         if "num_iter" in values:
             values["num_iter"] = int(values["num_iter"])
         records.append(
             {
                 "id": f"{serial}/"
-                + record_id(unit.model_tag, unit.task, "executorch", precision, unit.seq_len),
+                + record_id(unit.model_tag, unit.task, backend, precision, unit.seq_len),
                 "model": unit.model,
                 "model_tag": unit.model_tag,
                 "task": unit.task,
-                "backend": "executorch",
+                "backend": backend,
                 "delegate": str(model.get("backend", "")),
                 "precision": precision,
                 "file": file,
@@ -398,7 +402,7 @@ class AdbBenchmark:
         groups = task_dirs_for(self.specs)
         if not groups:
             raise DeviceError(
-                "no ExecuTorch (.pte) artifact selected; the phone runs .pte files only"
+                "no .pte or .tflite artifact selected; the phone runs ExecuTorch and LiteRT files"
             )
         problems = []
         for device in devices:

@@ -18,10 +18,16 @@ from runtime_bench.errors import BenchError
 
 log = logging.getLogger("runtime_bench")
 
-BACKENDS = ("eager", "onnx", "executorch")
+BACKENDS = ("eager", "onnx", "executorch", "litert", "litert-stock")
 PRECISIONS = ("fp32", "int8")
 #: manifest "format" -> runtime_bench backend name
-FORMAT_TO_BACKEND = {"onnx": "onnx", "executorch": "executorch", "pte": "executorch"}
+FORMAT_TO_BACKEND = {
+    "onnx": "onnx",
+    "executorch": "executorch",
+    "pte": "executorch",
+    "litert": "litert",
+    "litert-stock": "litert-stock",  # the same runtime, exported without export.rewrite
+}
 PRECISION_ALIASES = {"fp32": "fp32", "int8": "int8", "q8": "int8"}
 #: what a model tag, task or file name from a manifest may look like: these strings become path
 #: parts on this host and on a phone, so no separators, no "."/".." and no leading "-"
@@ -35,7 +41,7 @@ class ArtifactSpec:
     model: str  # manifest model name, e.g. "squeezebert"
     model_tag: str  # e.g. "squeezebert-random"
     task: str
-    backend: str  # eager | onnx | executorch
+    backend: str  # eager | onnx | executorch | litert | litert-stock
     precision: str  # fp32 | int8
     task_dir: Path
     file: str  # file name inside task_dir ("" for eager)
@@ -94,7 +100,7 @@ def find_task_dirs(root: Path) -> list[Path]:
         raise BenchError(f"--artifacts {root} is not a directory; pass the export.build output dir")
     dirs = sorted(p.parent for p in root.rglob("manifest.json"))
     unlisted = sorted(
-        {p.parent for ext in ("*.onnx", "*.pte") for p in root.rglob(ext)} - set(dirs)
+        {p.parent for ext in ("*.onnx", "*.pte", "*.tflite") for p in root.rglob(ext)} - set(dirs)
     )
     for task_dir in unlisted:
         log.warning(

@@ -139,11 +139,14 @@ def run(args: argparse.Namespace) -> int:
     models = parse_list(args.models, None, "--models")
     tasks = parse_list(args.tasks, None, "--tasks")
     if args.adb:
-        if backends is not None and "executorch" not in backends:
+        from runtime_bench.adb import DEVICE_BACKENDS
+
+        device = list(DEVICE_BACKENDS)
+        if backends is not None and not set(backends) & set(device):
             raise BenchError(
-                "--adb runs ExecuTorch .pte files only; drop --backends or include executorch"
+                f"--adb runs {', '.join(device)} files only; drop --backends or include one"
             )
-        backends = ["executorch"]
+        backends = [b for b in backends or device if b in device]
     elif args.serial or args.all_devices or args.apk:
         raise BenchError("--serial, --all-devices and --apk need --adb")
     specs = discover(args.artifacts, models, tasks, backends, precisions)

@@ -64,7 +64,7 @@ ARM_PARTS = {
     "0xd4f": "Neoverse-V2",
 }
 
-PACKAGES = ("torch", "executorch", "onnxruntime", "onnx", "transformers", "numpy")
+PACKAGES = ("torch", "executorch", "onnxruntime", "ai-edge-litert", "onnx", "transformers", "numpy")
 
 
 def parse_cpuinfo(text: str, machine: str) -> dict[str, Any]:

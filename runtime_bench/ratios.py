@@ -1,12 +1,14 @@
 """Round-by-round latency ratios between artifacts measured in the same round-robin group.
 
-Four comparisons, each at the same task and sequence length:
+Five comparisons, each at the same task and sequence length:
 
 * model: a model over the baseline model (SqueezeBERT / BERT-base), same backend and precision;
 * precision: int8 over fp32, same model and backend;
 * backend: a backend over eager PyTorch (fp32), same model and precision;
 * best: a model on its fastest exported backend over the baseline model on *its* fastest
-  backend, same precision: the comparison a user choosing a runtime per model cares about.
+  backend, same precision: the comparison a user choosing a runtime per model cares about;
+* rewrite: an artifact over the same runtime's stock export (backend ``<name>-stock``, built
+  without export.rewrite), same model and precision: what the rewrite buys on that runtime.
 
 Each ratio is taken per round and summarized by its median (with p10/p90), which is robust to
 machine drift in a way that a ratio of two medians is not.
@@ -20,6 +22,8 @@ from runtime_bench.stats import paired_ratios, summarize
 
 #: The study's reference model; model ratios are "<other model> / BASELINE_MODEL".
 BASELINE_MODEL = "bert-base"
+#: A backend named "<backend><STOCK_SUFFIX>" is the same runtime exported without export.rewrite.
+STOCK_SUFFIX = "-stock"
 
 
 def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any] | None:
@@ -43,7 +47,7 @@ def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any
 def compute_ratios(
     records: list[dict[str, Any]], baseline_model: str = BASELINE_MODEL
 ) -> list[dict[str, Any]]:
-    """All model, precision and backend ratios the records allow."""
+    """All model, precision, backend, best and rewrite ratios the records allow."""
     index = {
         (r["model"], r["task"], r["backend"], r["precision"], r["seq_len"]): r for r in records
     }
@@ -57,6 +61,9 @@ def compute_ratios(
             fp32 = index.get((model, task, backend, "fp32", seq_len))
             if fp32 is not None:
                 ratios.append(_ratio("precision", record, fp32))
+        stock = index.get((model, task, backend + STOCK_SUFFIX, precision, seq_len))
+        if stock is not None:
+            ratios.append(_ratio("rewrite", record, stock))
         if backend != "eager":
             eager = index.get((model, task, "eager", "fp32", seq_len))
             if eager is not None:

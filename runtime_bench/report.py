@@ -16,7 +16,13 @@ from export.io import atomic_path
 from runtime_bench.ratios import BASELINE_MODEL
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
-BACKEND_COLORS = {"eager": "tab:gray", "onnx": "tab:blue", "executorch": "tab:orange"}
+BACKEND_COLORS = {
+    "eager": "tab:gray",
+    "onnx": "tab:blue",
+    "executorch": "tab:orange",
+    "litert": "tab:green",
+    "litert-stock": "tab:olive",
+}
 PRECISION_STYLES = {"fp32": "-", "int8": "--"}
 MODEL_MARKERS = ("o", "s", "^", "D", "v", "P")
 MEDIAN = "median_inference_latency(ms)"
@@ -52,7 +58,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _sort_key(record: dict[str, Any]) -> tuple:
-    backends = {"eager": 0, "onnx": 1, "executorch": 2}
+    backends = {"eager": 0, "onnx": 1, "executorch": 2, "litert": 3, "litert-stock": 4}
     return (
         record["task"],
         record["model"],
@@ -251,6 +257,43 @@ def _latency_section(records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _ship_section(records: list[dict[str, Any]]) -> list[str]:
+    """Which artifact to ship per model on this host: the fastest exported one of each
+    precision at each length, with its margin over the next backend."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        if r["backend"] != "eager":
+            groups[(r["task"], r["model"], r["precision"], r["seq_len"])].append(r)
+    rows = []
+    for (task, model, precision, seq_len), recs in sorted(groups.items()):
+        recs.sort(key=lambda r: r["metrics"][MEDIAN])
+        best, runner_up = recs[0], recs[1] if len(recs) > 1 else None
+        rows.append(
+            [
+                task,
+                model,
+                precision,
+                str(seq_len),
+                best["backend"],
+                fmt(best["metrics"][MEDIAN]),
+                runner_up["backend"] if runner_up else "–",
+                fmt(runner_up["metrics"][MEDIAN] / best["metrics"][MEDIAN]) if runner_up else "–",
+            ]
+        )
+    if not rows:
+        return []
+    header = ["task", "model", "precision", "L", "ship", "median", "next", "next / ship"]
+    return [
+        "## Which artifact to ship on this host",
+        "",
+        "The fastest exported artifact per model, precision and length (median ms); check its "
+        "metric delta in the study table before shipping int8.",
+        "",
+        *_table(header, rows),
+        "",
+    ]
+
+
 def _ratio_section(doc: dict[str, Any]) -> list[str]:
     ratios = doc.get("ratios", [])
     if not ratios:
@@ -269,6 +312,8 @@ def _ratio_section(doc: dict[str, Any]) -> list[str]:
         "backend": "Backend over eager PyTorch fp32 (same model, task)",
         "best": f"Model on its fastest backend over {BASELINE_MODEL} on its fastest backend "
         "(same task, precision)",
+        "rewrite": "Rewritten export over the same runtime's stock export (same model, task, "
+        "precision)",
     }
     for kind, title in titles.items():
         rows = []
@@ -306,10 +351,10 @@ def _device_section(doc: dict[str, Any]) -> list[str]:
     if not devices:
         return []
     lines = [
-        "## Phones (ExecuTorch over adb, one thread)",
+        "## Phones (ExecuTorch and LiteRT over adb, one thread)",
         "",
         "trimmean_inference_latency(ms) per device (ExecuTorch benchmark-app metric), next to this "
-        "host's ExecuTorch median for the same artifact.",
+        "host's median for the same artifact.",
         "",
     ]
     info_rows = []
@@ -328,36 +373,34 @@ def _device_section(doc: dict[str, Any]) -> list[str]:
         )
     lines += _table(["serial", "brand", "model", "SoC", "OS", "status", "records"], info_rows)
     lines.append("")
-    host = {
-        (r["model_tag"], r["task"], r["precision"], r["seq_len"]): r
-        for r in doc.get("records", [])
-        if r["backend"] == "executorch"
-    }
+
+    def key(r: dict[str, Any]) -> tuple:
+        return (r["model_tag"], r["task"], r["backend"], r["precision"], r["seq_len"])
+
+    host = {key(r): r for r in doc.get("records", [])}
     keys: dict[tuple, None] = {}
     for dev in devices:
         for r in dev.get("records", []):
-            keys[(r["model_tag"], r["task"], r["precision"], r["seq_len"])] = None
+            keys[key(r)] = None
     labels = [_device_label(d) for d in devices]
-    index = [
-        {(r["model_tag"], r["task"], r["precision"], r["seq_len"]): r for r in d.get("records", [])}
-        for d in devices
-    ]
+    index = [{key(r): r for r in d.get("records", [])} for d in devices]
     rows = []
-    for key in sorted(keys, key=lambda k: (k[1], k[0], k[2], k[3])):
-        tag, task, precision, seq_len = key
-        host_rec = host.get(key)
+    for k in sorted(keys, key=lambda k: (k[1], k[0], k[2], k[3], k[4])):
+        tag, task, backend, precision, seq_len = k
+        host_rec = host.get(k)
         row = [
             tag,
             task,
+            backend,
             precision,
             str(seq_len),
             fmt(host_rec["metrics"].get(MEDIAN)) if host_rec else "–",
         ]
         for dev_index in index:
-            rec = dev_index.get(key)
+            rec = dev_index.get(k)
             row.append(fmt(rec["metrics"].get("trimmean_inference_latency(ms)")) if rec else "–")
         rows.append(row)
-    lines += _table(["model", "task", "precision", "L", "host median", *labels], rows)
+    lines += _table(["model", "task", "backend", "precision", "L", "host median", *labels], rows)
     lines.append("")
     for dev, label in zip(devices, labels, strict=True):
         if dev.get("missing"):
@@ -388,7 +431,7 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
             series[(r["backend"], r["precision"])].append(r)
             if r["metrics"].get("floor_latency(ms)"):
                 floors[r["precision"]][r["seq_len"]] = r["metrics"]["floor_latency(ms)"]
-        order = {"eager": 0, "onnx": 1, "executorch": 2}
+        order = {"eager": 0, "onnx": 1, "executorch": 2, "litert": 3, "litert-stock": 4}
         for (backend, precision), recs in sorted(
             series.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])
         ):
@@ -541,6 +584,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         *_thread_section(records),
         *_study_section(doc),
         *_latency_section(records),
+        *_ship_section(records),
         *_ratio_section(doc),
         *_device_section(doc),
     ]

@@ -84,3 +84,19 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
         logs = [out.parent / f"build-lane{i}.log" for i in range(len(lanes))]
         list(pool.map(_build_lane, [out] * len(lanes), lanes, logs))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_litert_artifacts(tiny_artifacts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tiny_artifacts' SqueezeBERT plus LiteRT: all three tasks built with
+    --formats onnx,executorch,litert (the ONNX and .pte files are reused, not re-exported), and
+    NER also with litert-stock (the export without export.rewrite). Needs the [litert] extra."""
+    import shutil
+
+    pytest.importorskip("litert_torch", reason="the LiteRT tests need pip install -e '.[litert]'")
+    out = tmp_path_factory.mktemp("litert") / "artifacts"
+    shutil.copytree(tiny_artifacts / "squeezebert-random-tiny", out / "squeezebert-random-tiny")
+    assert build(out, "squeezebert", "mlm,news,ner", "--formats", "onnx,executorch,litert") == 0
+    formats = "onnx,executorch,litert,litert-stock"
+    assert build(out, "squeezebert", "ner", "--formats", formats) == 0
+    return out

@@ -41,6 +41,19 @@ def test_app_takes_the_executorch_aar_version_from_the_pinned_property():
     assert "implementation project(':core')" in build
 
 
+def test_litert_android_version_equals_the_litert_extras_ai_edge_litert_pin():
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    pins = re.findall(r'"ai-edge-litert==([^"]+)"', pyproject)
+    assert len(pins) == 1, "pyproject.toml's [litert] extra must pin ai-edge-litert==X.Y.Z"
+    assert gradle_property("litertVersion") == pins[0]
+
+
+def test_app_takes_the_litert_library_version_from_the_pinned_property():
+    build = (APP / "app" / "build.gradle").read_text(encoding="utf-8")
+    deps = re.findall(r"com\.google\.ai\.edge\.litert:[^'\"]*", build)
+    assert deps == ["com.google.ai.edge.litert:litert:${litertVersion}"]
+
+
 def test_app_min_sdk_is_at_least_23_and_package_is_the_one_runtime_bench_drives():
     build = (APP / "app" / "build.gradle").read_text(encoding="utf-8")
     min_sdk = int(re.search(r"minSdk\s*=\s*(\d+)", build).group(1))

@@ -45,7 +45,7 @@ def test_a_record_above_the_thread_limit_is_called_out(tmp_path: Path) -> None:
     assert f"**Above 1.15: {doc['records'][0]['id']}**" in report
 
 
-def test_device_columns_sit_next_to_the_host_executorch_median(tmp_path: Path) -> None:
+def test_device_columns_sit_next_to_the_host_median_of_the_same_backend(tmp_path: Path) -> None:
     doc = synthetic_results(seq_lens=(32,))
     doc["devices"] = [{
         "device": {"serial": "S1", "brand": "google", "model": "Pixel 3", "soc": "SDM845",
@@ -58,8 +58,9 @@ def test_device_columns_sit_next_to_the_host_executorch_median(tmp_path: Path) -
     }]  # fmt: skip
     write_report(doc, tmp_path)
     report = (tmp_path / "report.md").read_text()
-    assert "| model | task | precision | L | host median | google Pixel 3 (S1) |" in report
-    assert "| squeezebert-random | ner | int8 | 32 | 0.320 | 7.25 |" in report
+    header = "| model | task | backend | precision | L | host median | google Pixel 3 (S1) |"
+    assert header in report
+    assert "| squeezebert-random | ner | executorch | int8 | 32 | 0.320 | 7.25 |" in report
     assert "is missing: squeezebert-random/ner/L128" in report
 
 

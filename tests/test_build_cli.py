@@ -121,6 +121,7 @@ def test_help_lists_every_option():
         "--seed",
         "--force",
         "--formats",
+        "--litert-lengths",
         "--precisions",
         "--eval-limit",
         "--device",

@@ -16,6 +16,7 @@ def register_backend(cls: type[Backend]) -> type[Backend]:
 def get_backend(name: str) -> Backend:
     if name not in BACKENDS:
         raise ConfigError(f"unknown format '{name}': choose from {', '.join(BACKENDS)} (or none)")
+    BACKENDS[name].check_available()
     return BACKENDS[name]
 
 
@@ -38,7 +39,7 @@ def parse_precisions(text: str) -> list[str]:
     return names
 
 
-from export.backends import executorch, onnx  # noqa: E402,F401  (registers the backends)
+from export.backends import executorch, litert, onnx  # noqa: E402,F401  (registers the backends)
 
 __all__ = [
     "BACKENDS",

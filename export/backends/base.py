@@ -42,6 +42,8 @@ class ExportRequest:
             name: lead | {1: masked if name == "mask_positions" else seq}
             for name in self.input_names
         }
+    #: for static-shape backends (LiteRT): the sequence lengths to export; None = their default
+    static_lengths: tuple[int, ...] | None = None
 
 
 class Runner(ABC):
@@ -54,9 +56,13 @@ class Runner(ABC):
 
 
 class Backend(ABC):
-    name: str  # "onnx" | "executorch"
+    name: str  # "onnx" | "executorch" | "litert" | "litert-stock"
     #: True when an artifact accepts any batch size; False when it is exported for batch 1.
     dynamic_batch: bool
+    #: True when artifacts hold static sequence lengths (ExportRequest.static_lengths)
+    static_shapes: bool = False
+    #: PyPI packages beyond the core pins whose versions decide this backend's artifacts
+    packages: tuple[str, ...] = ()
 
     @abstractmethod
     def artifact_name(self, model_tag: str, precision: str) -> str:
@@ -72,3 +78,15 @@ class Backend(ABC):
     @abstractmethod
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         """Load an artifact for inference through this backend's own runtime."""
+
+    def check_available(self) -> None:
+        """Raise a one-line ConfigError when an optional runtime is not installed."""
+        return None
+
+    def rewrite_target(self, policy: Any) -> str | None:
+        """The export.rewrite target for this backend, or None to export the model as is."""
+        return self.name
+
+    def task_json(self, entries: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        """This backend's section of task.json (how the app feeds its files), if it needs one."""
+        return None

@@ -9,10 +9,14 @@ import android.util.Log;
 import android.widget.TextView;
 import java.io.IOException;
 import java.nio.file.Paths;
+import java.util.Map;
 import org.squeezebertmobile.core.bench.BenchmarkConfig;
 import org.squeezebertmobile.core.bench.BenchmarkJob;
 import org.squeezebertmobile.core.bench.BenchmarkRunner;
 import org.squeezebertmobile.core.bench.DeviceInfo;
+import org.squeezebertmobile.core.bench.InferenceBackend;
+import org.squeezebertmobile.core.bench.ModelRuntime;
+import org.squeezebertmobile.core.bench.RuntimeDispatch;
 
 /**
  * Latency benchmark driven over adb, single-threaded by default (ExecuTorch's own benchmark app
@@ -24,7 +28,7 @@ import org.squeezebertmobile.core.bench.DeviceInfo;
  *   --ei num_iter 50 --ei num_warm_up_iter 5 --ei num_threads 1 --ei seq_len 128
  * </pre>
  *
- * <p>Runs every {@code .pte} in {@code model_dir} on the real examples of its {@code
+ * <p>Runs every {@code .pte} (ExecuTorch) and {@code .tflite} (LiteRT) in {@code model_dir} on the real examples of its {@code
  * bench_inputs.json} (procedure: core's {@link BenchmarkRunner}) and writes {@code
  * files/benchmark_results.json} after each model, atomically, so a reader polling the file never
  * sees half a write. A run that cannot start or finish (bad extra, missing files, a missing
@@ -82,7 +86,13 @@ public final class BenchmarkActivity extends Activity {
   private void benchmark(BenchmarkJob job, String modelDir, BenchmarkConfig config) {
     String error =
         job.run(
-            () -> new BenchmarkRunner(new ExecuTorchBackend(), System::nanoTime),
+            () ->
+                new BenchmarkRunner(
+                    new RuntimeDispatch(
+                        Map.of(
+                            ModelRuntime.EXECUTORCH, new ExecuTorchBackend(),
+                            ModelRuntime.LITERT, new LiteRtBackend())),
+                    System::nanoTime),
             Paths.get(modelDir),
             config,
             this::deviceInfo,

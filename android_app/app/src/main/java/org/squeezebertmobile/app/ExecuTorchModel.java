@@ -14,7 +14,7 @@ import org.pytorch.executorch.Tensor;
  *
  * <p>Not thread-safe: use one instance from one worker thread.
  */
-final class ExecuTorchModel implements AutoCloseable {
+final class ExecuTorchModel implements AutoCloseable, LogitsModel {
   private static final String METHOD = "forward";
 
   private final Module module;
@@ -68,6 +68,11 @@ final class ExecuTorchModel implements AutoCloseable {
       throw new ExecutorchRuntimeException(0x01, path + " returned no outputs");
     }
     return outputs[0].toTensor().getDataAsFloatArray();
+  }
+
+  @Override
+  public float[] logits(long[] inputIds, long[] attentionMask) {
+    return logits(inputs(inputIds, attentionMask));
   }
 
   /** Runs the program and discards the outputs (benchmarking). */

@@ -172,7 +172,7 @@ public final class MainActivity extends Activity {
 
   /** The loaded session for {@code choice}, replacing (and freeing) any other. Worker only. */
   private TaskSession sessionFor(ModelLocator.Choice choice) throws Exception {
-    if (session != null && session.choice.pte.equals(choice.pte)) {
+    if (session != null && session.choice.file.equals(choice.file)) {
       return session;
     }
     closeSession();

@@ -5,13 +5,14 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.squeezebertmobile.core.bench.ModelRuntime;
 
 /**
  * Finds exported task directories on the phone.
  *
  * <p>Layout (the one {@code python -m runtime_bench --adb} pushes): {@code
  * ROOT/<model-tag>/<task>/} holding {@code task.json}, {@code vocab.txt} and the {@code .pte}
- * files. Two roots are searched, in order: {@code /data/local/tmp/squeezebert-mobile} (adb push
+ * and {@code .tflite} files (each a choice: the file's runtime is the demo's runtime switch). Two roots are searched, in order: {@code /data/local/tmp/squeezebert-mobile} (adb push
  * needs no permission there) and the app's external files directory {@code
  * /sdcard/Android/data/org.squeezebertmobile.app/files/models} (always readable by the app). The
  * APK bundles no model, so models can be swapped without rebuilding.
@@ -19,15 +20,15 @@ import java.util.List;
 final class ModelLocator {
   static final String DEVICE_ROOT = "/data/local/tmp/squeezebert-mobile";
 
-  /** One runnable choice: a .pte inside a task directory. */
+  /** One runnable choice: a .pte or .tflite inside a task directory. */
   static final class Choice {
     final File taskDir;
-    final File pte;
+    final File file;
     final String label;
 
-    Choice(File taskDir, File pte, String label) {
+    Choice(File taskDir, File file, String label) {
       this.taskDir = taskDir;
-      this.pte = pte;
+      this.file = file;
       this.label = label;
     }
 
@@ -47,7 +48,7 @@ final class ModelLocator {
     }
   }
 
-  /** Every .pte of every {@code <model-tag>/<task>} directory with a task.json, sorted. */
+  /** Every model file (.pte, .tflite) of every {@code <model-tag>/<task>} directory with a task.json, sorted. */
   List<Choice> find(String task) {
     List<Choice> choices = new ArrayList<>();
     for (File root : roots) {
@@ -61,13 +62,13 @@ final class ModelLocator {
         if (!new File(taskDir, "task.json").isFile()) {
           continue;
         }
-        File[] ptes = taskDir.listFiles((dir, name) -> name.endsWith(".pte"));
-        if (ptes == null) {
+        File[] files = taskDir.listFiles((dir, name) -> ModelRuntime.forFile(name) != null);
+        if (files == null) {
           continue;
         }
-        Arrays.sort(ptes);
-        for (File pte : ptes) {
-          choices.add(new Choice(taskDir, pte, tag.getName() + " · " + pte.getName()));
+        Arrays.sort(files);
+        for (File file : files) {
+          choices.add(new Choice(taskDir, file, tag.getName() + " · " + file.getName()));
         }
       }
     }

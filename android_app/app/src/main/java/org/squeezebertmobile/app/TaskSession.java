@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.List;
-import org.pytorch.executorch.EValue;
 import org.squeezebertmobile.core.tasks.EntitySpan;
 import org.squeezebertmobile.core.tasks.FillMask;
 import org.squeezebertmobile.core.tasks.LabelScore;
@@ -18,8 +17,8 @@ import org.squeezebertmobile.core.tokenizer.Vocab;
 import org.squeezebertmobile.core.tokenizer.WordPieceTokenizer;
 
 /**
- * One loaded task: its task.json, the tokenizer built from its vocab.txt and the ExecuTorch
- * program. {@link #run} is text in, result out; every step but the forward pass is core code.
+ * One loaded task: its task.json, the tokenizer built from its vocab.txt and the model, run by
+ * ExecuTorch (.pte) or LiteRT (.tflite): picking a file in the demo switches the runtime. {@link #run} is text in, result out; every step but the forward pass is core code.
  *
  * <p>Used from the activity's single worker thread only.
  */
@@ -31,7 +30,7 @@ final class TaskSession implements AutoCloseable {
   final int numThreads;
   final double loadMs;
   private final WordPieceTokenizer tokenizer;
-  private final ExecuTorchModel model;
+  private final LogitsModel model;
 
   /** What one run produced; exactly one of the result lists is non-empty for its task type. */
   static final class Output {
@@ -60,7 +59,7 @@ final class TaskSession implements AutoCloseable {
     this.tokenizer =
         new WordPieceTokenizer(Vocab.load(new File(choice.taskDir, config.vocabFile()).toPath()));
     long start = System.nanoTime();
-    this.model = ExecuTorchModel.load(choice.pte, numThreads);
+    this.model = LogitsModel.load(choice.file, numThreads);
     this.loadMs = (System.nanoTime() - start) / 1e6;
   }
 
@@ -74,10 +73,10 @@ final class TaskSession implements AutoCloseable {
     boolean fillMask = config.taskType() == TaskType.FILL_MASK;
     long[] positions =
         fillMask ? FillMask.positionsInput(encoding.ids(), config.maskTokenId()) : null;
-    EValue[] inputs =
-        ExecuTorchModel.inputs(encoding.idsAsLongs(), encoding.attentionMask(), positions);
+    long[] ids = encoding.idsAsLongs();
+    long[] mask = encoding.attentionMask();
     long start = System.nanoTime();
-    float[] logits = model.logits(inputs);
+    float[] logits = model.logits(ids, mask, positions);
     double forwardMs = (System.nanoTime() - start) / 1e6;
     List<MaskPrediction> masks = Collections.emptyList();
     List<LabelScore> labels = Collections.emptyList();

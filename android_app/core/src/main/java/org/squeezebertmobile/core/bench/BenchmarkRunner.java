@@ -14,8 +14,8 @@ import org.squeezebertmobile.core.tasks.TaskConfig;
 /**
  * The benchmark procedure for one task directory, shared by the app and its JVM tests.
  *
- * <p>For every {@code .pte} in the directory (sorted by name): load (timed, the model load time),
- * one forward pass (the first-inference latency, which includes lazy initialisation), {@code W}
+ * <p>For every {@code .pte} and {@code .tflite} in the directory (sorted by name): load (timed,
+ * the model load time), one forward pass (the first-inference latency, which includes lazy initialisation), {@code W}
  * untimed warm-up passes, then {@code N} timed passes. Round {@code i} runs example {@code i mod
  * n} of {@code bench_inputs.json}, fitted to the sequence length exactly as the host benchmark
  * does, so the phone and the host time the same token ids. All inputs are converted to runtime
@@ -38,7 +38,7 @@ public final class BenchmarkRunner {
     this.nanoClock = nanoClock;
   }
 
-  /** The {@code .pte} files of {@code dir}, sorted by name. */
+  /** The model files ({@code .pte}, {@code .tflite}) of {@code dir}, sorted by name. */
   public static List<Path> modelFiles(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(
@@ -46,7 +46,7 @@ public final class BenchmarkRunner {
               + "and pass it with --es model_dir");
     }
     List<Path> files = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.pte")) {
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, ModelRuntime.glob())) {
       for (Path p : stream) {
         if (Files.isRegularFile(p)) {
           files.add(p);
@@ -56,8 +56,8 @@ public final class BenchmarkRunner {
     Collections.sort(files);
     if (files.isEmpty()) {
       throw new NoSuchFileException(
-          dir.toString(), null, "no .pte file in model_dir: push the exported "
-              + "*_xnnpack_*.pte files there");
+          dir.toString(), null, "no .pte or .tflite file in model_dir: push the exported "
+              + "*_xnnpack_*.pte / *_litert_*.tflite files there");
     }
     return files;
   }

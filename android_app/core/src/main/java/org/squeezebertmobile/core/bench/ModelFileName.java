@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
  * {@code squeezebert_xnnpack_q8.pte}), so results line up with ExecuTorch's own dashboards.
  */
 public final class ModelFileName {
-  // The same expression as minibench; \w+ is greedy, so with underscores in the model name the
-  // last two fields are backend and quantization ("bert_base_xnnpack_fp32" -> "bert_base").
+  // Minibench's expression, plus '-' in the backend ("litert-stock"); \w+ is greedy, so with
+  // underscores in the model name the last two fields are backend and quantization
+  // ("bert_base_xnnpack_fp32" -> "bert_base").
   private static final Pattern PATTERN =
-      Pattern.compile("(?<name>\\w+)_(?<backend>[\\w+]+)_(?<quantization>\\w+)");
+      Pattern.compile("(?<name>\\w+)_(?<backend>[\\w+-]+)_(?<quantization>\\w+)");
 
   private final String file;
   private final String name;
@@ -26,10 +27,14 @@ public final class ModelFileName {
     this.quantization = quantization;
   }
 
-  /** Parses a file name (with or without directory and ".pte"). */
+  /** Parses a file name (with or without directory and ".pte" / ".tflite"). */
   public static ModelFileName parse(String fileName) {
     String file = fileName.substring(fileName.lastIndexOf('/') + 1);
-    String stem = file.endsWith(".pte") ? file.substring(0, file.length() - 4) : file;
+    ModelRuntime runtime = ModelRuntime.forFile(file);
+    String stem =
+        runtime == null
+            ? file
+            : file.substring(0, file.length() - runtime.extension().length());
     Matcher m = PATTERN.matcher(stem);
     if (m.matches()) {
       return new ModelFileName(file, m.group("name"), m.group("backend"), m.group("quantization"));

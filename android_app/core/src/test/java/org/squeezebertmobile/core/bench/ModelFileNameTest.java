@@ -29,4 +29,16 @@ class ModelFileNameTest {
     assertEquals("", m.backend());
     assertEquals("", m.quantization());
   }
+
+  @Test
+  void liteRtFilesParseWithTheirRuntimeAndTheStockVariant() {
+    ModelFileName m = ModelFileName.parse("squeezebert_random_litert_int8.tflite");
+    assertEquals("squeezebert_random", m.name());
+    assertEquals("litert", m.backend());
+    assertEquals("int8", m.quantization());
+    ModelFileName stock = ModelFileName.parse("/d/squeezebert_litert-stock_fp32.tflite");
+    assertEquals("squeezebert", stock.name());
+    assertEquals("litert-stock", stock.backend());
+    assertEquals("fp32", stock.quantization());
+  }
 }

@@ -1,0 +1,25 @@
+package org.squeezebertmobile.app;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import org.squeezebertmobile.core.bench.ModelRuntime;
+
+/** What the demo needs from a runtime: int64 [1, L] inputs in, flattened float32 logits out. */
+interface LogitsModel extends AutoCloseable {
+  float[] logits(long[] inputIds, long[] attentionMask);
+
+  @Override
+  void close();
+
+  /** Loads {@code file} with the runtime its extension names (.pte ExecuTorch, .tflite LiteRT). */
+  static LogitsModel load(File file, int numThreads) throws FileNotFoundException {
+    ModelRuntime runtime = ModelRuntime.forFile(file.getName());
+    if (runtime == ModelRuntime.LITERT) {
+      return LiteRtModel.load(file, numThreads);
+    }
+    if (runtime == ModelRuntime.EXECUTORCH) {
+      return ExecuTorchModel.load(file, numThreads);
+    }
+    throw new IllegalArgumentException(file.getName() + " is neither a .pte nor a .tflite file");
+  }
+}

@@ -1,0 +1,31 @@
+package org.squeezebertmobile.core.bench;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * One {@link InferenceBackend} per runtime, chosen by each model file's extension, so a task
+ * directory holding both {@code .pte} and {@code .tflite} files is timed in one run.
+ */
+public final class RuntimeDispatch implements InferenceBackend {
+  /** Reported for a model file that no runtime of this build reads. */
+  public static final int STATUS_NOT_SUPPORTED = 0x10;
+
+  private final Map<ModelRuntime, InferenceBackend> backends;
+
+  public RuntimeDispatch(Map<ModelRuntime, InferenceBackend> backends) {
+    this.backends = new EnumMap<>(backends);
+  }
+
+  @Override
+  public Session<?> load(Path model, int numThreads) throws BackendException {
+    ModelRuntime runtime = ModelRuntime.forFile(model);
+    InferenceBackend backend = runtime == null ? null : backends.get(runtime);
+    if (backend == null) {
+      throw new BackendException(
+          STATUS_NOT_SUPPORTED, "no runtime in this app reads " + model.getFileName(), null);
+    }
+    return backend.load(model, numThreads);
+  }
+}

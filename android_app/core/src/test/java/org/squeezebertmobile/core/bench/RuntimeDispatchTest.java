@@ -1,0 +1,77 @@
+package org.squeezebertmobile.core.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Model files reach the runtime that reads their extension; both kinds are benchmarked. */
+class RuntimeDispatchTest {
+  /** A stand-in for a runtime (the JVM has neither ExecuTorch nor LiteRT): records loads. */
+  private static final class Recording implements InferenceBackend {
+    final List<String> loaded = new ArrayList<>();
+
+    @Override
+    public Session<long[]> load(Path model, int numThreads) {
+      loaded.add(model.getFileName() + " threads=" + numThreads);
+      return new Session<long[]>() {
+        @Override
+        public long[] prepare(long[] ids, long[] mask) {
+          return ids;
+        }
+
+        @Override
+        public void forward(long[] input) {}
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  @Test
+  void eachFileGoesToTheRuntimeOfItsExtensionWithTheRequestedThreads() throws Exception {
+    Recording executorch = new Recording();
+    Recording litert = new Recording();
+    RuntimeDispatch dispatch =
+        new RuntimeDispatch(
+            Map.of(ModelRuntime.EXECUTORCH, executorch, ModelRuntime.LITERT, litert));
+    dispatch.load(Paths.get("/m/squeezebert_xnnpack_q8.pte"), 1).close();
+    dispatch.load(Paths.get("/m/squeezebert_litert_int8.tflite"), 1).close();
+    assertEquals(List.of("squeezebert_xnnpack_q8.pte threads=1"), executorch.loaded);
+    assertEquals(List.of("squeezebert_litert_int8.tflite threads=1"), litert.loaded);
+  }
+
+  @Test
+  void aFileNoRuntimeReadsFailsWithAStatusNotACrash() {
+    RuntimeDispatch dispatch = new RuntimeDispatch(Map.of(ModelRuntime.EXECUTORCH, new Recording()));
+    InferenceBackend.BackendException e =
+        assertThrows(
+            InferenceBackend.BackendException.class,
+            () -> dispatch.load(Paths.get("m_litert_int8.tflite"), 1));
+    assertEquals(RuntimeDispatch.STATUS_NOT_SUPPORTED, e.status());
+    assertNull(ModelRuntime.forFile("model.onnx"));
+  }
+
+  @Test
+  void theBenchmarkListsPteAndTfliteFilesSortedAndNothingElse(@TempDir Path dir)
+      throws Exception {
+    for (String name :
+        new String[] {"b_litert_int8.tflite", "a_xnnpack_q8.pte", "model.onnx", "task.json"}) {
+      Files.write(dir.resolve(name), new byte[] {1});
+    }
+    List<String> names = new ArrayList<>();
+    for (Path p : BenchmarkRunner.modelFiles(dir)) {
+      names.add(p.getFileName().toString());
+    }
+    assertEquals(List.of("a_xnnpack_q8.pte", "b_litert_int8.tflite"), names);
+  }
+}

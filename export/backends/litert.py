@@ -1,0 +1,269 @@
+"""LiteRT (TFLite) backend: litert-torch fp32, ai-edge-quantizer dynamic int8, LiteRT to run.
+
+Why the artifact looks the way it does (litert-torch 0.10, ai-edge-quantizer 0.10,
+ai-edge-litert 2.3, measured here):
+
+* **One signature per sequence length.** litert-torch lowers most ATen ops through JAX, which
+  cannot lower a symbolic sequence axis (``unsqueeze`` of the mask fails), and a static graph
+  bakes the length into its RESHAPEs, so ``resize_tensor_input`` is refused. The file therefore
+  holds one static signature per length in ``sequence_buckets`` (``seq_32``, ``seq_64``, ...),
+  all sharing one copy of the weights (3 signatures cost 4% more than 1). A caller pads its
+  input, with attention mask 0, to the smallest bucket that fits; padded positions are masked
+  out of attention and dropped from token-level logits.
+* **int32 inputs.** litert-torch downcasts int64 model inputs to int32 (``enable_x64=False``);
+  phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
+  ``attention_mask`` in every signature; the output is ``output_0``.
+* **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32``: per-channel int8 weights for
+  FULLY_CONNECTED / CONV_2D, per-row int8 embedding tables, activations quantized at run time;
+  attention BATCH_MATMULs stay fp32. litert-torch's own PT2E dynamic route writes an embedding
+  with a non-zero zero point that LiteRT refuses to load (``embedding_lookup.cc:73``).
+
+Two backends are registered: ``litert`` applies ``export.rewrite`` when the model's
+quantization policy says it pays off on LiteRT (``QuantPolicy.litert.rewrite``), and
+``litert-stock`` never rewrites, so a benchmark can show what the rewrite buys side by side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from export.backends import register_backend
+from export.backends.base import Backend, ExportRequest, Runner
+from export.errors import ConfigError, ExportError
+
+EXTRA_HINT = "pip install -e '.[litert]'"
+INPUT_NAMES = ("input_ids", "attention_mask")
+INPUT_DTYPE = "int32"
+#: Sequence lengths that get a signature (those up to the model's maximum, plus the maximum).
+BUCKETS = (32, 64, 128, 256, 512)
+
+
+def sequence_buckets(max_seq_len: int) -> list[int]:
+    """Static lengths exported as signatures: the powers of two up to the maximum, and it."""
+    buckets = [b for b in BUCKETS if b < max_seq_len]
+    return [*buckets, max_seq_len]
+
+
+def signature_name(length: int) -> str:
+    return f"seq_{length}"
+
+
+def require_litert() -> None:
+    """A one-line error naming the extra when the LiteRT packages are not installed."""
+    try:
+        import ai_edge_litert  # noqa: F401
+        import ai_edge_quantizer  # noqa: F401
+        import litert_torch  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            f"the LiteRT format needs the optional LiteRT packages ({exc.name} is missing): "
+            f"{EXTRA_HINT}"
+        ) from None
+
+
+class LiteRTRunner(Runner):
+    """Runs a bucketed .tflite on batch-1 int64 inputs of any length up to the largest bucket."""
+
+    def __init__(self, path: Path, num_threads: int) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        self.buckets = sorted(
+            int(name.removeprefix("seq_")) for name in self.interpreter.get_signature_list()
+        )
+        self._runners: dict[int, Any] = {}
+
+    def bucket_for(self, length: int) -> int:
+        for bucket in self.buckets:
+            if bucket >= length:
+                return bucket
+        raise ValueError(f"sequence length {length} exceeds the largest signature {self.buckets}")
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        batch, length = input_ids.shape
+        if batch != 1:
+            raise ValueError(f"LiteRT artifacts run batch 1, got batch {batch}")
+        bucket = self.bucket_for(length)
+        if bucket not in self._runners:
+            self._runners[bucket] = self.interpreter.get_signature_runner(signature_name(bucket))
+        feeds = pad_to_bucket(input_ids, attention_mask, bucket)
+        (logits,) = self._runners[bucket](**feeds).values()
+        return real_logits(logits, length)
+
+
+def pad_to_bucket(
+    input_ids: np.ndarray, attention_mask: np.ndarray, bucket: int
+) -> dict[str, np.ndarray]:
+    """The signature's int32 inputs: ids and mask padded with 0 to `bucket` positions."""
+    ids = np.zeros((1, bucket), np.int32)
+    mask = np.zeros((1, bucket), np.int32)
+    ids[:, : input_ids.shape[1]] = input_ids
+    mask[:, : attention_mask.shape[1]] = attention_mask
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def real_logits(logits: np.ndarray, length: int) -> np.ndarray:
+    """Token-level logits [1, bucket, C] lose their padded positions; [1, C] stays whole."""
+    return logits[:, :length] if logits.ndim == 3 else logits
+
+
+@register_backend
+class LiteRTBackend(Backend):
+    name = "litert"
+    dynamic_batch = False
+    static_shapes = True
+    packages = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
+
+    def check_available(self) -> None:
+        require_litert()
+
+    def rewrite_target(self, policy: Any) -> str | None:
+        """Rewrite only the architectures whose policy measured faster rewritten on LiteRT."""
+        return "litert" if policy.litert.rewrite else None
+
+    def artifact_name(self, model_tag: str, precision: str) -> str:
+        return f"{model_tag}_{self.name}_{precision}.tflite"
+
+    def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
+        require_litert()
+        buckets = sorted(request.static_lengths or sequence_buckets(request.max_seq_len))
+        if buckets[-1] > request.max_seq_len:
+            raise ConfigError(
+                f"--litert-lengths {buckets[-1]} exceeds the model's maximum of "
+                f"{request.max_seq_len} positions: use lengths up to {request.max_seq_len}"
+            )
+        info: dict[str, Any] = {
+            "batch_size": 1,
+            "max_seq_len": buckets[-1],  # runtime_bench refuses longer sequences
+            "signatures": {signature_name(b): b for b in buckets},
+            "inputs": [
+                {"name": n, "shape": [1, "bucket"], "dtype": INPUT_DTYPE} for n in INPUT_NAMES
+            ],
+            "outputs": [{"name": "output_0", "dtype": "float32"}],
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = Path(tmp) / "model_fp32.tflite"
+            key = _model_key(request.model, buckets)
+            if _LAST_FP32.get("key") != key:  # the int8 export reuses the fp32 conversion
+                self._convert(request.model, buckets, fp32)
+                _LAST_FP32.update(key=key, data=fp32.read_bytes())
+            fp32.write_bytes(_LAST_FP32["data"])
+            if request.precision == "fp32":
+                out_path.write_bytes(fp32.read_bytes())
+            else:
+                info["quantization"] = self._quantize(fp32, out_path, request.quant_policy)
+        info["op_census"] = op_census(out_path)
+        return info
+
+    @staticmethod
+    def _convert(model: torch.nn.Module, buckets: list[int], path: Path) -> None:
+        import litert_torch
+
+        converter: Any = litert_torch
+        try:
+            for length in buckets:
+                sample = {n: torch.zeros((1, length), dtype=torch.int64) for n in INPUT_NAMES}
+                sample["attention_mask"] += 1
+                converter = converter.signature(signature_name(length), model, sample_kwargs=sample)
+            converter.convert().export(str(path))
+        except Exception as exc:
+            raise ExportError(f"LiteRT conversion failed: {_first_line(exc)}") from exc
+
+    @staticmethod
+    def _quantize(src: Path, dst: Path, policy: Any) -> dict[str, Any]:
+        from ai_edge_quantizer import quantizer, recipe
+
+        make_recipe = getattr(recipe, policy.litert.recipe, None)
+        if make_recipe is None:
+            raise ExportError(f"ai-edge-quantizer has no recipe {policy.litert.recipe!r}")
+        try:
+            q = quantizer.Quantizer(str(src))
+            q.load_quantization_recipe(make_recipe())
+            q.quantize().export_model(str(dst), overwrite=True)
+        except Exception as exc:
+            raise ExportError(f"LiteRT int8 quantization failed: {_first_line(exc)}") from exc
+        return {"method": "ai_edge_quantizer", "recipe": policy.litert.recipe}
+
+    def load(self, path: Path, num_threads: int = 1) -> Runner:
+        require_litert()
+        return LiteRTRunner(path, num_threads)
+
+    def task_json(self, entries: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        """What the phone needs to feed these files: int32 ids, one signature per length."""
+        mine = {e["precision"]: name for name, e in entries.items() if e["format"] == self.name}
+        if not mine:
+            return None
+        first = entries[next(iter(mine.values()))]
+        return {
+            "artifacts": mine,
+            "input_names": list(INPUT_NAMES),
+            "input_dtype": INPUT_DTYPE,
+            "output_name": "output_0",
+            "signatures": first["signatures"],
+            "padding": "pad input_ids and attention_mask with 0 to the smallest signature "
+            "length >= the sequence; drop padded positions from token-level logits",
+        }
+
+
+@register_backend
+class LiteRTStockBackend(LiteRTBackend):
+    """The stock route, no export.rewrite: the baseline that shows what the rewrite buys."""
+
+    name = "litert-stock"
+
+    def rewrite_target(self, policy: Any) -> str | None:
+        return None
+
+
+#: The last fp32 conversion, keyed by `_model_key`: the build exports fp32 then int8 of the
+#: same model, and conversion (one trace per signature) is the slow step.
+_LAST_FP32: dict[str, Any] = {}
+
+
+def _model_key(model: torch.nn.Module, buckets: list[int]) -> str:
+    """Identity of a conversion: module classes, weights and signature lengths."""
+    digest = hashlib.sha256(repr(buckets).encode())
+    for name, module in model.named_modules():
+        digest.update(f"{name}:{type(module).__qualname__}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def op_census(path: Path) -> dict[str, Any]:
+    """Operators of one signature's subgraph (every signature is the same graph at another
+    length), split into those that take an int8 tensor (quantized weights) and those that
+    run fp32 only. Read with LiteRT's own flatbuffer schema."""
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model(str(path))
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    subgraph = model.subgraphs[0]
+    census: dict[str, dict[str, int]] = {}
+    for op in subgraph.operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        name = names.get(max(code.builtinCode, code.deprecatedBuiltinCode), "CUSTOM")
+        int8 = any(i >= 0 and subgraph.tensors[i].type == schema.TensorType.INT8 for i in op.inputs)
+        bucket = census.setdefault(name, {"int8": 0, "fp32": 0})
+        bucket["int8" if int8 else "fp32"] += 1
+    census = dict(sorted(census.items()))
+    keys = [d.signatureKey for d in model.signatureDefs or [] if d.subgraphIndex == 0]
+    return {
+        "signature": keys[0].decode() if keys else None,
+        "operators": sum(v["int8"] + v["fp32"] for v in census.values()),
+        "int8_ops": sorted(k for k, v in census.items() if v["int8"]),
+        "fp32_only_ops": sorted(k for k, v in census.items() if not v["int8"]),
+        "by_operator": census,
+    }
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,195 @@
+"""LiteRT, the third backend: without its extra, export, verification and benchmark.
+
+The fast tests need nothing built. The slow ones use the session's `tiny_litert_artifacts`
+(conftest: tiny random SqueezeBERT on mlm, news and ner with --formats onnx,executorch,litert,
+and ner also with litert-stock) and run the real litert-torch, ai-edge-quantizer and LiteRT.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from export.backends.litert import sequence_buckets
+from export.io import sha256_file
+from export.verify import FP32_MAX_ABS_DIFF
+from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "android" / "litert_signatures.json"
+TASKS = ("mlm", "news", "ner")
+
+
+def test_formats_litert_without_the_extra_is_one_line_naming_it(tmp_path: Path) -> None:
+    # The packages are made unimportable (None in sys.modules), as in an install without [litert].
+    code = (
+        "import sys; sys.modules['litert_torch'] = None; from export.build import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    args = ["--model", "squeezebert", "--init", "random", "--tiny", "--tasks", "ner"]
+    args += ["--data-dir", "tests/fixtures/data", "--out", str(tmp_path), "--formats", "litert"]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "pip install -e '.[litert]'" in lines[0] and "litert_torch" in lines[0]
+    assert not any(tmp_path.iterdir())
+
+
+def test_sequence_buckets_reach_every_length_up_to_the_maximum() -> None:
+    assert sequence_buckets(512) == [32, 64, 128, 256, 512]
+    assert sequence_buckets(300) == [32, 64, 128, 256, 300]
+    assert sequence_buckets(16) == [16]
+
+
+def _manifest(root: Path, task: str) -> dict:
+    return json.loads((root / "squeezebert-random-tiny" / task / "manifest.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_litert_artifacts_are_verified_hashed_and_censused_on_every_task(
+    tiny_litert_artifacts: Path, task: str
+) -> None:
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / task
+    manifest = _manifest(tiny_litert_artifacts, task)
+    litert = {n: e for n, e in manifest["artifacts"].items() if e["format"] == "litert"}
+    assert set(litert) == {
+        "squeezebert_random_tiny_litert_fp32.tflite",
+        "squeezebert_random_tiny_litert_int8.tflite",
+    }
+    for name, entry in litert.items():
+        assert entry["sha256"] == sha256_file(task_dir / name)
+        assert entry["size_bytes"] == (task_dir / name).stat().st_size
+        assert entry["rewrite"]["applied"] is True  # SqueezeBERT's policy: rewrite for LiteRT
+        assert [i["dtype"] for i in entry["inputs"]] == ["int32", "int32"]
+        assert entry["fingerprint"]["versions"]["ai-edge-litert"] != "not installed"
+        census = entry["op_census"]
+        assert census["signature"].startswith("seq_") and census["operators"] > 0
+        assert "CONV_2D" not in census["by_operator"]  # the rewrite left no convolution
+        assert set(entry["metric_deltas_points"]) == set(entry["metrics"])
+    fp32 = litert["squeezebert_random_tiny_litert_fp32.tflite"]
+    assert fp32["parity"]["max_abs_diff"] <= FP32_MAX_ABS_DIFF
+    assert fp32["op_census"]["int8_ops"] == []
+    int8 = litert["squeezebert_random_tiny_litert_int8.tflite"]
+    assert int8["quantization"] == {"method": "ai_edge_quantizer", "recipe": "dynamic_wi8_afp32"}
+    assert {"FULLY_CONNECTED", "EMBEDDING_LOOKUP"} <= set(int8["op_census"]["int8_ops"])
+    assert "BATCH_MATMUL" in int8["op_census"]["fp32_only_ops"]  # attention stays fp32
+    assert int8["size_bytes"] < fp32["size_bytes"]
+    # The earlier formats were reused, not re-exported, when litert was added.
+    assert {e["format"] for e in manifest["artifacts"].values()} >= {"onnx", "executorch"}
+
+
+@pytest.mark.slow
+def test_task_json_tells_the_phone_to_feed_int32_per_signature(
+    tiny_litert_artifacts: Path,
+) -> None:
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "news"
+    runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
+    assert runtime["input_dtype"] == "int32"
+    assert runtime["input_names"] == ["input_ids", "attention_mask"]
+    assert runtime["signatures"] == {f"seq_{n}": n for n in sequence_buckets(512)}
+    assert set(runtime["artifacts"]) == {"fp32", "int8"}
+    for name in runtime["artifacts"].values():
+        assert (task_dir / name).is_file()
+
+
+@pytest.mark.slow
+def test_stock_export_keeps_squeezeberts_grouped_convolutions(
+    tiny_litert_artifacts: Path,
+) -> None:
+    manifest = _manifest(tiny_litert_artifacts, "ner")
+    stock = manifest["artifacts"]["squeezebert_random_tiny_litert-stock_int8.tflite"]
+    assert stock["rewrite"] == {"applied": False, "disabled": True}
+    assert stock["op_census"]["by_operator"]["CONV_2D"]["int8"] > 0
+    assert "TRANSPOSE" in stock["op_census"]["by_operator"]
+    assert stock["parity"]["max_abs_diff"] < 0.1
+
+
+@pytest.mark.slow
+def test_android_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> None:
+    # The Java core's fixture was made from one such file; a fresh export must still agree on
+    # what the phone relies on: signature names, input names, dtypes and shapes.
+    sys.path.insert(0, str(REPO / "android_app" / "tools"))
+    from make_litert_fixture import describe
+
+    fresh = describe(
+        tiny_litert_artifacts
+        / "squeezebert-random-tiny"
+        / "ner"
+        / "squeezebert_random_tiny_litert_int8.tflite"
+    )
+    committed = json.loads(FIXTURE.read_text())
+    assert fresh["signatures"] == committed["signatures"]
+    for got, want in zip(fresh["cases"], committed["cases"], strict=True):
+        for key in ("signature", "padded_input_ids", "padded_attention_mask", "output_shape"):
+            assert got[key] == want[key]
+
+
+@pytest.mark.slow
+def test_benchmark_times_three_runtimes_and_the_stock_export_side_by_side(
+    tiny_litert_artifacts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "bench"
+    cmd = [sys.executable, "-m", "runtime_bench", "--artifacts", str(tiny_litert_artifacts)]
+    cmd += ["--out", str(out), "--no-progress", "--matmul-sizes", "64", "--seq-lens", "32"]
+    cmd += ["--runs", "3", "--warmup", "1", "--eval-limit", "4", "--no-memory"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads((out / "results.json").read_text())
+    for task in TASKS:
+        backends = {r["backend"] for r in doc["records"] if r["task"] == task}
+        assert {"onnx", "executorch", "litert"} <= backends, task
+    ner = {(r["backend"], r["precision"]) for r in doc["records"] if r["task"] == "ner"}
+    assert ("litert-stock", "int8") in ner and ("litert-stock", "fp32") in ner
+    for record in doc["records"]:
+        if record["backend"].startswith("litert"):
+            assert record["metrics"]["cpu_wall_ratio"] <= MAX_SINGLE_THREAD_RATIO
+    rewrite = [r for r in doc["ratios"] if r["kind"] == "rewrite"]
+    assert {(r["task"], r["seq_len"]) for r in rewrite} == {("ner", 32)}
+    assert len(rewrite) == 2  # fp32 and int8: litert over litert-stock
+    report = (out / "report.md").read_text()
+    assert "litert-stock" in report and "Which artifact to ship" in report
+    assert "Rewritten export over the same runtime's stock export" in report
+
+
+@pytest.mark.parametrize(("value", "problem"), [("32,x", "integers"), ("1,32", "at least 2")])
+def test_bad_litert_lengths_are_one_line_errors(value: str, problem: str, capsys) -> None:
+    from export.build import main
+
+    args = ["--model", "squeezebert", "--init", "random", "--tiny", "--tasks", "ner"]
+    assert main([*args, "--formats", "litert", "--litert-lengths", value]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and problem in err[0] and "--litert-lengths" in err[0]
+
+
+def test_phone_results_of_tflite_files_keep_their_litert_backend() -> None:
+    # BenchmarkActivity names each file's backend with ModelFileName (litert, litert-stock).
+    from runtime_bench.adb import DeviceUnit, to_records
+
+    files = ("sb_xnnpack_q8.pte", "sb_litert_int8.tflite", "sb_litert-stock_int8.tflite")
+    unit = DeviceUnit("squeezebert", "squeezebert-random", "ner", "/r", files, 128)
+    entries = [
+        {
+            "benchmarkModel": {"file": f, "backend": b, "quantization": q, "seqLen": 128},
+            "metric": "trimmean_inference_latency(ms)",
+            "actualValue": 1.0,
+        }
+        for f, b, q in zip(
+            files, ("xnnpack", "litert", "litert-stock"), ("q8", "int8", "int8"), strict=True
+        )
+    ]
+    records, _ = to_records(entries, unit, "S1")
+    got = {(r["file"], r["backend"], r["precision"]) for r in records}
+    assert got == {
+        ("sb_xnnpack_q8.pte", "executorch", "int8"),
+        ("sb_litert_int8.tflite", "litert", "int8"),
+        ("sb_litert-stock_int8.tflite", "litert-stock", "int8"),
+    }
+    assert len({r["id"] for r in records}) == 3
