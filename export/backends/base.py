@@ -42,6 +42,7 @@ class ExportRequest:
             name: lead | {1: masked if name == "mask_positions" else seq}
             for name in self.input_names
         }
+
     #: for static-shape backends (LiteRT): the sequence lengths to export; None = their default
     static_lengths: tuple[int, ...] | None = None
 
