@@ -18,7 +18,7 @@ import torch
 import transformers
 from transformers import PreTrainedTokenizerBase
 
-from export.device import is_main_process
+from export.device import is_main_process, world_size
 from export.errors import ConfigError, DataError
 from export.evaluate import task_context
 from export.io import (
@@ -91,7 +91,9 @@ def encode(
 def training_fingerprint(
     spec: ModelSpec, data: TaskData, config: TrainConfig, train_limit: int | None
 ) -> dict[str, Any]:
-    return {
+    """What decides whether a checkpoint (final or interrupted) can be reused. The device and
+    precision do not; the number of processes does, as each takes its own batch of 16."""
+    fingerprint = {
         "model": spec.to_manifest(),
         "task": data.task.name,
         "labels": data.labels,
@@ -99,6 +101,9 @@ def training_fingerprint(
         "train_limit": train_limit,
         "data": data.source,
     }
+    if world_size() > 1:  # absent for one process, so earlier checkpoints stay valid
+        fingerprint["world_size"] = world_size()
+    return fingerprint
 
 
 def is_finetuned_for(spec: ModelSpec, task: Task, labels: list[str]) -> bool:
