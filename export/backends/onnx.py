@@ -11,38 +11,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError
+from export.ort_runtime import OrtRunner
 from export.quantization import ORT_SESSION_CONFIG, QuantPolicy, ort_quantize_kwargs
 
 OPSET = 18
 INPUT_NAMES = ["input_ids", "attention_mask"]
 
 
-class OnnxRunner(Runner):
-    def __init__(self, path: Path, num_threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = num_threads
-        options.inter_op_num_threads = num_threads
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        for key, value in ORT_SESSION_CONFIG.items():
-            options.add_session_config_entry(key, value)
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.output_name = self.session.get_outputs()[0].name
-
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        feeds = {
-            "input_ids": input_ids.astype(np.int64),
-            "attention_mask": attention_mask.astype(np.int64),
-        }
-        return self.session.run([self.output_name], feeds)[0]
+class OnnxRunner(OrtRunner, Runner):
+    """The backend's runner: the torch-free ``export.ort_runtime.OrtRunner``."""
 
 
 @register_backend
