@@ -36,14 +36,19 @@ def main() -> int:
         f"cpu capability {torch.backends.cpu.get_cpu_capability()}"
     )
     wrong = 0
-    for threads in sorted({torch.get_num_threads(), 1}, reverse=True):
-        torch.set_num_threads(threads)  # the benchmark and the check run on one thread
-        for n in SIZES:
-            a, b = torch.randn(23, 64), torch.randn(64, n)
-            err = float((torch.mm(a, b).double() - a.double() @ b.double()).abs().max())
-            verdict = "WRONG" if err > TOLERANCE else "ok"
-            wrong += verdict == "WRONG"
-            print(f"  {threads} thread(s), (23x64)·(64x{n}): max abs error {err:.2e} {verdict}")
+    for mkldnn in (True, False):  # oneDNN's matmul, or the BLAS (NVPL) path
+        torch.backends.mkldnn.enabled = mkldnn
+        for threads in sorted({torch.get_num_threads(), 1}, reverse=True):
+            torch.set_num_threads(threads)  # the benchmark and the check run on one thread
+            for n in SIZES:
+                a, b = torch.randn(23, 64), torch.randn(64, n)
+                err = float((torch.mm(a, b).double() - a.double() @ b.double()).abs().max())
+                verdict = "WRONG" if err > TOLERANCE else "ok"
+                wrong += verdict == "WRONG"
+                print(
+                    f"  mkldnn {'on ' if mkldnn else 'off'}, {threads} thread(s), "
+                    f"(23x64)·(64x{n}): max abs error {err:.2e} {verdict}"
+                )
     return 1 if wrong else 0
 
 
