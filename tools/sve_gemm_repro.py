@@ -36,9 +36,10 @@ def main() -> int:
         f"cpu capability {torch.backends.cpu.get_cpu_capability()}"
     )
     wrong = 0
+    thread_counts = sorted({torch.get_num_threads(), 1}, reverse=True)
     for mkldnn in (True, False):  # oneDNN's matmul, or the BLAS (NVPL) path
         torch.backends.mkldnn.enabled = mkldnn
-        for threads in sorted({torch.get_num_threads(), 1}, reverse=True):
+        for threads in thread_counts:
             torch.set_num_threads(threads)  # the benchmark and the check run on one thread
             for n in SIZES:
                 a, b = torch.randn(23, 64), torch.randn(64, n)
