@@ -1,4 +1,4 @@
-"""Minimal reproducer: torch.mm of (23x64)·(64xn) on aarch64, checked against float64.
+"""Minimal reproducer: torch.mm and F.linear of (23x64)·(64xn) on aarch64, against float64.
 
 Run it in an aarch64 Python with torch (docs/aarch64.md), e.g. under QEMU user mode:
 
@@ -13,6 +13,7 @@ is about 1e-6). Exit status 1 when any product is wrong. Needs only torch.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import sys
 
 import torch
@@ -20,6 +21,11 @@ import torch
 PR_SVE_GET_VL = 51
 PR_SVE_VL_LEN_MASK = 0xFFFF
 SIZES = (7, 8, 9, 16, 17, 32)
+#: torch.mm with a plain right operand, and nn.Linear's form (x @ W.T + b, a transposed one).
+PRODUCTS = {
+    "mm": lambda a, w, bias: torch.mm(a, w.t().contiguous()),
+    "linear": lambda a, w, bias: torch.nn.functional.linear(a, w, bias),
+}
 TOLERANCE = 1e-3
 
 
@@ -41,13 +47,14 @@ def main() -> int:
         torch.backends.mkldnn.enabled = mkldnn
         for threads in thread_counts:
             torch.set_num_threads(threads)  # the benchmark and the check run on one thread
-            for n in SIZES:
-                a, b = torch.randn(23, 64), torch.randn(64, n)
-                err = float((torch.mm(a, b).double() - a.double() @ b.double()).abs().max())
+            for n, (name, product) in itertools.product(SIZES, PRODUCTS.items()):
+                a, w, bias = torch.randn(23, 64), torch.randn(n, 64), torch.randn(n)
+                got, want = product(a, w, bias), product(a.double(), w.double(), bias.double())
+                err = float((got.double() - want).abs().max())
                 verdict = "WRONG" if err > TOLERANCE else "ok"
                 wrong += verdict == "WRONG"
                 print(
-                    f"  mkldnn {'on ' if mkldnn else 'off'}, {threads} thread(s), "
+                    f"  mkldnn {'on ' if mkldnn else 'off'}, {threads} thread(s), {name} "
                     f"(23x64)·(64x{n}): max abs error {err:.2e} {verdict}"
                 )
     return 1 if wrong else 0
