@@ -67,8 +67,33 @@ ARM_PARTS = {
 PACKAGES = ("torch", "executorch", "onnxruntime", "ai-edge-litert", "onnx", "transformers", "numpy")
 
 
+#: Set by tools/aarch64-check for the emulated process, e.g. "qemu-user 10.0.2 -cpu neoverse-n1".
+EMULATION_ENV = "SQUEEZEBERT_EMULATION"
+
+#: DMI product/vendor strings of hypervisors (ARM cpuinfo has no "hypervisor" flag).
+HYPERVISOR_DMI = ("kvm", "qemu", "vmware", "virtualbox", "xen", "virtual machine", "bochs")
+
+
+def _arm_core(fields: dict[str, str]) -> str | None:
+    """The core named from "CPU implementer"/"CPU part"; None without ARM fields.
+
+    QEMU 10 says `model name: ARMv8 Processor rev 1 (v8l)` for every core, so the part number
+    is what names it; real ARM Linux kernels print no model name at all.
+    """
+    part = fields.get("CPU part", "").lower()
+    implementer = fields.get("CPU implementer", "").lower()
+    if not part and not implementer:
+        return None
+    named = ARM_PARTS.get(part) if implementer == "0x41" else None
+    return named or f"ARM implementer {implementer or '?'} part {part or '?'}"
+
+
 def parse_cpuinfo(text: str, machine: str) -> dict[str, Any]:
-    """CPU model name, ISA feature flags and virtualization from /proc/cpuinfo text."""
+    """CPU model name, ISA feature flags and virtualization from /proc/cpuinfo text.
+
+    `virtualized` is True/False on x86 (the "hypervisor" flag) and None on ARM, whose cpuinfo
+    cannot tell (`describe_host` asks DMI there).
+    """
     fields: dict[str, str] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
@@ -79,16 +104,52 @@ def parse_cpuinfo(text: str, machine: str) -> dict[str, Any]:
     table = ARM_FEATURES if arm else X86_FEATURES
     features = {name: any(f in raw_flags for f in flags) for name, flags in table.items()}
     model = fields.get("model name") or fields.get("Model") or fields.get("Hardware") or ""
-    if not model and arm:
-        part = fields.get("CPU part", "").lower()
-        implementer = fields.get("CPU implementer", "?")
-        named = ARM_PARTS.get(part) if implementer.lower() == "0x41" else None
-        model = named or f"ARM implementer {implementer} part {part or '?'}"
+    virtualized: bool | None = "hypervisor" in raw_flags
+    if arm:
+        virtualized = None
+        if "flags" in fields and "Features" not in fields:
+            # QEMU 7.2's user mode passes the x86 host's cpuinfo through unchanged.
+            model = f"unknown ARM core (cpuinfo shows the emulator's host: {model or '?'})"
+        else:
+            model = _arm_core(fields) or model
     return {
         "model": model or platform.processor() or machine,
         "features": features,
-        "virtualized": "hypervisor" in raw_flags,
+        "virtualized": virtualized,
     }
+
+
+def detect_emulation(
+    machine: str,
+    environ: dict[str, str] | None = None,
+    kernel_arch_file: str = "/proc/sys/kernel/arch",
+) -> str | None:
+    """How this process is emulated, or None on real hardware.
+
+    qemu-user reports the guest architecture from uname() but leaves
+    /proc/sys/kernel/arch (Linux >= 6.1) to the host kernel, so a mismatch proves user-mode
+    emulation without any help; tools/aarch64-check also names the emulator and CPU model in
+    $SQUEEZEBERT_EMULATION.
+    """
+    named = (os.environ if environ is None else environ).get(EMULATION_ENV, "").strip()
+    kernel = _read(kernel_arch_file).strip()
+    aliases = {"arm64": "aarch64", "amd64": "x86_64"}
+    mismatch = bool(kernel) and aliases.get(kernel, kernel) != aliases.get(machine, machine)
+    if named:
+        return named
+    if mismatch:
+        return f"user-mode emulation ({machine} process on a {kernel} kernel)"
+    return None
+
+
+def _virtualized_from_dmi() -> bool | None:
+    """True when DMI names a hypervisor; None when DMI is absent (unknown, not "no")."""
+    dmi = " ".join(
+        _read(f"/sys/class/dmi/id/{name}") for name in ("sys_vendor", "product_name")
+    ).lower()
+    if not dmi.strip():
+        return None
+    return any(name in dmi for name in HYPERVISOR_DMI)
 
 
 def _read(path: str) -> str:
@@ -126,6 +187,9 @@ def describe_host(probe_torch: bool = True) -> dict[str, Any]:
     """
     machine = platform.machine()
     cpu = parse_cpuinfo(_read("/proc/cpuinfo"), machine)
+    if cpu["virtualized"] is None:
+        cpu["virtualized"] = _virtualized_from_dmi()
+    emulated = detect_emulation(machine)
     cores = os.cpu_count() or 1
     try:
         usable = len(os.sched_getaffinity(0))
@@ -148,11 +212,12 @@ def describe_host(probe_torch: bool = True) -> dict[str, Any]:
             torch_capability = "unknown"
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
-        "tag": host_tag(cpu["model"], machine, cores),
+        "tag": host_tag(cpu["model"], machine, cores) + ("-emulated" if emulated else ""),
         "cpu_model": cpu["model"],
         "machine": machine,
         "isa_features": cpu["features"],
         "virtualized": cpu["virtualized"],
+        "emulated": emulated,
         "logical_cpus": cores,
         "physical_cores": physical,
         "usable_cpus": usable,

@@ -89,6 +89,7 @@ def _host_section(doc: dict[str, Any]) -> list[str]:
         f"- CPU: {host.get('cpu_model', '?')} ({host.get('machine', '?')}), "
         f"{host.get('logical_cpus', '?')} logical CPUs"
         + (" (virtualized)" if host.get("virtualized") else ""),
+        *_emulation_lines(host),
         f"- ISA features: {', '.join(features) or 'none detected'}",
         f"- OS: {host.get('os', '?')}, kernel {host.get('kernel', '?')}; "
         f"torch CPU capability {host.get('torch_cpu_capability', '?')}",
@@ -111,6 +112,16 @@ def _host_section(doc: dict[str, Any]) -> list[str]:
     if doc.get("status") in ("running", "interrupted", "failed"):
         lines.append(f"- **Run status: {doc.get('status')}** (records so far are kept)")
     return [*lines, ""]
+
+
+def _emulation_lines(host: dict[str, Any]) -> list[str]:
+    """A plain warning when the host was emulated: its times say nothing about hardware."""
+    if not host.get("emulated"):
+        return []
+    return [
+        f"- **Emulated CPU** ({host['emulated']}): every latency and CPU time below was measured "
+        "under emulation and is NOT a hardware timing; only outputs, metrics and sizes carry over."
+    ]
 
 
 def _thread_section(records: list[dict[str, Any]]) -> list[str]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runtime_bench.host import describe_host, host_tag, parse_cpuinfo
+from runtime_bench.host import (
+    EMULATION_ENV,
+    describe_host,
+    detect_emulation,
+    host_tag,
+    parse_cpuinfo,
+)
+from runtime_bench.report import _host_section
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bench"
 
@@ -27,6 +34,44 @@ def test_x86_cpuinfo_reports_avx512_vnni_and_amx() -> None:
     assert "dotprod" not in features
 
 
+def test_qemu10_cpuinfo_names_the_core_from_cpu_part_not_its_generic_model_name() -> None:
+    # Captured from qemu-aarch64 10.0.2 -cpu cortex-a710: "model name: ARMv8 Processor rev 1".
+    text = (FIXTURES / "cpuinfo_aarch64_qemu10_cortex_a710.txt").read_text()
+    cpu = parse_cpuinfo(text, "aarch64")
+    assert cpu["model"] == "Cortex-A710"
+    features = cpu["features"]
+    assert features["sve2"] and features["i8mm"] and features["bf16"] and features["dotprod"]
+    assert cpu["virtualized"] is None  # ARM cpuinfo cannot tell; not a claimed "no"
+
+
+def test_qemu72_passing_the_x86_cpuinfo_through_is_not_reported_as_an_intel_arm_core() -> None:
+    cpu = parse_cpuinfo((FIXTURES / "cpuinfo_x86_64.txt").read_text(), "aarch64")
+    assert cpu["model"].startswith("unknown ARM core")
+    assert not any(cpu["features"].values())
+
+
+def test_emulation_is_detected_from_a_kernel_of_another_architecture(tmp_path: Path) -> None:
+    kernel = tmp_path / "arch"
+    kernel.write_text("x86_64\n")
+    found = detect_emulation("aarch64", environ={}, kernel_arch_file=str(kernel))
+    assert found is not None and "x86_64" in found
+    assert detect_emulation("x86_64", environ={}, kernel_arch_file=str(kernel)) is None
+    missing = str(tmp_path / "absent")  # kernels before 6.1 have no /proc/sys/kernel/arch
+    assert detect_emulation("aarch64", environ={}, kernel_arch_file=missing) is None
+    named = {EMULATION_ENV: "qemu-user 10.0.2 -cpu neoverse-n1"}
+    assert detect_emulation("aarch64", environ=named, kernel_arch_file=missing) == (
+        "qemu-user 10.0.2 -cpu neoverse-n1"
+    )
+
+
+def test_report_says_emulated_latencies_are_not_hardware_timings() -> None:
+    host = {"cpu_model": "Neoverse-N1", "emulated": "qemu-user 10.0.2 -cpu neoverse-n1"}
+    text = "\n".join(_host_section({"host": host, "records": [{}]}))
+    assert "NOT a hardware timing" in text and "qemu-user 10.0.2" in text
+    plain = "\n".join(_host_section({"host": {**host, "emulated": None}, "records": [{}]}))
+    assert "hardware timing" not in plain
+
+
 def test_unknown_arm_part_is_still_described() -> None:
     text = "Features\t: fp asimd i8mm\nCPU implementer\t: 0x61\nCPU part\t: 0x022\n"
     cpu = parse_cpuinfo(text, "aarch64")
@@ -45,3 +90,4 @@ def test_describe_host_records_cpu_os_cores_and_package_versions() -> None:
     for key in ("tag", "cpu_model", "machine", "isa_features", "logical_cpus", "os", "packages"):
         assert host[key], key
     assert {"torch", "executorch", "onnxruntime"} <= set(host["packages"])
+    assert host["emulated"] is None and not host["tag"].endswith("-emulated")

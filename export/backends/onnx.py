@@ -11,37 +11,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError
+from export.ort_runtime import OrtRunner
 from export.quantization import ORT_SESSION_CONFIG, QuantPolicy, ort_quantize_kwargs
 
 OPSET = 18
 
 
-class OnnxRunner(Runner):
-    def __init__(self, path: Path, num_threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = num_threads
-        options.inter_op_num_threads = num_threads
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        for key, value in ORT_SESSION_CONFIG.items():
-            options.add_session_config_entry(key, value)
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.output_name = self.session.get_outputs()[0].name
-        self.input_names = [i.name for i in self.session.get_inputs()]
-
-    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
-        if len(inputs) != len(self.input_names):
-            raise ValueError(f"this model takes {self.input_names}, got {len(inputs)} arrays")
-        feeds = {n: a.astype(np.int64) for n, a in zip(self.input_names, inputs, strict=True)}
-        return self.session.run([self.output_name], feeds)[0]
+class OnnxRunner(OrtRunner, Runner):
+    """The backend's runner: the torch-free ``export.ort_runtime.OrtRunner``."""
 
 
 @register_backend
