@@ -149,4 +149,42 @@ class LiteRtSignaturesTest {
     assertTrue(tooMany.getMessage().contains("7 mask positions exceed the 6"));
     assertNull(signatures.feed(new long[5], new long[5], null).maskPositions);
   }
+
+  @Test
+  void aRealMaskedLmFileTakesTheMaskedCountOfEachSignatureAndTheCoreFeedsItAsPython()
+      throws IOException {
+    Map<String, Object> fixture = Json.parseObject(Fixtures.read("litert_signatures_mlm.json"));
+    Map<String, Object> signatures = Json.object(fixture.get("signatures"), "signatures");
+    LiteRtSignatures parsed = LiteRtSignatures.fromKeys(keys(fixture));
+    for (int length : parsed.lengths()) {
+      Map<String, Object> signature =
+          Json.object(signatures.get(LiteRtSignatures.PREFIX + length), "signature");
+      Map<String, Object> inputs = Json.object(signature.get("inputs"), "inputs");
+      Map<String, Object> positions =
+          Json.object(inputs.get(LiteRtSignatures.MASK_POSITIONS), "mask_positions");
+      assertEquals("int32", Json.string(positions, "dtype"));
+      assertArrayEquals(
+          new int[] {1, LiteRtSignatures.maskedCount(length)},
+          Json.intArray(positions.get("shape"), "shape"));
+    }
+    List<Object> cases = Json.array(fixture.get("cases"), "cases");
+    assertTrue(cases.size() >= 4);
+    for (Object item : cases) {
+      Map<String, Object> c = Json.object(item, "case");
+      LiteRtSignatures.Feed feed =
+          parsed.feed(
+              longs(c.get("input_ids"), "input_ids"),
+              longs(c.get("attention_mask"), "attention_mask"),
+              longs(c.get("mask_positions"), "mask_positions"));
+      assertEquals(Json.string(c, "signature"), feed.signature);
+      assertEquals(Json.integer(c, "rows"), feed.rows);
+      assertArrayEquals(Json.intArray(c.get("padded_input_ids"), "ids"), feed.inputIds[0]);
+      assertArrayEquals(
+          Json.intArray(c.get("padded_attention_mask"), "mask"), feed.attentionMask[0]);
+      assertArrayEquals(
+          Json.intArray(c.get("padded_mask_positions"), "positions"), feed.maskPositions[0]);
+      int[] shape = Json.intArray(c.get("output_shape"), "shape");
+      assertEquals(feed.maskPositions[0].length, shape[1]);
+    }
+  }
 }
