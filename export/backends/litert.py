@@ -17,8 +17,9 @@ ai-edge-litert 2.3, measured here):
   also takes ``mask_positions`` [1, M_L], M_L = ``export.tasks.mlm.masked_count(L)`` (the
   benchmark's 10%), and returns logits [1, M_L, V] for those rows. A caller with M positions
   picks the smallest signature whose length and M_L both fit, pads its positions to M_L by
-  repeating the last one, and keeps the first M rows. A request with more positions than any
-  fitting signature takes runs in chunks of the largest one (the encoder runs once per chunk).
+  repeating the last one, and keeps the first M rows. This runner runs a request with more
+  positions than any fitting signature takes in chunks (the encoder runs once per chunk); the
+  app's core refuses it with a one-line error.
 * **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32``: per-channel int8 weights for
   FULLY_CONNECTED / CONV_2D, per-row int8 embedding tables, activations quantized at run time;
   attention BATCH_MATMULs stay fp32. litert-torch's own PT2E dynamic route writes an embedding
@@ -282,7 +283,8 @@ class LiteRTBackend(Backend):
                 "rule": "max(1, round(L / 10)), halves up: (L + 5) // 10",
                 "padding": "use the smallest signature whose length holds the sequence and whose "
                 "mask_positions count holds the request's M; pad the positions to that count by "
-                "repeating the last one; keep the first M rows of output_0 [1, count, V]",
+                "repeating the last one; keep the first M rows of output_0 [1, count, V]. An M "
+                "larger than every fitting signature's count runs in chunks of positions.",
             }
         return section
 
