@@ -17,6 +17,7 @@ import pytest
 
 from export.backends.litert import sequence_buckets
 from export.io import sha256_file
+from export.tasks import get_task
 from export.verify import FP32_MAX_ABS_DIFF
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
@@ -70,7 +71,9 @@ def test_litert_artifacts_are_verified_hashed_and_censused_on_every_task(
         assert entry["sha256"] == sha256_file(task_dir / name)
         assert entry["size_bytes"] == (task_dir / name).stat().st_size
         assert entry["rewrite"]["applied"] is True  # SqueezeBERT's policy: rewrite for LiteRT
-        assert [i["dtype"] for i in entry["inputs"]] == ["int32", "int32"]
+        assert [(i["name"], i["dtype"]) for i in entry["inputs"]] == [
+            (name, "int32") for name in get_task(task).input_names
+        ]
         assert entry["fingerprint"]["versions"]["ai-edge-litert"] != "not installed"
         census = entry["op_census"]
         assert census["signature"].startswith("seq_") and census["operators"] > 0
