@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from export.tasks.mlm import masked_count
 from runtime_bench.errors import BenchError
 
 DEFAULT_SEP_ID = 102
@@ -60,11 +61,6 @@ def fit_to_length(ids: list[int], seq_len: int, special: SpecialIds) -> tuple[li
         return fitted, [1] * seq_len
     pad = seq_len - len(ids)
     return [*ids, *([special.pad] * pad)], [1] * len(ids) + [0] * pad
-
-
-def masked_count(seq_len: int) -> int:
-    """M = max(1, round(L / 10)), rounding halves up (as Java's Math.round does)."""
-    return max(1, (seq_len + 5) // 10)
 
 
 def fit_positions(positions: list[int], seq_len: int) -> list[int]:

@@ -8,7 +8,7 @@ aarch64 Python of `tools/aarch64-check`; `runtime_bench.crosscheck` compares the
 
 ONNX artifacts load through `export.ort_runtime` (numpy + onnxruntime only), so
 `--backends onnx` runs where torch is not installed; eager and `.pte` load through
-`runtime_bench.runners` (torch, ExecuTorch).
+`runtime_bench.runners` (torch, ExecuTorch, LiteRT).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from runtime_bench.artifacts import BACKENDS, ArtifactSpec, discover, parse_list
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import BenchInputs
 
-Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: run(input_ids, attention_mask[, mask_positions]) -> logits
+Runner = Callable[..., np.ndarray]
 OUTPUTS_JSON = "outputs.json"
 DEFAULT_SEQ_LEN = 64
 
@@ -52,6 +53,8 @@ LOADERS: dict[str, Callable[[ArtifactSpec], Runner]] = {
     "onnx": _ort_runner,
     "eager": _torch_runner,
     "executorch": _torch_runner,
+    "litert": _torch_runner,
+    "litert-stock": _torch_runner,
 }
 
 

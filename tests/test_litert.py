@@ -12,15 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from export.backends.litert import sequence_buckets
 from export.io import sha256_file
+from export.tasks import get_task
 from export.verify import FP32_MAX_ABS_DIFF
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "android" / "litert_signatures.json"
+MLM_FIXTURE = REPO / "tests" / "fixtures" / "android" / "litert_signatures_mlm.json"
 TASKS = ("mlm", "news", "ner")
 
 
@@ -68,7 +71,9 @@ def test_litert_artifacts_are_verified_hashed_and_censused_on_every_task(
         assert entry["sha256"] == sha256_file(task_dir / name)
         assert entry["size_bytes"] == (task_dir / name).stat().st_size
         assert entry["rewrite"]["applied"] is True  # SqueezeBERT's policy: rewrite for LiteRT
-        assert [i["dtype"] for i in entry["inputs"]] == ["int32", "int32"]
+        assert [(i["name"], i["dtype"]) for i in entry["inputs"]] == [
+            (name, "int32") for name in get_task(task).input_names
+        ]
         assert entry["fingerprint"]["versions"]["ai-edge-litert"] != "not installed"
         census = entry["op_census"]
         assert census["signature"].startswith("seq_") and census["operators"] > 0
@@ -103,6 +108,48 @@ def test_task_json_tells_the_phone_to_feed_int32_per_signature(
 
 
 @pytest.mark.slow
+def test_task_json_tells_the_phone_how_many_mask_positions_each_signature_takes(
+    tiny_litert_artifacts: Path,
+) -> None:
+    from export.tasks.mlm import masked_count
+
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
+    runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
+    assert runtime["input_names"] == ["input_ids", "attention_mask", "mask_positions"]
+    assert runtime["mask_positions"]["per_signature"] == {
+        f"seq_{n}": masked_count(n) for n in sequence_buckets(512)
+    }
+    assert "repeating the last" in runtime["mask_positions"]["padding"]
+
+
+@pytest.mark.slow
+def test_masked_lm_tflite_returns_exactly_the_requested_rows_for_any_count(
+    tiny_litert_artifacts: Path,
+) -> None:
+    # 1 position (padded up to the signature's count), an exact fit, a count that moves to a
+    # larger signature, and more than any signature takes (run in chunks): eager's rows each time.
+    import torch
+
+    from export.backends import get_backend
+    from runtime_bench.runners import load_eager_module
+
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
+    runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
+    eager = load_eager_module(task_dir)
+    ids = np.random.default_rng(0).integers(1000, 2000, (1, 30))
+    mask = np.ones_like(ids)
+    biggest = max(runner.masked.values())
+    for count in (1, runner.masked[32], runner.masked[32] + 1, biggest + 2):
+        positions = (np.arange(count) % 28 + 1)[None]
+        got = runner(ids, mask, positions)
+        with torch.inference_mode():
+            want = eager(*(torch.from_numpy(a) for a in (ids, mask, positions))).numpy()
+        assert got.shape == want.shape == (1, count, want.shape[-1])
+        assert np.abs(got - want).max() < FP32_MAX_ABS_DIFF, count
+    assert runner.bucket_for(30, runner.masked[32] + 1) == 64
+
+
+@pytest.mark.slow
 def test_stock_export_keeps_squeezeberts_grouped_convolutions(
     tiny_litert_artifacts: Path,
 ) -> None:
@@ -132,6 +179,24 @@ def test_android_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> 
     for got, want in zip(fresh["cases"], committed["cases"], strict=True):
         for key in ("signature", "padded_input_ids", "padded_attention_mask", "output_shape"):
             assert got[key] == want[key]
+
+
+@pytest.mark.slow
+def test_android_masked_lm_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> None:
+    # The MLM fixture was made from a file with signatures seq_32 and seq_64 only
+    # (--litert-lengths 32,64), a subset of a fresh export's; its cases pick among those two.
+    sys.path.insert(0, str(REPO / "android_app" / "tools"))
+    from make_litert_fixture import describe
+
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
+    fresh = describe(task_dir / "squeezebert_random_tiny_litert_int8.tflite")
+    committed = json.loads(MLM_FIXTURE.read_text())
+    for name, signature in committed["signatures"].items():
+        assert fresh["signatures"][name] == signature
+    for got, want in zip(fresh["cases"], committed["cases"], strict=True):
+        for key in ("signature", "padded_input_ids", "padded_mask_positions", "output_shape"):
+            assert got[key] == want[key]
+        assert got["rows"] == want["rows"] == len(want["mask_positions"])
 
 
 @pytest.mark.slow

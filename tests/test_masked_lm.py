@@ -32,7 +32,8 @@ def tiny_mlm(request, data_dir):
 
 
 @pytest.mark.parametrize(
-    ("target", "decoder"), [("onnx", "linear"), ("executorch", "table_mm"), ("generic", "linear")]
+    ("target", "decoder"),
+    [("onnx", "linear"), ("executorch", "table_mm"), ("litert", "linear"), ("generic", "linear")],
 )
 def test_masked_only_decode_equals_the_full_decode_on_the_same_masks(tiny_mlm, target, decoder):
     task, model, features, ctx, pad_id = tiny_mlm

@@ -12,6 +12,11 @@ same choices: tests/fixtures/android/litert_signatures.json holds them.
                 "padded_input_ids": [...], "padded_attention_mask": [...],
                 "output_shape": [1, 32, 9], "output_b64": "<float32 LE>", "real_logits_b64": "..."}]}
 
+A masked-LM file (its signatures also take ``mask_positions``) gets cases with M mask positions
+instead: the signature picked for (L, M), the padded int32 positions, and the output shape and
+rows kept ([1, M_L, V] logits are too large to store; the row rule is tested on its own in Java).
+Its fixture is tests/fixtures/android/litert_signatures_mlm.json.
+
 Usage: python android_app/tools/make_litert_fixture.py TFLITE [--out FILE]
 """
 
@@ -19,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import sys
 from pathlib import Path
 
@@ -29,6 +33,9 @@ REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "tests" / "fixtures" / "android" / "litert_signatures.json"
 #: Lengths that exercise exact fits, padding, and the step to the next signature.
 LENGTHS = (5, 32, 33, 100)
+#: Masked-LM (length, positions) for a file with signatures seq_32 and seq_64: padding of the
+#: positions, an exact fit, the step up for the length and the step up for the count alone.
+MLM_CASES = ((5, 1), (32, 3), (33, 2), (20, 4))
 
 
 def _b64(values: np.ndarray) -> str:
@@ -45,7 +52,12 @@ def _details(items: dict) -> dict:
 def describe(path: Path) -> dict:
     from ai_edge_litert.interpreter import Interpreter
 
-    from export.backends.litert import LiteRTRunner, pad_to_bucket, real_logits, signature_name
+    from export.backends.litert import (
+        LiteRTRunner,
+        pad_to_bucket,
+        real_logits,
+        signature_name,
+    )
 
     interpreter = Interpreter(model_path=str(path), num_threads=1)
     signatures = {}
@@ -57,6 +69,12 @@ def describe(path: Path) -> dict:
         }
     runner = LiteRTRunner(path, num_threads=1)
     rng = np.random.default_rng(0)
+    if runner.masked:
+        return {
+            "file": path.name,
+            "signatures": signatures,
+            "cases": _masked_cases(interpreter, runner, rng),
+        }
     cases = []
     for length in LENGTHS:
         ids = rng.integers(1000, 2000, (1, length)).astype(np.int64)
@@ -81,13 +99,46 @@ def describe(path: Path) -> dict:
     return {"file": path.name, "signatures": signatures, "cases": cases}
 
 
+def _masked_cases(interpreter, runner, rng: np.random.Generator) -> list[dict]:
+    from export.backends.litert import POSITIONS, pad_to_bucket, real_logits, signature_name
+
+    cases = []
+    for length, count in MLM_CASES:
+        ids = rng.integers(1000, 2000, (1, length)).astype(np.int64)
+        mask = np.ones((1, length), np.int64)
+        positions = np.sort(rng.choice(np.arange(1, length - 1), count, replace=False))[None]
+        bucket = runner.bucket_for(length, count)
+        feeds = pad_to_bucket(ids, mask, bucket, positions, runner.masked[bucket])
+        (raw,) = interpreter.get_signature_runner(signature_name(bucket))(**feeds).values()
+        kept = real_logits(raw, count)
+        if not np.array_equal(kept, runner(ids, mask, positions)):
+            raise SystemExit("the runner's logits differ from the signature's own run")
+        cases.append(
+            {
+                "length": length,
+                "signature": signature_name(bucket),
+                "input_ids": ids[0].tolist(),
+                "attention_mask": mask[0].tolist(),
+                "mask_positions": positions[0].tolist(),
+                "padded_input_ids": feeds["input_ids"][0].tolist(),
+                "padded_attention_mask": feeds["attention_mask"][0].tolist(),
+                "padded_mask_positions": feeds[POSITIONS][0].tolist(),
+                "output_shape": list(raw.shape),
+                "rows": int(kept.shape[1]),
+            }
+        )
+    return cases
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("tflite", type=Path, help="an exported <tag>_litert_<precision>.tflite")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     if not args.tflite.is_file():
-        print(f"error: {args.tflite} does not exist: build one with --formats litert", file=sys.stderr)
+        print(
+            f"error: {args.tflite} does not exist: build one with --formats litert", file=sys.stderr
+        )
         return 2
     from export.io import write_json
 

@@ -13,6 +13,13 @@ ai-edge-litert 2.3, measured here):
 * **int32 inputs.** litert-torch downcasts int64 model inputs to int32 (``enable_x64=False``);
   phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
   ``attention_mask`` in every signature; the output is ``output_0``.
+* **Masked-LM: a static number of mask positions per signature.** An MLM file's ``seq_<L>``
+  also takes ``mask_positions`` [1, M_L], M_L = ``export.tasks.mlm.masked_count(L)`` (the
+  benchmark's 10%), and returns logits [1, M_L, V] for those rows. A caller with M positions
+  picks the smallest signature whose length and M_L both fit, pads its positions to M_L by
+  repeating the last one, and keeps the first M rows. This runner runs a request with more
+  positions than any fitting signature takes in chunks (the encoder runs once per chunk); the
+  app's core refuses it with a one-line error.
 * **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32``: per-channel int8 weights for
   FULLY_CONNECTED / CONV_2D, per-row int8 embedding tables, activations quantized at run time;
   attention BATCH_MATMULs stay fp32. litert-torch's own PT2E dynamic route writes an embedding
@@ -36,9 +43,11 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ConfigError, ExportError
+from export.tasks.mlm import masked_count
 
 EXTRA_HINT = "pip install -e '.[litert]'"
 INPUT_NAMES = ("input_ids", "attention_mask")
+POSITIONS = "mask_positions"
 INPUT_DTYPE = "int32"
 #: Sequence lengths that get a signature (those up to the model's maximum, plus the maximum).
 BUCKETS = (32, 64, 128, 256, 512)
@@ -52,6 +61,16 @@ def sequence_buckets(max_seq_len: int) -> list[int]:
 
 def signature_name(length: int) -> str:
     return f"seq_{length}"
+
+
+def signature_sample(length: int, input_names: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    """The static example inputs of signature `seq_<length>`: [1, length] ids and mask, and
+    for masked-LM [1, masked_count(length)] positions."""
+    sample = {n: torch.zeros((1, length), dtype=torch.int64) for n in INPUT_NAMES}
+    sample["attention_mask"] += 1
+    if POSITIONS in input_names:
+        sample[POSITIONS] = torch.ones((1, masked_count(length)), dtype=torch.int64)
+    return sample
 
 
 def require_litert() -> None:
@@ -68,49 +87,89 @@ def require_litert() -> None:
 
 
 class LiteRTRunner(Runner):
-    """Runs a bucketed .tflite on batch-1 int64 inputs of any length up to the largest bucket."""
+    """Runs a bucketed .tflite on batch-1 int64 inputs of any length up to the largest bucket
+    (masked-LM: input_ids, attention_mask, mask_positions [1, M] for any M)."""
 
     def __init__(self, path: Path, num_threads: int) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-        self.buckets = sorted(
-            int(name.removeprefix("seq_")) for name in self.interpreter.get_signature_list()
-        )
-        self._runners: dict[int, Any] = {}
+        self._runners = {
+            int(name.removeprefix("seq_")): self.interpreter.get_signature_runner(name)
+            for name in self.interpreter.get_signature_list()
+        }
+        self.buckets = sorted(self._runners)
+        #: masked-LM only: how many mask positions each bucket's signature takes (M_L)
+        self.masked = {
+            bucket: int(details[POSITIONS]["shape"][1])
+            for bucket, runner in self._runners.items()
+            if POSITIONS in (details := runner.get_input_details())
+        }
 
-    def bucket_for(self, length: int) -> int:
-        for bucket in self.buckets:
-            if bucket >= length:
-                return bucket
-        raise ValueError(f"sequence length {length} exceeds the largest signature {self.buckets}")
+    def bucket_for(self, length: int, positions: int = 0) -> int:
+        """The smallest bucket that holds `length` tokens and, for masked-LM, `positions` mask
+        positions; when none holds that many positions, the largest that holds the tokens (the
+        call then runs in chunks)."""
+        fitting = [b for b in self.buckets if b >= length]
+        if not fitting:
+            raise ValueError(
+                f"sequence length {length} exceeds the largest signature {self.buckets[-1]}: "
+                "truncate the input or export longer --litert-lengths"
+            )
+        roomy = [b for b in fitting if self.masked.get(b, positions) >= positions]
+        if roomy:
+            return roomy[0]
+        return max(fitting, key=lambda b: self.masked[b])
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def __call__(
+        self, input_ids: np.ndarray, attention_mask: np.ndarray, *rest: np.ndarray
+    ) -> np.ndarray:
         batch, length = input_ids.shape
         if batch != 1:
             raise ValueError(f"LiteRT artifacts run batch 1, got batch {batch}")
-        bucket = self.bucket_for(length)
-        if bucket not in self._runners:
-            self._runners[bucket] = self.interpreter.get_signature_runner(signature_name(bucket))
-        feeds = pad_to_bucket(input_ids, attention_mask, bucket)
+        if bool(rest) != bool(self.masked):
+            want = "3 inputs (with mask_positions)" if self.masked else "2 inputs"
+            raise ValueError(f"this .tflite takes {want}, got {2 + len(rest)} arrays")
+        positions = rest[0] if rest else None
+        count = 0 if positions is None else positions.shape[1]
+        bucket = self.bucket_for(length, count)
+        room = self.masked.get(bucket)
+        if room is not None and count > room:  # more masks than any signature takes
+            chunks = [positions[:, i : i + room] for i in range(0, count, room)]
+            return np.concatenate([self(input_ids, attention_mask, c) for c in chunks], axis=1)
+        feeds = pad_to_bucket(input_ids, attention_mask, bucket, positions, room)
         (logits,) = self._runners[bucket](**feeds).values()
-        return real_logits(logits, length)
+        return real_logits(logits, length if positions is None else count)
 
 
 def pad_to_bucket(
-    input_ids: np.ndarray, attention_mask: np.ndarray, bucket: int
+    input_ids: np.ndarray,
+    attention_mask: np.ndarray,
+    bucket: int,
+    positions: np.ndarray | None = None,
+    masked: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """The signature's int32 inputs: ids and mask padded with 0 to `bucket` positions."""
+    """The signature's int32 inputs: ids and mask padded with 0 to `bucket` positions, and
+    masked-LM positions padded to the signature's `masked` rows by repeating the last one
+    (a real position, so the extra rows are valid and simply dropped)."""
     ids = np.zeros((1, bucket), np.int32)
     mask = np.zeros((1, bucket), np.int32)
     ids[:, : input_ids.shape[1]] = input_ids
     mask[:, : attention_mask.shape[1]] = attention_mask
-    return {"input_ids": ids, "attention_mask": mask}
+    feeds = {"input_ids": ids, "attention_mask": mask}
+    if positions is not None:
+        if masked is None or positions.shape[1] > masked:
+            raise ValueError(f"{positions.shape[1]} mask positions do not fit signature {bucket}")
+        padded = np.full((1, masked), positions[0, -1], np.int32)
+        padded[:, : positions.shape[1]] = positions
+        feeds[POSITIONS] = padded
+    return feeds
 
 
-def real_logits(logits: np.ndarray, length: int) -> np.ndarray:
-    """Token-level logits [1, bucket, C] lose their padded positions; [1, C] stays whole."""
-    return logits[:, :length] if logits.ndim == 3 else logits
+def real_logits(logits: np.ndarray, rows: int) -> np.ndarray:
+    """The rows a caller asked for: token-level logits [1, bucket, C] keep the first `rows`
+    (the real tokens; masked-LM: the real positions); [1, C] stays whole."""
+    return logits[:, :rows] if logits.ndim == 3 else logits
 
 
 @register_backend
@@ -143,15 +202,20 @@ class LiteRTBackend(Backend):
             "max_seq_len": buckets[-1],  # runtime_bench refuses longer sequences
             "signatures": {signature_name(b): b for b in buckets},
             "inputs": [
-                {"name": n, "shape": [1, "bucket"], "dtype": INPUT_DTYPE} for n in INPUT_NAMES
+                {
+                    "name": n,
+                    "shape": [1, "bucket" if n != POSITIONS else "masked_count(bucket)"],
+                    "dtype": INPUT_DTYPE,
+                }
+                for n in request.input_names
             ],
             "outputs": [{"name": "output_0", "dtype": "float32"}],
         }
         with tempfile.TemporaryDirectory() as tmp:
             fp32 = Path(tmp) / "model_fp32.tflite"
-            key = _model_key(request.model, buckets)
+            key = _model_key(request.model, buckets, request.input_names)
             if _LAST_FP32.get("key") != key:  # the int8 export reuses the fp32 conversion
-                self._convert(request.model, buckets, fp32)
+                self._convert(request.model, buckets, request.input_names, fp32)
                 _LAST_FP32.update(key=key, data=fp32.read_bytes())
             fp32.write_bytes(_LAST_FP32["data"])
             if request.precision == "fp32":
@@ -162,14 +226,15 @@ class LiteRTBackend(Backend):
         return info
 
     @staticmethod
-    def _convert(model: torch.nn.Module, buckets: list[int], path: Path) -> None:
+    def _convert(
+        model: torch.nn.Module, buckets: list[int], input_names: tuple[str, ...], path: Path
+    ) -> None:
         import litert_torch
 
         converter: Any = litert_torch
         try:
             for length in buckets:
-                sample = {n: torch.zeros((1, length), dtype=torch.int64) for n in INPUT_NAMES}
-                sample["attention_mask"] += 1
+                sample = signature_sample(length, input_names)
                 converter = converter.signature(signature_name(length), model, sample_kwargs=sample)
             converter.convert().export(str(path))
         except Exception as exc:
@@ -200,15 +265,28 @@ class LiteRTBackend(Backend):
         if not mine:
             return None
         first = entries[next(iter(mine.values()))]
-        return {
+        names = [i["name"] for i in first["inputs"]]
+        section = {
             "artifacts": mine,
-            "input_names": list(INPUT_NAMES),
+            "input_names": names,
             "input_dtype": INPUT_DTYPE,
             "output_name": "output_0",
             "signatures": first["signatures"],
             "padding": "pad input_ids and attention_mask with 0 to the smallest signature "
             "length >= the sequence; drop padded positions from token-level logits",
         }
+        if POSITIONS in names:
+            section["mask_positions"] = {
+                "per_signature": {
+                    name: masked_count(length) for name, length in first["signatures"].items()
+                },
+                "rule": "max(1, round(L / 10)), halves up: (L + 5) // 10",
+                "padding": "use the smallest signature whose length holds the sequence and whose "
+                "mask_positions count holds the request's M; pad the positions to that count by "
+                "repeating the last one; keep the first M rows of output_0 [1, count, V]. An M "
+                "larger than every fitting signature's count runs in chunks of positions.",
+            }
+        return section
 
 
 @register_backend
@@ -226,9 +304,9 @@ class LiteRTStockBackend(LiteRTBackend):
 _LAST_FP32: dict[str, Any] = {}
 
 
-def _model_key(model: torch.nn.Module, buckets: list[int]) -> str:
-    """Identity of a conversion: module classes, weights and signature lengths."""
-    digest = hashlib.sha256(repr(buckets).encode())
+def _model_key(model: torch.nn.Module, buckets: list[int], input_names: tuple[str, ...]) -> str:
+    """Identity of a conversion: module classes, weights, inputs and signature lengths."""
+    digest = hashlib.sha256(repr((buckets, input_names)).encode())
     for name, module in model.named_modules():
         digest.update(f"{name}:{type(module).__qualname__}".encode())
     for name, tensor in model.state_dict().items():

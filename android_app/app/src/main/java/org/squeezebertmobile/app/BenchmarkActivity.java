@@ -14,7 +14,6 @@ import org.squeezebertmobile.core.bench.BenchmarkConfig;
 import org.squeezebertmobile.core.bench.BenchmarkJob;
 import org.squeezebertmobile.core.bench.BenchmarkRunner;
 import org.squeezebertmobile.core.bench.DeviceInfo;
-import org.squeezebertmobile.core.bench.InferenceBackend;
 import org.squeezebertmobile.core.bench.ModelRuntime;
 import org.squeezebertmobile.core.bench.RuntimeDispatch;
 

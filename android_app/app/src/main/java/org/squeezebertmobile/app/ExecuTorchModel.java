@@ -71,8 +71,8 @@ final class ExecuTorchModel implements AutoCloseable, LogitsModel {
   }
 
   @Override
-  public float[] logits(long[] inputIds, long[] attentionMask) {
-    return logits(inputs(inputIds, attentionMask));
+  public float[] logits(long[] inputIds, long[] attentionMask, long[] maskPositions) {
+    return logits(inputs(inputIds, attentionMask, maskPositions));
   }
 
   /** Runs the program and discards the outputs (benchmarking). */

@@ -29,10 +29,10 @@ final class LiteRtBackend implements InferenceBackend {
     }
 
     @Override
-    public LiteRtModel.Prepared prepare(long[] inputIds, long[] attentionMask)
-        throws BackendException {
+    public LiteRtModel.Prepared prepare(
+        long[] inputIds, long[] attentionMask, long[] maskPositions) throws BackendException {
       try {
-        return model.prepare(inputIds, attentionMask);
+        return model.prepare(inputIds, attentionMask, maskPositions);
       } catch (RuntimeException e) {
         throw new BackendException(INTERNAL, String.valueOf(e.getMessage()), e);
       }

@@ -13,7 +13,8 @@ import org.tensorflow.lite.Tensor;
 /**
  * An exported {@code .tflite} loaded with LiteRT's {@code Interpreter}: the only class of the app
  * that talks to LiteRT. The file holds one static signature per sequence length; core's {@link
- * LiteRtSignatures} picks it and pads the int64 contract inputs to its int32 tensors.
+ * LiteRtSignatures} picks it and pads the int64 contract inputs to its int32 tensors (a fill-mask
+ * file's {@code mask_positions} to the signature's static count).
  *
  * <p>API as in google-ai-edge/LiteRT ({@code litert/kotlin/src/copied_from_tflite/java/org/
  * tensorflow/lite/Interpreter.java}, {@code InterpreterApi.java}): {@code new Interpreter(File,
@@ -61,15 +62,18 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
       this.feed = feed;
       inputs.put(LiteRtSignatures.INPUT_IDS, feed.inputIds);
       inputs.put(LiteRtSignatures.ATTENTION_MASK, feed.attentionMask);
+      if (feed.maskPositions != null) {
+        inputs.put(LiteRtSignatures.MASK_POSITIONS, feed.maskPositions);
+      }
       outputShape = outputTensor.shape();
       output = ByteBuffer.allocateDirect(outputTensor.numBytes()).order(ByteOrder.nativeOrder());
       outputs.put(LiteRtSignatures.OUTPUT, output);
     }
   }
 
-  /** Builds the inputs once, so copies stay out of timings. */
-  Prepared prepare(long[] inputIds, long[] attentionMask) {
-    LiteRtSignatures.Feed feed = signatures.feed(inputIds, attentionMask);
+  /** Builds the inputs once, so copies stay out of timings ({@code maskPositions} may be null). */
+  Prepared prepare(long[] inputIds, long[] attentionMask, long[] maskPositions) {
+    LiteRtSignatures.Feed feed = signatures.feed(inputIds, attentionMask, maskPositions);
     return new Prepared(
         feed, interpreter.getOutputTensorFromSignature(LiteRtSignatures.OUTPUT, feed.signature));
   }
@@ -81,13 +85,13 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
   }
 
   @Override
-  public float[] logits(long[] inputIds, long[] attentionMask) {
-    Prepared prepared = prepare(inputIds, attentionMask);
+  public float[] logits(long[] inputIds, long[] attentionMask, long[] maskPositions) {
+    Prepared prepared = prepare(inputIds, attentionMask, maskPositions);
     run(prepared);
     prepared.output.rewind();
     float[] flat = new float[prepared.output.capacity() / Float.BYTES];
     prepared.output.asFloatBuffer().get(flat);
-    return LiteRtSignatures.realLogits(flat, prepared.outputShape, prepared.feed.length);
+    return LiteRtSignatures.realLogits(flat, prepared.outputShape, prepared.feed.rows);
   }
 
   @Override

@@ -4,9 +4,13 @@ import java.io.File;
 import java.io.FileNotFoundException;
 import org.squeezebertmobile.core.bench.ModelRuntime;
 
-/** What the demo needs from a runtime: int64 [1, L] inputs in, flattened float32 logits out. */
+/**
+ * What the demo needs from a runtime: int64 [1, L] inputs (and the fill-mask model's {@code
+ * maskPositions} [1, M], null for other tasks) in, flattened float32 logits out ([1, M, V] for
+ * fill-mask).
+ */
 interface LogitsModel extends AutoCloseable {
-  float[] logits(long[] inputIds, long[] attentionMask);
+  float[] logits(long[] inputIds, long[] attentionMask, long[] maskPositions);
 
   @Override
   void close();

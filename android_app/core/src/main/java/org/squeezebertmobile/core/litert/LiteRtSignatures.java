@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import org.squeezebertmobile.core.bench.InputFitter;
 
 /**
  * The input convention of the exporter's LiteRT files (export/backends/litert.py), in pure Java.
@@ -13,11 +14,18 @@ import java.util.List;
  * sharing one copy of the weights. Inputs are int32 {@code input_ids} and {@code attention_mask}
  * of shape [1, L]; the output is {@code output_0}. A sequence runs on the smallest signature that
  * fits, padded with 0 (attention mask 0); token-level logits of padded positions are dropped.
+ *
+ * <p>A masked-LM file's signatures also take int32 {@code mask_positions} [1, M_L] with M_L =
+ * {@link InputFitter#maskedCount} of L (the benchmark's 10%) and return [1, M_L, V]. A request
+ * with M positions runs on the smallest signature whose length holds the tokens and whose M_L
+ * holds M; its positions are padded to M_L by repeating the last one, and the first M rows of
+ * the output are kept.
  */
 public final class LiteRtSignatures {
   public static final String PREFIX = "seq_";
   public static final String INPUT_IDS = "input_ids";
   public static final String ATTENTION_MASK = "attention_mask";
+  public static final String MASK_POSITIONS = "mask_positions";
   public static final String OUTPUT = "output_0";
 
   private final int[] lengths;
@@ -52,16 +60,35 @@ public final class LiteRtSignatures {
     return lengths.clone();
   }
 
+  /** How many mask positions a masked-LM file's signature of {@code length} takes (M_L). */
+  public static int maskedCount(int length) {
+    return InputFitter.maskedCount(length);
+  }
+
   /** The smallest signature length that holds {@code seqLen} tokens. */
   public int bucketFor(int seqLen) {
+    return bucketFor(seqLen, 0);
+  }
+
+  /**
+   * The smallest signature length that holds {@code seqLen} tokens and (masked-LM) {@code
+   * positions} mask positions; 0 positions for other tasks.
+   */
+  public int bucketFor(int seqLen, int positions) {
+    if (seqLen > lengths[lengths.length - 1]) {
+      throw new IllegalArgumentException(
+          "sequence length " + seqLen + " exceeds the largest signature "
+              + lengths[lengths.length - 1] + "; truncate the input");
+    }
     for (int length : lengths) {
-      if (length >= seqLen) {
+      if (length >= seqLen && maskedCount(length) >= positions) {
         return length;
       }
     }
     throw new IllegalArgumentException(
-        "sequence length " + seqLen + " exceeds the largest signature "
-            + lengths[lengths.length - 1] + "; truncate the input");
+        positions + " mask positions exceed the " + maskedCount(lengths[lengths.length - 1])
+            + " that the largest signature " + lengths[lengths.length - 1]
+            + " takes; use fewer [MASK] tokens");
   }
 
   /** The signature key for {@code seqLen} tokens, e.g. {@code seq_128} for 100. */
@@ -69,48 +96,84 @@ public final class LiteRtSignatures {
     return PREFIX + bucketFor(seqLen);
   }
 
-  /** One ready-to-run input: the signature and its int32 [1, bucket] tensors. */
+  /** One ready-to-run input: the signature and its int32 tensors. */
   public static final class Feed {
     public final String signature;
+    /** The sequence length L of the request. */
     public final int length;
+    /** Output rows the caller keeps: L for token-level tasks, M for masked-LM. */
+    public final int rows;
     public final int[][] inputIds;
     public final int[][] attentionMask;
+    /** Masked-LM {@code mask_positions} [1, M_L]; null for other tasks. */
+    public final int[][] maskPositions;
 
-    Feed(String signature, int length, int[][] inputIds, int[][] attentionMask) {
+    Feed(
+        String signature,
+        int length,
+        int rows,
+        int[][] inputIds,
+        int[][] attentionMask,
+        int[][] maskPositions) {
       this.signature = signature;
       this.length = length;
+      this.rows = rows;
       this.inputIds = inputIds;
       this.attentionMask = attentionMask;
+      this.maskPositions = maskPositions;
     }
   }
 
-  /** Pads int64 [1, L] contract inputs with 0 to the signature that fits them, as int32. */
-  public Feed feed(long[] inputIds, long[] attentionMask) {
+  /**
+   * Pads int64 [1, L] contract inputs with 0 to the signature that fits them, as int32; masked-LM
+   * {@code maskPositions} [M] (null for other tasks) are padded to the signature's M_L by
+   * repeating the last one.
+   */
+  public Feed feed(long[] inputIds, long[] attentionMask, long[] maskPositions) {
     if (inputIds.length != attentionMask.length) {
       throw new IllegalArgumentException(
           "input_ids has " + inputIds.length + " ids but attention_mask " + attentionMask.length);
     }
-    int bucket = bucketFor(inputIds.length);
+    if (maskPositions == null) {
+      int bucket = bucketFor(inputIds.length);
+      return new Feed(
+          PREFIX + bucket,
+          inputIds.length,
+          inputIds.length,
+          new int[][] {padded(inputIds, bucket)},
+          new int[][] {padded(attentionMask, bucket)},
+          null);
+    }
+    if (maskPositions.length == 0) {
+      throw new IllegalArgumentException("mask_positions is empty: fill-mask needs a [MASK]");
+    }
+    int bucket = bucketFor(inputIds.length, maskPositions.length);
+    int[] positions = padded(maskPositions, maskedCount(bucket));
+    int last = positions[maskPositions.length - 1];
+    Arrays.fill(positions, maskPositions.length, positions.length, last);
     return new Feed(
         PREFIX + bucket,
         inputIds.length,
+        maskPositions.length,
         new int[][] {padded(inputIds, bucket)},
-        new int[][] {padded(attentionMask, bucket)});
+        new int[][] {padded(attentionMask, bucket)},
+        new int[][] {positions});
   }
 
   /**
-   * Logits of the real tokens only: for a [1, bucket, C] output (token-level tasks) the first
-   * {@code length * C} values of the flattened output; a [1, C] output is returned whole.
+   * The rows a caller asked for: for a [1, rows', C] output the first {@code rows * C} values of
+   * the flattened output (the real tokens; masked-LM: the real positions); a [1, C] output is
+   * returned whole.
    */
-  public static float[] realLogits(float[] flat, int[] outputShape, int length) {
+  public static float[] realLogits(float[] flat, int[] outputShape, int rows) {
     if (outputShape.length != 3) {
       return flat;
     }
-    return Arrays.copyOf(flat, length * outputShape[2]);
+    return Arrays.copyOf(flat, rows * outputShape[2]);
   }
 
-  private static int[] padded(long[] values, int bucket) {
-    int[] out = new int[bucket];
+  private static int[] padded(long[] values, int size) {
+    int[] out = new int[size];
     for (int i = 0; i < values.length; i++) {
       long v = values[i];
       if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {

@@ -46,7 +46,7 @@ class BenchmarkJobTest {
     public Session<long[]> load(Path model, int numThreads) {
       return new Session<long[]>() {
         @Override
-        public long[] prepare(long[] ids, long[] mask) {
+        public long[] prepare(long[] ids, long[] mask, long[] maskPositions) {
           return ids;
         }
 

@@ -24,7 +24,7 @@ class RuntimeDispatchTest {
       loaded.add(model.getFileName() + " threads=" + numThreads);
       return new Session<long[]>() {
         @Override
-        public long[] prepare(long[] ids, long[] mask) {
+        public long[] prepare(long[] ids, long[] mask, long[] maskPositions) {
           return ids;
         }
 

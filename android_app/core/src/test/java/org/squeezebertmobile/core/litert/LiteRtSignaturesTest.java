@@ -2,6 +2,7 @@ package org.squeezebertmobile.core.litert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,7 +81,8 @@ class LiteRtSignaturesTest {
       LiteRtSignatures.Feed feed =
           signatures.feed(
               longs(c.get("input_ids"), "input_ids"),
-              longs(c.get("attention_mask"), "attention_mask"));
+              longs(c.get("attention_mask"), "attention_mask"),
+              null);
       assertEquals(Json.string(c, "signature"), feed.signature);
       assertEquals(Json.integer(c, "length"), feed.length);
       assertArrayEquals(Json.intArray(c.get("padded_input_ids"), "ids"), feed.inputIds[0]);
@@ -115,5 +117,74 @@ class LiteRtSignaturesTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> LiteRtSignatures.fromKeys(new String[] {"serving_default"}));
+  }
+
+  @Test
+  void masksPadToTheSignaturesCountByRepeatingTheLastPositionAndKeepTheirOwnRows() {
+    LiteRtSignatures signatures = LiteRtSignatures.fromKeys(new String[] {"seq_32", "seq_64"});
+    long[] ids = new long[20];
+    long[] mask = new long[20];
+    LiteRtSignatures.Feed feed = signatures.feed(ids, mask, new long[] {4, 9});
+    assertEquals("seq_32", feed.signature);
+    assertEquals(2, feed.rows);
+    assertArrayEquals(new int[] {4, 9, 9}, feed.maskPositions[0]);
+    assertEquals(32, feed.inputIds[0].length);
+    float[] output = {1, 2, 3, 4, 5, 6};
+    assertArrayEquals(
+        new float[] {1, 2, 3, 4},
+        LiteRtSignatures.realLogits(output, new int[] {1, 3, 2}, feed.rows));
+  }
+
+  @Test
+  void moreMasksThanASignatureTakesMoveToTheNextSignatureOrAreRefused() {
+    LiteRtSignatures signatures = LiteRtSignatures.fromKeys(new String[] {"seq_32", "seq_64"});
+    LiteRtSignatures.Feed feed =
+        signatures.feed(new long[20], new long[20], new long[] {1, 2, 3, 4});
+    assertEquals("seq_64", feed.signature);
+    assertArrayEquals(new int[] {1, 2, 3, 4, 4, 4}, feed.maskPositions[0]);
+    IllegalArgumentException tooMany =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> signatures.feed(new long[20], new long[20], new long[7]));
+    assertTrue(tooMany.getMessage().contains("7 mask positions exceed the 6"));
+    assertNull(signatures.feed(new long[5], new long[5], null).maskPositions);
+  }
+
+  @Test
+  void aRealMaskedLmFileTakesTheMaskedCountOfEachSignatureAndTheCoreFeedsItAsPython()
+      throws IOException {
+    Map<String, Object> fixture = Json.parseObject(Fixtures.read("litert_signatures_mlm.json"));
+    Map<String, Object> signatures = Json.object(fixture.get("signatures"), "signatures");
+    LiteRtSignatures parsed = LiteRtSignatures.fromKeys(keys(fixture));
+    for (int length : parsed.lengths()) {
+      Map<String, Object> signature =
+          Json.object(signatures.get(LiteRtSignatures.PREFIX + length), "signature");
+      Map<String, Object> inputs = Json.object(signature.get("inputs"), "inputs");
+      Map<String, Object> positions =
+          Json.object(inputs.get(LiteRtSignatures.MASK_POSITIONS), "mask_positions");
+      assertEquals("int32", Json.string(positions, "dtype"));
+      assertArrayEquals(
+          new int[] {1, LiteRtSignatures.maskedCount(length)},
+          Json.intArray(positions.get("shape"), "shape"));
+    }
+    List<Object> cases = Json.array(fixture.get("cases"), "cases");
+    assertTrue(cases.size() >= 4);
+    for (Object item : cases) {
+      Map<String, Object> c = Json.object(item, "case");
+      LiteRtSignatures.Feed feed =
+          parsed.feed(
+              longs(c.get("input_ids"), "input_ids"),
+              longs(c.get("attention_mask"), "attention_mask"),
+              longs(c.get("mask_positions"), "mask_positions"));
+      assertEquals(Json.string(c, "signature"), feed.signature);
+      assertEquals(Json.integer(c, "rows"), feed.rows);
+      assertArrayEquals(Json.intArray(c.get("padded_input_ids"), "ids"), feed.inputIds[0]);
+      assertArrayEquals(
+          Json.intArray(c.get("padded_attention_mask"), "mask"), feed.attentionMask[0]);
+      assertArrayEquals(
+          Json.intArray(c.get("padded_mask_positions"), "positions"), feed.maskPositions[0]);
+      int[] shape = Json.intArray(c.get("output_shape"), "shape");
+      assertEquals(feed.maskPositions[0].length, shape[1]);
+    }
   }
 }
