@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from export.errors import BuildError
+from export.errors import BuildError, first_line
 
 DESCRIPTION = __doc__.split("\n\n")[0]
 #: the second axis of each input in the manifest (default "sequence")
@@ -555,7 +555,7 @@ def _reusable(
     try:
         backend.load(path, num_threads=1)(*task.model_inputs(features[:1], tokenizer.pad_token_id))
     except Exception as exc:  # each runtime raises its own types for a bad file
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         log(f"   {path.name}: recorded but cannot run ({first[:120]}): exporting it again")
         return False
     return True

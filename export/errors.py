@@ -7,6 +7,12 @@ the problem *and* the fix.
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none): third-party
+    errors often carry pages of context that a one-line error must not repeat."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class BuildError(Exception):
     """A failure the user can act on; printed as one line by the CLI."""
 

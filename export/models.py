@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoTokenizer, PretrainedConfig, PreTrainedTokenizerBase
 
-from export.errors import ConfigError, ModelLoadError
+from export.errors import ConfigError, ModelLoadError, first_line
 
 INITS = ("pretrained", "random")
 
@@ -292,15 +292,11 @@ def _from_hub_or_dir(loader: Callable[..., Any], spec: ModelSpec, **kwargs: Any)
         return load_pretrained(loader, spec.source, spec.trust_remote_code, **kwargs)
     except OSError as exc:
         if Path(spec.source).exists():
-            raise ModelLoadError(f"cannot load '{spec.source}': {_first_line(exc)}") from exc
+            raise ModelLoadError(f"cannot load '{spec.source}': {first_line(exc)}") from exc
         raise ModelLoadError(
             f"cannot get '{spec.source}' from the Hugging Face hub (offline?): pass "
             f"--init random for random weights, or --model /path/to/local/model-dir"
         ) from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def build_task_model(

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from export.errors import first_line
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import BenchInputs, check_inputs
@@ -71,7 +72,7 @@ def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
         try:
             runner(*BenchInputs(spec.task_dir, shortest)[0])
         except Exception as exc:
-            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            detail = first_line(exc)
             raise BenchError(
                 f"{spec.path} loads but cannot run a length-{shortest} example ({detail}); "
                 "rebuild it with python -m export.build --force"

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from export.errors import first_line
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.errors import BenchError
 
@@ -106,7 +107,7 @@ def load_checked(spec: ArtifactSpec) -> Any:
     except BenchError:
         raise
     except Exception as exc:
-        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        detail = first_line(exc)
         raise BenchError(
             f"{spec.path} cannot be loaded by {spec.backend} ({detail}) although it matches its "
             "manifest's sha256; rebuild it with python -m export.build --force"

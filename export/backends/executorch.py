@@ -14,7 +14,7 @@ import torch
 
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
-from export.errors import ExportError
+from export.errors import ExportError, first_line
 from export.quiet import native_stderr_filtered
 
 _QUANT_SUFFIX = {"fp32": "fp32", "int8": "q8"}  # ExecuTorch's benchmark app naming
@@ -91,7 +91,7 @@ class ExecuTorchBackend(Backend):
                 )
             )
         except Exception as exc:
-            raise ExportError(f"ExecuTorch export failed: {_first_line(exc)}") from exc
+            raise ExportError(f"ExecuTorch export failed: {first_line(exc)}") from exc
         out_path.write_bytes(executorch_program.buffer)
         info["delegation"] = _summarise(delegation)
         return info
@@ -136,7 +136,3 @@ def _summarise(delegation: Any) -> dict[str, Any]:
         },
         "by_operator": by_op,
     }
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -42,7 +42,7 @@ import torch
 
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
-from export.errors import ConfigError, ExportError
+from export.errors import ConfigError, ExportError, first_line
 from export.tasks.mlm import masked_count
 
 EXTRA_HINT = "pip install -e '.[litert]'"
@@ -238,7 +238,7 @@ class LiteRTBackend(Backend):
                 converter = converter.signature(signature_name(length), model, sample_kwargs=sample)
             converter.convert().export(str(path))
         except Exception as exc:
-            raise ExportError(f"LiteRT conversion failed: {_first_line(exc)}") from exc
+            raise ExportError(f"LiteRT conversion failed: {first_line(exc)}") from exc
 
     @staticmethod
     def _quantize(src: Path, dst: Path, policy: Any) -> dict[str, Any]:
@@ -252,7 +252,7 @@ class LiteRTBackend(Backend):
             q.load_quantization_recipe(make_recipe())
             q.quantize().export_model(str(dst), overwrite=True)
         except Exception as exc:
-            raise ExportError(f"LiteRT int8 quantization failed: {_first_line(exc)}") from exc
+            raise ExportError(f"LiteRT int8 quantization failed: {first_line(exc)}") from exc
         return {"method": "ai_edge_quantizer", "recipe": policy.litert.recipe}
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
@@ -341,7 +341,3 @@ def op_census(path: Path) -> dict[str, Any]:
         "fp32_only_ops": sorted(k for k, v in census.items() if not v["int8"]),
         "by_operator": census,
     }
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

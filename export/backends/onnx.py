@@ -15,7 +15,7 @@ import torch
 
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
-from export.errors import ExportError
+from export.errors import ExportError, first_line
 from export.ort_runtime import OrtRunner
 from export.quantization import ORT_SESSION_CONFIG, QuantPolicy, ort_quantize_kwargs
 
@@ -69,7 +69,7 @@ class OnnxBackend(Backend):
         except OSError:
             raise  # a full disk is not an export failure (export.io names it)
         except Exception as exc:
-            raise ExportError(f"ONNX export failed: {_first_line(exc)}") from exc
+            raise ExportError(f"ONNX export failed: {first_line(exc)}") from exc
 
     @staticmethod
     def _quantize(src: Path, dst: Path, policy: QuantPolicy) -> None:
@@ -100,7 +100,3 @@ def _save_clean(src: Path, dst: Path) -> None:
     for node in model.graph.node:
         del node.metadata_props[:]
     onnx.save(model, str(dst))
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
