@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from export.tasks.mlm import masked_count
+from export.masking import masked_count
 from runtime_bench.errors import BenchError
 
 DEFAULT_SEP_ID = 102

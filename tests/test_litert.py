@@ -111,7 +111,7 @@ def test_task_json_tells_the_phone_to_feed_int32_per_signature(
 def test_task_json_tells_the_phone_how_many_mask_positions_each_signature_takes(
     tiny_litert_artifacts: Path,
 ) -> None:
-    from export.tasks.mlm import masked_count
+    from export.masking import masked_count
 
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]

@@ -14,7 +14,7 @@ ai-edge-litert 2.3, measured here):
   phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
   ``attention_mask`` in every signature; the output is ``output_0``.
 * **Masked-LM: a static number of mask positions per signature.** An MLM file's ``seq_<L>``
-  also takes ``mask_positions`` [1, M_L], M_L = ``export.tasks.mlm.masked_count(L)`` (the
+  also takes ``mask_positions`` [1, M_L], M_L = ``export.masking.masked_count(L)`` (the
   benchmark's 10%), and returns logits [1, M_L, V] for those rows. A caller with M positions
   picks the smallest signature whose length and M_L both fit, pads its positions to M_L by
   repeating the last one, and keeps the first M rows. This runner runs a request with more
@@ -43,7 +43,7 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ConfigError, ExportError, first_line
-from export.tasks.mlm import masked_count
+from export.masking import masked_count
 
 EXTRA_HINT = "pip install -e '.[litert]'"
 INPUT_NAMES = ("input_ids", "attention_mask")

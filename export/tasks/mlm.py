@@ -35,13 +35,6 @@ from export.tasks.base import (
 MASK_PROBABILITY = 0.10
 
 
-def masked_count(seq_len: int) -> int:
-    """M = max(1, round(L / 10)), rounding halves up (as Java's Math.round does): the study's
-    10% masking at length L. The benchmark masks M positions, and each static LiteRT signature
-    of length L takes exactly M mask positions."""
-    return max(1, (seq_len + 5) // 10)
-
-
 def read_utterances(path: Path) -> list[str]:
     return [line.strip() for line in read_lines(path) if line.strip()]
 
