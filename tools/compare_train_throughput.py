@@ -13,8 +13,9 @@ Two workloads per round:
 - equal: examples of one token length, so every batch of both paths is the same [16, L] tensor;
   the ratio is Trainer's per-step overhead and nothing else;
 - real: the same real training examples for one epoch; each path groups them by length its own
-  way (the old loop sorted megabatches of 800, Trainer's sampler smaller ones), so padding
-  differs a little too.
+  way. Both sort megabatches of 50 batches (800 examples) once the set holds at least 3,200
+  examples (Trainer shrinks its megabatches below that: 48 examples for 192), so the default
+  size gives both the padding a full-size fine-tune has.
 
     PYTHONPATH=. python tools/compare_train_throughput.py --data-dir /work/shared/data
 """
@@ -54,7 +55,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--steps", type=int, default=12, help="batches of 16 per path and workload")
+    p.add_argument("--steps", type=int, default=12, help="batches of 16 for 'equal'")
+    p.add_argument(
+        "--real-examples", type=int, default=3200, help="real examples, one epoch, for 'real'"
+    )
     args = p.parse_args()
 
     from export import quiet
@@ -69,14 +73,14 @@ def main() -> None:
     old = load_old_loop()
     task = get_task("ner")
     spec = resolve("minilm", "pretrained", tiny=False)
-    data = load_task_data(task, args.data_dir, 123, 4000, None)
+    data = load_task_data(task, args.data_dir, 123, max(4000, args.real_examples), None)
     tokenizer = load_tokenizer(spec.source, spec)
     features = encode(data, data.train, tokenizer, 123, "train")
     size = 16 * args.steps
     length, _ = Counter(len(f.input_ids) for f in features).most_common(1)[0]
     workloads = {
         "equal": [f for f in features if len(f.input_ids) == length][:size],
-        "real": features[:size],
+        "real": features[: args.real_examples],
     }
     if len(workloads["equal"]) < size:
         raise SystemExit(f"only {len(workloads['equal'])} examples of length {length}")
@@ -121,7 +125,10 @@ def main() -> None:
                 + ", ".join(f"{k} {v:.3f}" for k, v in ratio.items()),
                 flush=True,
             )
-    print(f"\nMiniLM NER, 1 thread, {size} examples per path, length {length} for 'equal'")
+    print(
+        f"\nMiniLM NER, 1 thread, per path: {size} examples of length {length} ('equal'), "
+        f"{len(workloads['real'])} real examples ('real')"
+    )
     for name in workloads:
         for key in rows[0][1]:
             values = [ratio[key] for row_name, ratio in rows if row_name == name]
