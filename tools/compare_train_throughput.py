@@ -59,6 +59,7 @@ def main() -> None:
     p.add_argument(
         "--real-examples", type=int, default=3200, help="real examples, one epoch, for 'real'"
     )
+    p.add_argument("--only", choices=("equal", "real"), help="run one workload only")
     args = p.parse_args()
 
     from export import quiet
@@ -84,6 +85,11 @@ def main() -> None:
     }
     if len(workloads["equal"]) < size:
         raise SystemExit(f"only {len(workloads['equal'])} examples of length {length}")
+    if args.only:
+        workloads = {args.only: workloads[args.only]}
+    for name, feats in workloads.items():
+        old_tokens, new_tokens = padded_tokens(old, feats, 16, 123)
+        print(f"{name}: padded tokens per epoch, old loop {old_tokens}, Trainer {new_tokens}")
     config = TrainConfig(epochs=1)
     pad = tokenizer.pad_token_id
     placement = resolve_device("cpu")
@@ -127,7 +133,7 @@ def main() -> None:
             )
     print(
         f"\nMiniLM NER, 1 thread, per path: {size} examples of length {length} ('equal'), "
-        f"{len(workloads['real'])} real examples ('real')"
+        f"{args.real_examples} real examples ('real')"
     )
     for name in workloads:
         for key in rows[0][1]:
@@ -136,6 +142,24 @@ def main() -> None:
                 f"{name}, {key}: median ratio trainer/old {statistics.median(values):.3f} "
                 f"(min {min(values):.3f}, max {max(values):.3f}, {len(values)} rounds)"
             )
+
+
+def padded_tokens(old: Any, feats: list[Any], batch: int, seed: int) -> tuple[int, int]:
+    """Tokens after dynamic padding over one epoch, in the old loop's order and in the order of
+    the sampler Trainer uses (`get_length_grouped_indices`, behind `LengthGroupedSampler`)."""
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    lengths = [len(f.input_ids) for f in feats]
+    old_order = old.length_grouped_order(feats, batch, torch.Generator().manual_seed(seed))
+    new_order = get_length_grouped_indices(
+        lengths, batch, generator=torch.Generator().manual_seed(seed)
+    )
+
+    def cost(order: list[int]) -> int:
+        runs = [order[i : i + batch] for i in range(0, len(order), batch)]
+        return sum(max(lengths[i] for i in run) * len(run) for run in runs)
+
+    return cost(old_order), cost(new_order)
 
 
 class StepWindow(TrainerCallback):
