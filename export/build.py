@@ -241,17 +241,9 @@ def check_out_dir(out: Path) -> None:
 
 def parse_lengths(text: str | None) -> tuple[int, ...] | None:
     """--litert-lengths as sorted unique ints >= 2, or None for the backend's default."""
-    from export.errors import ConfigError
+    from export.lists import parse_ints
 
-    if text is None:
-        return None
-    try:
-        lengths = sorted({int(v) for v in text.split(",") if v.strip()})
-    except ValueError:
-        raise ConfigError(f"--litert-lengths {text!r}: give comma-separated integers") from None
-    if not lengths or lengths[0] < 2:
-        raise ConfigError(f"--litert-lengths {text!r}: give lengths of at least 2")
-    return tuple(lengths)
+    return None if text is None else tuple(sorted(set(parse_ints(text, "--litert-lengths", 2))))
 
 
 def train_task(
@@ -295,6 +287,7 @@ def build_task(
 ) -> dict[str, Any]:
     import torch
 
+    from export.backends import CATALOG
     from export.evaluate import device_runner, eager_runner, evaluate, task_context
     from export.io import scratch_tempdir, write_json
     from export.manifest import MANIFEST, SCHEMA_VERSION, package_versions
@@ -354,7 +347,7 @@ def build_task(
         artifacts[entry["file"]] = entry
     artifacts |= _still_valid(previous, artifacts, task_dir, eager, max_seq_len, args, task)
 
-    pte = {e["precision"]: name for name, e in artifacts.items() if e["format"] == "executorch"}
+    pte = {e["precision"]: n for n, e in artifacts.items() if CATALOG[e["format"]].app_default}
     runtimes = {b.name: s for b in backends if (s := b.task_json(artifacts)) is not None}
     write_contract_files(task_dir, data, tokenizer, features, max_seq_len, pte, runtimes)
     manifest = {
@@ -408,15 +401,15 @@ def export_artifact(
 ) -> dict[str, Any]:
     import torch
 
-    from export.backends import ExportRequest
+    from export.backends.base import ExportRequest
     from export.io import atomic_path
     from export.manifest import file_entry
-    from export.quantization import compute_breakdown, policy_for
+    from export.quantization import compute_breakdown, get_scheme, policy_for
     from export.verify import verify
 
     name = backend.artifact_name(spec.file_tag, precision)
     path = task_dir / name
-    policy = policy_for(eager.model.config)
+    policy = policy_for(eager.model.config, precision)
     fingerprint = export_fingerprint(
         task_dir, backend.name, precision, eager, max_seq_len, args, task
     )
@@ -430,7 +423,7 @@ def export_artifact(
     )
     example = task.example_inputs(features, tokenizer.pad_token_id)
     calibration = []
-    if precision == "int8":
+    if get_scheme(precision).quantized:
         from export.pipeline import encode
 
         calib_features = encode(data, data.train[:32], tokenizer, args.seed, "train")
@@ -509,13 +502,13 @@ def export_fingerprint(
     task: Any,
 ) -> dict[str, Any]:
     """Everything an artifact depends on: equal fingerprints mean an equal export."""
-    from export.backends import BACKENDS
+    from export.backends import load_backend
     from export.io import sha256_file
     from export.models import decoder_layout
     from export.quantization import policy_for
     from export.rewrite import REWRITE_VERSION
 
-    backend = BACKENDS[backend_name]
+    backend = load_backend(backend_name)
     fingerprint = {
         "checkpoint": sha256_file(task_dir / "model.safetensors"),
         "backend": backend_name,
@@ -527,8 +520,8 @@ def export_fingerprint(
         "decoder": decoder_layout(backend_name, precision)
         if task.task_type == "fill-mask"
         else None,
-        "policy": policy_for(eager.model.config).to_manifest(),
-        "versions": _export_versions(backend.packages),
+        "policy": policy_for(eager.model.config, precision).to_manifest(),
+        "versions": _export_versions(backend.info.packages),
     }
     if backend.static_shapes:
         fingerprint["static_lengths"] = args.static_lengths
@@ -617,14 +610,11 @@ def prepare_for_export(
     return export_module(model, task_type, backend_name, precision), report
 
 
-def _export_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
-    from export.manifest import package_versions
+def _export_versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """The versions an artifact depends on: the core pins and its backend's packages."""
+    from export.manifest import CORE_PACKAGES, package_versions
 
-    versions = package_versions()
-    return {
-        k: versions[k]
-        for k in ("torch", "onnx", "onnxruntime", "executorch", "torchao", "squeezebert-mobile")
-    } | {k: versions[k] for k in extra}
+    return package_versions((*CORE_PACKAGES, *packages))
 
 
 def _previous_manifest(task_dir: Path) -> dict[str, Any]:

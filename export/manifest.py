@@ -7,27 +7,28 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from export.backends import CATALOG
 from export.errors import ArtifactIntegrityError, BuildError
 from export.io import read_json, sha256_file
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
-_PACKAGES = (
-    "torch",
-    "transformers",
-    "tokenizers",
-    "onnx",
-    "onnxscript",
-    "onnxruntime",
-    "executorch",
-    "torchao",
-    "litert-torch",
-    "ai-edge-quantizer",
-    "ai-edge-litert",
-    "numpy",
-    "datasets",
-    "seqeval",
-    "squeezebert-mobile",
+#: what every artifact depends on, whatever its backend
+CORE_PACKAGES = ("torch", "squeezebert-mobile")
+#: every package whose code decides the artifacts and the numbers: the core, each backend's
+#: own (export.backends.CATALOG) and the data and scoring libraries
+_PACKAGES = tuple(
+    dict.fromkeys(
+        (
+            *CORE_PACKAGES,
+            "transformers",
+            "tokenizers",
+            *(p for info in CATALOG.values() for p in info.packages),
+            "numpy",
+            "datasets",
+            "seqeval",
+        )
+    )
 )
 
 

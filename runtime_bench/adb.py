@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from export.backends import CATALOG
+from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
 from runtime_bench.adb_client import (
     DEFAULT_TIMEOUT,
     AdbClient,
@@ -33,7 +35,7 @@ from runtime_bench.adb_client import (
     Glob,
     list_devices,
 )
-from runtime_bench.artifacts import SAFE_NAME, ArtifactSpec
+from runtime_bench.artifacts import DEVICE_BACKENDS, SAFE_NAME, ArtifactSpec
 from runtime_bench.errors import DeviceError
 from runtime_bench.report import write_report
 from runtime_bench.results import LOAD_STATUS, new_document, record_id
@@ -46,9 +48,8 @@ RESULTS_FILE = "files/benchmark_results.json"
 #: BenchmarkActivity writes a one-line reason here instead when a run cannot start
 ERROR_FILE = "files/benchmark_error.txt"
 SIDE_FILES = ("task.json", "bench_inputs.json", "vocab.txt")
-QUANTIZATION_TO_PRECISION = {"q8": "int8", "int8": "int8", "fp32": "fp32"}
-#: backends whose files the app's BenchmarkActivity times (.pte on ExecuTorch, .tflite on LiteRT)
-DEVICE_BACKENDS = ("executorch", "litert", "litert-stock")
+#: the app's "quantization" field (a scheme's name or file tag) -> precision
+QUANTIZATION_TO_PRECISION = PRECISION_ALIASES
 
 
 class RunFailed(Exception):
@@ -149,6 +150,20 @@ class DeviceUnit:
     remote_dir: str
     files: tuple[str, ...]  # .pte / .tflite names pushed there
     seq_len: int
+    backends: tuple[str, ...] = ()  # each file's backend, in `files` order
+
+    def backend_of(self, file: str, reported: str) -> str:
+        """The backend of a pushed file: as discovered, else as the phone reported it when
+        that names a backend, else the on-device backend whose files end like it."""
+        known = dict(zip(self.files, self.backends, strict=False))
+        if file in known:
+            return known[file]
+        if reported in CATALOG:
+            return reported
+        for name in DEVICE_BACKENDS:
+            if file.endswith(CATALOG[name].extension):
+                return name
+        return reported
 
     @property
     def name(self) -> str:
@@ -283,8 +298,10 @@ def to_records(
     records = []
     for file, values in sorted(metrics.items()):
         model = models[file]
-        precision = QUANTIZATION_TO_PRECISION.get(str(model.get("quantization")), "fp32")
-        backend = str(model.get("backend")) if file.endswith(".tflite") else "executorch"
+        precision = QUANTIZATION_TO_PRECISION.get(
+            str(model.get("quantization")), REFERENCE_PRECISION
+        )
+        backend = unit.backend_of(file, str(model.get("backend")))
         if "num_iter" in values:
             values["num_iter"] = int(values["num_iter"])
         records.append(
@@ -419,7 +436,7 @@ class AdbBenchmark:
         units = [
             DeviceUnit(specs[0].model, specs[0].model_tag, specs[0].task,
                        remote_path(specs[0].model_tag, specs[0].task),
-                       tuple(s.file for s in specs), seq_len)
+                       tuple(s.file for s in specs), seq_len, tuple(s.backend for s in specs))
             for specs in groups.values()
             for seq_len in self.config.seq_lens
         ]  # fmt: skip

@@ -13,21 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from export.io import atomic_path
+from export.quantization import SCHEMES
+from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER, EAGER
 from runtime_bench.ratios import BASELINE_MODEL
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
-BACKEND_COLORS = {
-    "eager": "tab:gray",
-    "onnx": "tab:blue",
-    "executorch": "tab:orange",
-    "litert": "tab:green",
-    "litert-stock": "tab:olive",
-}
-PRECISION_STYLES = {"fp32": "-", "int8": "--"}
+PRECISION_STYLES = {name: scheme.line_style for name, scheme in SCHEMES.items()}
 MODEL_MARKERS = ("o", "s", "^", "D", "v", "P")
 MEDIAN = "median_inference_latency(ms)"
 #: ratio kinds drawn in the speedup bar charts (precision ratios are only tabulated)
 SPEEDUP_KINDS = ("backend", "model", "best")
+
+
+def _quantized(precision: str) -> bool:
+    """Whether a results.json precision is a quantized scheme (unknown names: no)."""
+    scheme = SCHEMES.get(precision)
+    return scheme is not None and scheme.quantized
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -58,11 +59,10 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _sort_key(record: dict[str, Any]) -> tuple:
-    backends = {"eager": 0, "onnx": 1, "executorch": 2, "litert": 3, "litert-stock": 4}
     return (
         record["task"],
         record["model"],
-        backends.get(record["backend"], 9),
+        BACKEND_ORDER.get(record["backend"], len(BACKEND_ORDER)),
         record["precision"],
         record.get("seq_len", 0),
     )
@@ -273,7 +273,7 @@ def _ship_section(records: list[dict[str, Any]]) -> list[str]:
     precision at each length, with its margin over the next backend."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        if r["backend"] != "eager":
+        if r["backend"] != EAGER:
             groups[(r["task"], r["model"], r["precision"], r["seq_len"])].append(r)
     rows = []
     for (task, model, precision, seq_len), recs in sorted(groups.items()):
@@ -442,9 +442,9 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
             series[(r["backend"], r["precision"])].append(r)
             if r["metrics"].get("floor_latency(ms)"):
                 floors[r["precision"]][r["seq_len"]] = r["metrics"]["floor_latency(ms)"]
-        order = {"eager": 0, "onnx": 1, "executorch": 2, "litert": 3, "litert-stock": 4}
         for (backend, precision), recs in sorted(
-            series.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])
+            series.items(),
+            key=lambda kv: (BACKEND_ORDER.get(kv[0][0], len(BACKEND_ORDER)), kv[0][1]),
         ):
             recs.sort(key=lambda r: r["seq_len"])
             x = [r["seq_len"] for r in recs]
@@ -454,7 +454,7 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
                 [r["metrics"][MEDIAN] for r in recs],
                 PRECISION_STYLES.get(precision, ":"),
                 color=color,
-                marker="o" if precision == "fp32" else "s",
+                marker="s" if _quantized(precision) else "o",
                 label=f"{backend} {precision}",
             )
             ax.fill_between(
@@ -470,7 +470,7 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
             ax.plot(
                 xs,
                 [points[x] for x in xs],
-                "-." if precision == "fp32" else ":",
+                ":" if _quantized(precision) else "-.",
                 color="black",
                 linewidth=0.9,
                 label=f"hardware floor {precision}",
@@ -543,7 +543,7 @@ def _plot_speedup(
                 yerr=[err_lo, err_hi],
                 capsize=2,
                 color=BACKEND_COLORS.get(backend, "gray"),
-                hatch="//" if precision == "int8" else None,
+                hatch="//" if _quantized(precision) else None,
                 edgecolor="black",
                 linewidth=0.4,
                 label=f"{model} {backend} {precision}",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from export.errors import first_line
-from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.artifacts import EAGER, ArtifactSpec
 from runtime_bench.errors import BenchError
 
 _pinned = False
@@ -89,7 +89,7 @@ class EagerRunner:
 def load_runner(spec: ArtifactSpec) -> Any:
     """A callable (*inputs) -> logits for `spec`, on one thread (inputs as BenchInputs)."""
     pin_single_thread()
-    if spec.backend == "eager":
+    if spec.backend == EAGER:
         return EagerRunner(spec)
     from export.backends import get_backend
 

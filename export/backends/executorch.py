@@ -6,6 +6,7 @@ model's maximum, and run here through ExecuTorch's own Python runtime.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,13 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError, first_line
+from export.quantization import (
+    ExecuTorchQuant,
+    executorch_quantizer,
+    get_scheme,
+    load_executorch_quantized_kernels,
+)
 from export.quiet import native_stderr_filtered
-
-_QUANT_SUFFIX = {"fp32": "fp32", "int8": "q8"}  # ExecuTorch's benchmark app naming
 
 
 def set_threads(num_threads: int) -> None:
@@ -34,8 +39,6 @@ def set_threads(num_threads: int) -> None:
 class ExecuTorchRunner(Runner):
     def __init__(self, path: Path, num_threads: int) -> None:
         from executorch.runtime import Runtime
-
-        from export.quantization import load_executorch_quantized_kernels
 
         with native_stderr_filtered():  # the runtime's CPU probing and threadpool notes
             load_executorch_quantized_kernels()  # int8 embeddings run on embedding_byte
@@ -56,7 +59,8 @@ class ExecuTorchBackend(Backend):
     dynamic_batch = False
 
     def artifact_name(self, model_tag: str, precision: str) -> str:
-        return f"{model_tag}_xnnpack_{_QUANT_SUFFIX[precision]}.pte"
+        # ExecuTorch's benchmark-app naming: <model>_<delegate>_<scheme tag>.pte
+        return f"{model_tag}_xnnpack_{get_scheme(precision).tag}{self.info.extension}"
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
@@ -75,7 +79,7 @@ class ExecuTorchBackend(Backend):
         }
         try:
             model = request.model
-            if request.precision == "int8":
+            if request.scheme.quantized:
                 model, info["quantization"] = self._quantize(request, example, shapes)
             program = torch.export.export(model, example, dynamic_shapes=shapes, strict=False)
             edge = to_edge_transform_and_lower(
@@ -96,18 +100,16 @@ class ExecuTorchBackend(Backend):
         info["delegation"] = _summarise(delegation)
         return info
 
-    @staticmethod
-    def _quantize(request: ExportRequest, example: tuple, shapes: dict) -> tuple[Any, dict]:
+    def _quantize(self, request: ExportRequest, example: tuple, shapes: dict) -> tuple[Any, dict]:
         """PT2E: XNNPACK dynamic per-channel int8 for linears (+ int8 embedding tables),
         calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        from export.quantization import executorch_quantizer
-
         captured = torch.export.export(
             request.model, example, dynamic_shapes=shapes, strict=False
         ).module()
-        prepared = prepare_pt2e(captured, executorch_quantizer(request.quant_policy))
+        settings = request.quant_policy.part(self.name, ExecuTorchQuant())
+        prepared = prepare_pt2e(captured, executorch_quantizer(settings))
         with torch.no_grad():
             for inputs in request.calibration or [example]:
                 prepared(*(t[:1] for t in inputs))
@@ -115,7 +117,7 @@ class ExecuTorchBackend(Backend):
         return converted, {
             "method": "pt2e",
             "calibration_examples": len(request.calibration),
-            **request.quant_policy.to_manifest()["executorch"],
+            **asdict(settings),
         }
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:

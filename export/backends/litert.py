@@ -44,6 +44,7 @@ from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ConfigError, ExportError, first_line
 from export.masking import masked_count
+from export.quantization import LiteRTQuant
 
 EXTRA_HINT = "pip install -e '.[litert]'"
 INPUT_NAMES = ("input_ids", "attention_mask")
@@ -177,17 +178,16 @@ class LiteRTBackend(Backend):
     name = "litert"
     dynamic_batch = False
     static_shapes = True
-    packages = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
 
     def check_available(self) -> None:
         require_litert()
 
     def rewrite_target(self, policy: Any) -> str | None:
         """Rewrite only the architectures whose policy measured faster rewritten on LiteRT."""
-        return "litert" if policy.litert.rewrite else None
+        return self.name if policy.part(self.name, LiteRTQuant()).rewrite else None
 
     def artifact_name(self, model_tag: str, precision: str) -> str:
-        return f"{model_tag}_{self.name}_{precision}.tflite"
+        return f"{model_tag}_{self.name}_{precision}{self.info.extension}"
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
@@ -218,10 +218,11 @@ class LiteRTBackend(Backend):
                 self._convert(request.model, buckets, request.input_names, fp32)
                 _LAST_FP32.update(key=key, data=fp32.read_bytes())
             fp32.write_bytes(_LAST_FP32["data"])
-            if request.precision == "fp32":
+            if not request.scheme.quantized:
                 out_path.write_bytes(fp32.read_bytes())
             else:
-                info["quantization"] = self._quantize(fp32, out_path, request.quant_policy)
+                settings = request.quant_policy.part(self.name, LiteRTQuant())
+                info["quantization"] = self._quantize(fp32, out_path, settings)
         info["op_census"] = op_census(out_path)
         return info
 
@@ -241,19 +242,19 @@ class LiteRTBackend(Backend):
             raise ExportError(f"LiteRT conversion failed: {first_line(exc)}") from exc
 
     @staticmethod
-    def _quantize(src: Path, dst: Path, policy: Any) -> dict[str, Any]:
+    def _quantize(src: Path, dst: Path, settings: LiteRTQuant) -> dict[str, Any]:
         from ai_edge_quantizer import quantizer, recipe
 
-        make_recipe = getattr(recipe, policy.litert.recipe, None)
+        make_recipe = getattr(recipe, settings.recipe, None)
         if make_recipe is None:
-            raise ExportError(f"ai-edge-quantizer has no recipe {policy.litert.recipe!r}")
+            raise ExportError(f"ai-edge-quantizer has no recipe {settings.recipe!r}")
         try:
             q = quantizer.Quantizer(str(src))
             q.load_quantization_recipe(make_recipe())
             q.quantize().export_model(str(dst), overwrite=True)
         except Exception as exc:
             raise ExportError(f"LiteRT int8 quantization failed: {first_line(exc)}") from exc
-        return {"method": "ai_edge_quantizer", "recipe": policy.litert.recipe}
+        return {"method": "ai_edge_quantizer", "recipe": settings.recipe}
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         require_litert()

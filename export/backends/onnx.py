@@ -8,6 +8,7 @@ difference) lives in export.verify for both backends.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError, first_line
 from export.ort_runtime import OrtRunner
-from export.quantization import ORT_SESSION_CONFIG, QuantPolicy, ort_quantize_kwargs
+from export.quantization import ORT_SESSION_CONFIG, OrtQuant, ort_quantize_kwargs
 
 OPSET = 18
 
@@ -38,12 +39,13 @@ class OnnxBackend(Backend):
         with tempfile.TemporaryDirectory() as tmp:
             fp32 = Path(tmp) / "model.onnx"
             self._export_fp32(request, fp32)
-            if request.precision == "fp32":
+            if not request.scheme.quantized:
                 _save_clean(fp32, out_path)
                 return {"opset": OPSET, "session_config": ORT_SESSION_CONFIG}
-            self._quantize(fp32, out_path, request.quant_policy)
+            settings = request.quant_policy.part(self.name, OrtQuant())
+            self._quantize(fp32, out_path, settings)
             quantization = {"method": "onnxruntime.quantize_dynamic", "weight_type": "QInt8"}
-            quantization |= request.quant_policy.to_manifest()["onnx"]
+            quantization |= asdict(settings) | {"op_types": list(settings.op_types)}
             return {
                 "opset": OPSET,
                 "session_config": ORT_SESSION_CONFIG,
@@ -72,7 +74,7 @@ class OnnxBackend(Backend):
             raise ExportError(f"ONNX export failed: {first_line(exc)}") from exc
 
     @staticmethod
-    def _quantize(src: Path, dst: Path, policy: QuantPolicy) -> None:
+    def _quantize(src: Path, dst: Path, settings: OrtQuant) -> None:
         from onnxruntime.quantization import quantize_dynamic
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -80,7 +82,7 @@ class OnnxBackend(Backend):
             cleaned, prepped = Path(tmp) / "cleaned.onnx", Path(tmp) / "prepped.onnx"
             _save_clean(src, cleaned)
             quant_pre_process(str(cleaned), str(prepped), skip_symbolic_shape=True)
-            quantize_dynamic(str(prepped), str(dst), **ort_quantize_kwargs(policy))
+            quantize_dynamic(str(prepped), str(dst), **ort_quantize_kwargs(settings))
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         return OnnxRunner(path, num_threads)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from export.errors import ConfigError
+from export.lists import parse_names
 from export.tasks.base import Task
 
 TASKS: dict[str, type[Task]] = {}
@@ -20,10 +21,7 @@ def get_task(name: str) -> Task:
 
 
 def parse_tasks(text: str) -> list[Task]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise ConfigError(f"--tasks is empty: choose from {', '.join(TASKS)}")
-    return [get_task(n) for n in names]
+    return [get_task(n) for n in parse_names(text, "--tasks", tuple(TASKS))]
 
 
 from export.tasks import mlm, ner, news  # noqa: E402,F401  (registers the tasks)
