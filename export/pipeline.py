@@ -1,7 +1,7 @@
 """The steps of one task's build, from data to fine-tuned checkpoint to contract files.
 
-build.py strings these together; runtime_bench reuses `load_test_split` to score artifacts on
-exactly the data their manifest names.
+build.py strings these together; export.rescore reuses them to score artifacts on exactly the
+data their manifest names.
 """
 
 from __future__ import annotations
@@ -20,26 +20,22 @@ from transformers import PreTrainedTokenizerBase
 
 from export.device import is_main_process, world_size
 from export.errors import ConfigError, DataError
-from export.evaluate import task_context
 from export.io import (
     CHECKPOINT_STAGING,
     default_file_mode,
     disk_full,
     is_disk_full,
     read_json,
-    sha256_file,
     write_json,
 )
-from export.manifest import check_checkpoint, file_entry, read_manifest
+from export.manifest import check_checkpoint, file_entry
 from export.models import (
     ModelSpec,
     build_task_model,
     load_pretrained,
     load_tokenizer,
-    refuse_remote_code,
 )
-from export.tasks import get_task
-from export.tasks.base import Feature, Task, TaskContext
+from export.tasks.base import Feature, Task
 from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 
 TRAINING_RECORD = "training.json"
@@ -286,41 +282,3 @@ def write_contract_files(
 def _source_name(data: TaskData) -> str:
     files = data.source.get("files")
     return ", ".join(f["path"] for f in files) if files else str(data.source.get("dataset"))
-
-
-# --- re-scoring a built task (runtime_bench) -----------------------------------------------------
-
-
-@dataclass
-class TestSplit:
-    task: Task
-    features: list[Feature]
-    ctx: TaskContext
-    pad_id: int
-
-
-def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
-    """The test features a manifest was scored on, rebuilt from the data it names."""
-    manifest = read_manifest(task_dir, verify=False)
-    task = get_task(manifest["task"]["name"])
-    source = manifest["data"]
-    data_dir = Path(source["root"]) if source.get("kind") == "local" else None
-    for entry in source.get("files", []):
-        path = data_dir / entry["path"]
-        if not path.is_file() or sha256_file(path) != entry["sha256"]:
-            raise DataError(
-                f"{path} is missing or differs from the data {task_dir} was built "
-                "on: restore it or rebuild with python -m export.build"
-            )
-    data = load_task_data(task, data_dir, manifest["seed"], None, limit)
-    refuse_remote_code(task_dir, trust_remote_code=False)  # runtime_bench never runs it
-    tokenizer = load_tokenizer(task_dir)
-    check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
-    model = load_pretrained(
-        auto_class(task).from_pretrained,
-        task_dir,
-        attn_implementation="eager",
-        use_safetensors=True,
-    )
-    features = encode(data, data.test, tokenizer, manifest["seed"], "test")
-    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)

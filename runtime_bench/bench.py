@@ -301,7 +301,7 @@ class HostBenchmark:
 
     def _evaluate(self, spec: ArtifactSpec, bar: Progress) -> dict[str, Any]:
         """The study's (metric, CPU time) pair: the test split through this artifact."""
-        from export.evaluate import evaluate_runner
+        from export.rescore import evaluate_runner
 
         bar.step(f"evaluate {spec.key}", n=0)
         pin_single_thread()

@@ -127,7 +127,7 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
     """Verification must catch a wrong artifact: squeezebert's .onnx against bert's eager."""
     from export.evaluate import eager_runner
     from export.models import load_exportable
-    from export.pipeline import load_test_split
+    from export.rescore import load_test_split
     from export.verify import ParityError, max_logit_diff, verify
 
     ours = tiny_artifacts / "bert-base-random-tiny" / "ner"
@@ -156,7 +156,7 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
 
 
 def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
-    from export.evaluate import evaluate_runner
+    from export.rescore import evaluate_runner
 
     task_dir = tiny_artifacts / "bert-base-random-tiny" / "ner"
     manifest = read_manifest(task_dir)

@@ -221,3 +221,12 @@ def load_hub_dataset(name: str, **kwargs: Any) -> Any:
             f"cannot load the dataset '{name}' from the Hugging Face hub (offline?): pass "
             "--data-dir DIR with a local copy laid out like shared/data"
         ) from exc
+
+
+#: every task, by name; filled by `register_task` as export.tasks imports each task's module
+TASKS: dict[str, type[Task]] = {}
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    TASKS[cls.name] = cls
+    return cls
