@@ -8,7 +8,7 @@ artifact's delta is reported and flagged when it exceeds a point.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,14 @@ class Verification:
     flagged: bool
 
     def to_manifest(self) -> dict[str, Any]:
-        return asdict(self)
+        """The artifact's manifest fields that say how well it matches eager."""
+        return {
+            "parity": {"max_abs_diff": self.max_abs_diff, "examples": self.parity_examples},
+            "metrics": self.metrics,
+            "metric_deltas_points": self.metric_deltas_points,
+            "flagged": self.flagged,
+            "eval_seconds": self.eval_seconds,
+        }
 
     @property
     def worst_delta(self) -> tuple[str, float]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from export.backends import CATALOG, FORMAT_NAMES
 from export.lists import parse_names
+from export.manifest import TaskManifest, load_manifest
 from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
 from runtime_bench.errors import BenchError
 
@@ -120,14 +121,6 @@ def safe_name(value: str, what: str, task_dir: Path) -> str:
     return value
 
 
-def _read_manifest(task_dir: Path) -> dict[str, Any]:
-    """The manifest, read without hashing: only the selected artifacts are verified (verify)."""
-    from export.manifest import read_manifest
-
-    manifest = read_manifest(task_dir, verify=False)
-    return manifest if isinstance(manifest, dict) else dict(manifest)
-
-
 def verify(specs: list[ArtifactSpec]) -> None:
     """sha256-check the selected artifacts against their manifests, before anything is timed.
 
@@ -146,22 +139,17 @@ def _eager_size(task_dir: Path) -> int:
     return weights[0].stat().st_size if weights else 0
 
 
-def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[ArtifactSpec]:
+def specs_for_task_dir(manifest: TaskManifest) -> list[ArtifactSpec]:
     """The eager reference plus every artifact listed in one manifest."""
-    model = manifest.get("model", {})
-    task = manifest.get("task", {})
-    config = model.get("config", {}) or {}
-    model_name = str(model.get("name") or task_dir.parent.name)
-    model_tag = safe_name(str(model.get("tag") or task_dir.parent.name), "model tag", task_dir)
-    task_name = safe_name(str(task.get("name") or task_dir.name), "task name", task_dir)
-    max_len = int(manifest.get("max_seq_len") or config.get("max_position_embeddings") or 512)
+    task_dir = manifest.task_dir
+    max_len = manifest.max_seq_len
     common = {
-        "model": model_name,
-        "model_tag": model_tag,
-        "task": task_name,
+        "model": manifest.model_name,
+        "model_tag": safe_name(manifest.model_tag, "model tag", task_dir),
+        "task": safe_name(manifest.task_name, "task name", task_dir),
         "task_dir": task_dir,
-        "hidden_size": int(config.get("hidden_size", 768)),
-        "num_layers": int(config.get("num_hidden_layers", 12)),
+        "hidden_size": manifest.hidden_size,
+        "num_layers": manifest.num_layers,
     }
     specs = [
         ArtifactSpec(
@@ -174,7 +162,7 @@ def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[Artifac
             **common,
         )
     ]
-    for name, entry in sorted(manifest.get("artifacts", {}).items()):
+    for name, entry in sorted(manifest.artifacts.items()):
         backend = FORMAT_TO_BACKEND.get(str(entry.get("format", "")).lower())
         precision = PRECISION_ALIASES.get(str(entry.get("precision", "")).lower())
         if backend is None or precision is None:
@@ -207,7 +195,8 @@ def discover(
     seen_models: set[str] = set()
     seen_tasks: set[str] = set()
     for task_dir in find_task_dirs(root):
-        for spec in specs_for_task_dir(task_dir, _read_manifest(task_dir)):
+        # Read without hashing: only the selected artifacts are verified (`verify`).
+        for spec in specs_for_task_dir(load_manifest(task_dir, verify=False)):
             seen_models.update((spec.model, spec.model_tag))
             seen_tasks.add(spec.task)
             if models and spec.model not in models and spec.model_tag not in models:

@@ -26,6 +26,7 @@ VOLATILE = {
     "eval_seconds",
     "export_seconds",
     "seconds",
+    "examples_per_second",
     "runtime_seconds",
     "sha256",
     "size_bytes",
