@@ -449,27 +449,24 @@ def export_module(
 
 def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> ExportableModel:
     """The eager form of what the exporters export for a fine-tuned task directory."""
-    from transformers import (
-        AutoModelForMaskedLM,
-        AutoModelForSequenceClassification,
-        AutoModelForTokenClassification,
-    )
+    import transformers
+
+    from export.tasks import task_for_architecture
 
     refuse_remote_code(Path(task_dir), trust_remote_code)
     config = load_pretrained(AutoConfig.from_pretrained, task_dir, trust_remote_code)
     arch = (config.architectures or [""])[0]
-    auto, task_type = (
-        (AutoModelForMaskedLM, "fill-mask")
-        if arch.endswith("ForMaskedLM")
-        else (AutoModelForTokenClassification, "token-classification")
-        if arch.endswith("ForTokenClassification")
-        else (AutoModelForSequenceClassification, "sequence-classification")
-    )
+    task = task_for_architecture(arch)
+    if task is None:
+        raise ModelLoadError(
+            f"{task_dir}: architecture {arch or '(none)'} has no head of a known task; "
+            "point at a folder python -m export.build fine-tuned"
+        )
     model = load_pretrained(
-        auto.from_pretrained,
+        getattr(transformers, task.auto_class_name).from_pretrained,
         task_dir,
         trust_remote_code,
         attn_implementation="eager",
         use_safetensors=True,
     )
-    return export_module(model.eval(), task_type)
+    return export_module(model.eval(), task.task_type)

@@ -108,9 +108,8 @@ def is_finetuned_for(spec: ModelSpec, task: Task, labels: list[str]) -> bool:
     if spec.builtin is not None or not config_path.is_file():
         return False
     config = json.loads(config_path.read_text())
-    head = task.auto_class_name.removeprefix("AutoModelFor")
     archs = config.get("architectures") or []
-    if not any(a.endswith("For" + head) for a in archs):
+    if not any(task.has_head(a) for a in archs):
         return False
     id2label = config.get("id2label") or {}
     return not labels or [id2label.get(str(i)) for i in range(len(labels))] == labels

@@ -15,8 +15,13 @@ def get_task(name: str) -> Task:
     return TASKS[name]()
 
 
+def task_for_architecture(architecture: str) -> Task | None:
+    """The task whose head a Hugging Face architecture name carries, if any."""
+    return next((cls() for cls in TASKS.values() if cls.has_head(architecture)), None)
+
+
 def parse_tasks(text: str) -> list[Task]:
     return [get_task(n) for n in parse_names(text, "--tasks", tuple(TASKS))]
 
 
-__all__ = ["TASKS", "get_task", "parse_tasks", "register_task"]
+__all__ = ["TASKS", "get_task", "parse_tasks", "register_task", "task_for_architecture"]

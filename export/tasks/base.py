@@ -109,6 +109,13 @@ class Task(ABC):
     name: ClassVar[str]
     task_type: ClassVar[str]  # fill-mask | sequence-classification | token-classification
     auto_class_name: ClassVar[str]  # transformers AutoModelFor... class
+
+    @classmethod
+    def has_head(cls, architecture: str) -> bool:
+        """Whether a Hugging Face architecture name (e.g. "BertForMaskedLM") carries this
+        task's head (the one `auto_class_name` loads)."""
+        return architecture.endswith("For" + cls.auto_class_name.removeprefix("AutoModelFor"))
+
     max_length: ClassVar[int]
     epochs: ClassVar[int]
     hub_dataset: ClassVar[str]
