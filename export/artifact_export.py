@@ -14,9 +14,9 @@ from export.backends import load_backend
 from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
 from export.evaluate import EvalResult, RunFn
+from export.exportable import decoder_layout, export_module
 from export.io import atomic_path, sha256_file
 from export.manifest import CORE_PACKAGES, artifact_entry, file_entry, package_versions
-from export.models import decoder_layout, export_module
 from export.options import BuildOptions
 from export.pipeline import TaskData, encode
 from export.quantization import get_scheme, policy_for

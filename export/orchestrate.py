@@ -15,9 +15,10 @@ from export.backends import CATALOG, get_backend
 from export.device import is_main_process, resolve_device, world_size
 from export.errors import BuildError
 from export.evaluate import device_runner, eager_runner, evaluate, task_context
+from export.exportable import reference_module
 from export.io import remove_stale_temporaries, scratch_tempdir, write_json
 from export.manifest import MANIFEST, read_manifest, task_manifest
-from export.models import ModelSpec, load_tokenizer, reference_module, resolve
+from export.models import ModelSpec, load_tokenizer, resolve
 from export.options import BuildOptions
 from export.pipeline import TaskData, encode, load_task_data, obtain_model, write_contract_files
 from export.tasks import get_task

@@ -29,12 +29,7 @@ from export.io import (
     write_json,
 )
 from export.manifest import check_checkpoint, file_entry
-from export.models import (
-    ModelSpec,
-    build_task_model,
-    load_pretrained,
-    load_tokenizer,
-)
+from export.models import ModelSpec, build_task_model, load_pretrained, load_tokenizer
 from export.tasks.base import Feature, Task
 from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 

@@ -62,7 +62,7 @@ def load_eager_module(task_dir: Any) -> Any:
     """The exporters' eager wrapper for a task dir, loaded without progress-bar chatter."""
     from transformers.utils import logging as hf_logging
 
-    from export.models import load_exportable
+    from export.exportable import load_exportable
 
     hf_logging.disable_progress_bar()
     module = load_exportable(task_dir)

@@ -126,7 +126,7 @@ def test_artifacts_run_with_dynamic_sequence_lengths(tiny_artifacts):
 def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifacts, tmp_path):
     """Verification must catch a wrong artifact: squeezebert's .onnx against bert's eager."""
     from export.evaluate import eager_runner
-    from export.models import load_exportable
+    from export.exportable import load_exportable
     from export.rescore import load_test_split
     from export.verify import ParityError, max_logit_diff, verify
 
@@ -169,7 +169,7 @@ def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
 
 def test_mlm_artifacts_decode_only_the_masked_positions_at_any_m(tiny_artifacts):
     """[B, M, V] for the given positions, equal to the full decode's rows there, M from 1 up."""
-    from export.models import FullDecodeMaskedLm, load_exportable
+    from export.exportable import FullDecodeMaskedLm, load_exportable
 
     task_dir = tiny_artifacts / "squeezebert-random-tiny" / "mlm"
     reference = FullDecodeMaskedLm(load_exportable(task_dir).model).eval()

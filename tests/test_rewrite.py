@@ -24,7 +24,7 @@ from transformers import (
     SqueezeBertForTokenClassification,
 )
 
-from export.models import export_module, reference_module
+from export.exportable import export_module, reference_module
 from export.quantization import compute_breakdown, policy_for
 from export.rewrite import (
     GroupedLinear,
