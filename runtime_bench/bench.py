@@ -24,14 +24,7 @@ from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import BenchInputs, check_inputs
 from runtime_bench.ratios import compute_ratios
-from runtime_bench.results import (
-    FIRST,
-    LOAD,
-    LOAD_STATUS,
-    latency_metrics,
-    new_document,
-    record_id,
-)
+from runtime_bench.results import FIRST, LOAD, LOAD_STATUS, latency_metrics, new_document, record_id
 from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
 from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
 from runtime_bench.schedule import run_round_robin

@@ -1,7 +1,6 @@
 """LiteRT (TFLite) backend: litert-torch fp32, ai-edge-quantizer dynamic int8, LiteRT to run.
 
-Why the artifact looks the way it does (litert-torch 0.10, ai-edge-quantizer 0.10,
-ai-edge-litert 2.3, measured here):
+Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, LiteRT 2.3):
 
 * **One signature per sequence length.** litert-torch lowers most ATen ops through JAX, which
   cannot lower a symbolic sequence axis (``unsqueeze`` of the mask fails), and a static graph
@@ -13,21 +12,16 @@ ai-edge-litert 2.3, measured here):
 * **int32 inputs.** litert-torch downcasts int64 model inputs to int32 (``enable_x64=False``);
   phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
   ``attention_mask`` in every signature; the output is ``output_0``.
-* **Masked-LM: a static number of mask positions per signature.** An MLM file's ``seq_<L>``
-  also takes ``mask_positions`` [1, M_L], M_L = ``export.masking.masked_count(L)`` (the
-  benchmark's 10%), and returns logits [1, M_L, V] for those rows. A caller with M positions
-  picks the smallest signature whose length and M_L both fit, pads its positions to M_L by
-  repeating the last one, and keeps the first M rows. This runner runs a request with more
-  positions than any fitting signature takes in chunks (the encoder runs once per chunk); the
-  app's core refuses it with a one-line error.
+* **Masked-LM: a static number of mask positions per signature**, M_L =
+  ``export.masking.masked_count(L)``; a caller pads its positions to M_L and keeps the first M
+  rows (``task_json`` spells the rule out for the app).
 * **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32``: per-channel int8 weights for
   FULLY_CONNECTED / CONV_2D, per-row int8 embedding tables, activations quantized at run time;
   attention BATCH_MATMULs stay fp32. litert-torch's own PT2E dynamic route writes an embedding
   with a non-zero zero point that LiteRT refuses to load (``embedding_lookup.cc:73``).
 
-Two backends are registered: ``litert`` applies ``export.rewrite`` when the model's
-quantization policy says it pays off on LiteRT (``QuantPolicy.litert.rewrite``), and
-``litert-stock`` never rewrites, so a benchmark can show what the rewrite buys side by side.
+``litert`` applies ``export.rewrite`` where the model's policy says it pays on LiteRT;
+``litert-stock`` never does, so a benchmark shows what the rewrite buys.
 """
 
 from __future__ import annotations
