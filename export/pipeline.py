@@ -22,7 +22,7 @@ from export.device import is_main_process, world_size
 from export.errors import ConfigError, DataError
 from export.io import (
     CHECKPOINT_STAGING,
-    default_file_mode,
+    atomic_path,
     disk_full,
     is_disk_full,
     read_json,
@@ -196,21 +196,21 @@ def save_checkpoint(
 ) -> None:
     """A standard Hugging Face directory, each file renamed into place whole."""
     task_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+    with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+        try:
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
-            for path in Path(tmp).iterdir():
-                if path.is_file():
-                    path.chmod(default_file_mode())  # some writers leave 0600
-                    os.replace(path, task_dir / path.name)
-                else:
-                    shutil.rmtree(task_dir / path.name, ignore_errors=True)
-                    os.replace(path, task_dir / path.name)
-    except Exception as exc:
-        if is_disk_full(exc):
-            raise disk_full(task_dir / CHECKPOINT) from exc
-        raise
+        except Exception as exc:  # safetensors' Rust writer raises its own type
+            if is_disk_full(exc):
+                raise disk_full(task_dir / CHECKPOINT, exc) from exc
+            raise
+        for path in Path(tmp).iterdir():
+            if path.is_file():
+                with atomic_path(task_dir / path.name) as staged:
+                    os.replace(path, staged)
+            else:
+                shutil.rmtree(task_dir / path.name, ignore_errors=True)
+                os.replace(path, task_dir / path.name)
 
 
 # --- contract files the app and the benchmarks read ----------------------------------------------
@@ -232,8 +232,6 @@ def write_contract_files(
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
     if [i for _, i in vocab] != list(range(len(vocab))):
         raise DataError("the tokenizer vocabulary has gaps in its ids: cannot write vocab.txt")
-    from export.io import atomic_path
-
     with atomic_path(task_dir / "vocab.txt") as tmp:
         tmp.write_text("".join(token + "\n" for token, _ in vocab), encoding="utf-8")
     write_json(task_dir / "labels.json", data.labels)

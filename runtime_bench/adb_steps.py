@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from export.backends import CATALOG
+from export.errors import first_line
 from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
 from runtime_bench.adb_client import (
     DEFAULT_TIMEOUT,
@@ -258,7 +259,7 @@ def pull_results(
             return entries
         reason = client.exec_out("run-as", PACKAGE, "cat", ERROR_FILE, allow_failure=True)
         if reason.strip() and "No such file" not in reason:
-            raise RunFailed(reason.strip().splitlines()[0])
+            raise RunFailed(first_line(reason))
         if time.monotonic() > deadline:
             raise TimeoutError(f"{unit.name}: no complete results after {config.run_timeout:.0f}s")
         sleep(config.poll_interval)

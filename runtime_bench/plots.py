@@ -6,11 +6,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from export.io import atomic_path
 from export.quantization import SCHEMES
 from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER
 from runtime_bench.ratios import BASELINE_MODEL
-from runtime_bench.results import LATENCY_METRICS
+from runtime_bench.results import LATENCY_METRICS, atomic_output
 
 PRECISION_STYLES = {name: scheme.line_style for name, scheme in SCHEMES.items()}
 MODEL_MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -117,7 +116,7 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
     axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(f"{task}: latency vs sequence length (batch 1, one thread)")
     fig.tight_layout()
-    with atomic_path(path) as tmp:  # a failed write (full disk) keeps the previous plot
+    with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
 
@@ -188,6 +187,6 @@ def _plot_speedup(
         y=0.995,
     )
     fig.tight_layout()
-    with atomic_path(path) as tmp:  # a failed write (full disk) keeps the previous plot
+    with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

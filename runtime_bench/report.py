@@ -11,13 +11,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from export.io import atomic_path
 from runtime_bench.artifacts import EAGER
 from runtime_bench.markdown import _mb, _sort_key, _table, fmt
 from runtime_bench.plots import SPEEDUP_KINDS, write_plots
 from runtime_bench.ratios import BASELINE_MODEL
 from runtime_bench.report_host import _host_section, _study_section, _thread_section
-from runtime_bench.results import LATENCY_METRICS
+from runtime_bench.results import LATENCY_METRICS, atomic_output
 
 MEDIAN = LATENCY_METRICS["median"]
 
@@ -263,7 +262,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         *_device_section(doc),
     ]
     report = out_dir / "report.md"
-    with atomic_path(report) as tmp:
+    with atomic_output(report) as tmp:
         tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     written.append(report)
     return written

@@ -25,15 +25,18 @@ from export.quantization import (
 from export.quiet import native_stderr_filtered
 
 
-def set_threads(num_threads: int) -> None:
-    """ExecuTorch's CPU threadpool is process-wide; resize it before running."""
-    from executorch.extension.pybindings.portable_lib import (
-        _threadpool_get_thread_count,
-        _unsafe_reset_threadpool,
-    )
-
-    if _threadpool_get_thread_count() != num_threads:
-        _unsafe_reset_threadpool(num_threads)
+def threadpool_threads(reset_to: int | None = None) -> int | None:
+    """ExecuTorch's process-wide CPU threadpool size, after resizing it to `reset_to` when
+    given (`_unsafe_reset_threadpool` is unsafe only while a method runs on the pool: call it
+    before loading a program). None when the ExecuTorch runtime is not installed."""
+    try:
+        with native_stderr_filtered():  # the runtime's CPU probing chatter on some hosts
+            from executorch.extension.pybindings import portable_lib
+    except ImportError:
+        return None
+    if reset_to is not None and portable_lib._threadpool_get_thread_count() != reset_to:
+        portable_lib._unsafe_reset_threadpool(reset_to)
+    return int(portable_lib._threadpool_get_thread_count())
 
 
 class ExecuTorchRunner(Runner):
@@ -42,7 +45,7 @@ class ExecuTorchRunner(Runner):
 
         with native_stderr_filtered():  # the runtime's CPU probing and threadpool notes
             load_executorch_quantized_kernels()  # int8 embeddings run on embedding_byte
-            set_threads(num_threads)
+            threadpool_threads(reset_to=num_threads)
             self.program = Runtime.get().load_program(Path(path))
             self.method = self.program.load_method("forward")
 
