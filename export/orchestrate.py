@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from export.artifact_export import TaskExport, export_artifact, log, still_valid
-from export.backends import CATALOG, get_backend
+from export.backends import CATALOG, get_backend, load_backend
 from export.device import is_main_process, resolve_device, world_size
 from export.errors import BuildError
 from export.evaluate import device_runner, eager_runner, evaluate, task_context
@@ -125,7 +125,12 @@ def build_task(
 
     app = {e["precision"]: n for n, e in artifacts.items() if CATALOG[e["format"]].app_default}
     runtimes = {b.name: s for b in backends if (s := b.task_json(artifacts)) is not None}
-    write_contract_files(task_dir, data, tokenizer, features, job.max_seq_len, app, runtimes)
+    files = {
+        name: load_backend(e["format"]).file_fields(spec.file_tag, e["precision"])
+        for name, e in artifacts.items()
+        if CATALOG[e["format"]].on_device
+    }
+    write_contract_files(task_dir, data, tokenizer, features, job.max_seq_len, app, runtimes, files)
     manifest = task_manifest(
         spec,
         model.config,

@@ -224,11 +224,14 @@ def write_contract_files(
     max_seq_len: int,
     artifacts: dict[str, str],
     runtimes: dict[str, Any] | None = None,
+    files: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """vocab.txt, labels.json, task.json and bench_inputs.json: what the Android app reads.
 
-    `artifacts` are the .pte files by precision; `runtimes` holds each other runtime's files and
-    input convention (e.g. "litert": int32 inputs, one signature per sequence length)."""
+    `artifacts` are the app's default runtime's files by precision; `runtimes` holds each other
+    runtime's files and input convention (e.g. "litert": int32 inputs, one signature per
+    sequence length); `files` names every on-device file's model, backend and quantization,
+    so the app never re-derives them from file names."""
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
     if [i for _, i in vocab] != list(range(len(vocab))):
         raise DataError("the tokenizer vocabulary has gaps in its ids: cannot write vocab.txt")
@@ -259,6 +262,7 @@ def write_contract_files(
             "mask_token_id": tokenizer.mask_token_id,
             "artifacts": artifacts,
             "runtimes": runtimes or {},
+            "files": files or {},
         },
     )
     write_json(

@@ -110,6 +110,13 @@ def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer
         "fp32": "squeezebert_random_tiny_xnnpack_fp32.pte",
         "int8": "squeezebert_random_tiny_xnnpack_q8.pte",
     }
+    # every on-device file, named for the app's benchmark as the export named it
+    assert contract["files"]["squeezebert_random_tiny_xnnpack_q8.pte"] == {
+        "name": "squeezebert_random_tiny",
+        "backend": "xnnpack",
+        "quantization": "q8",
+    }
+    assert not any(name.endswith(".onnx") for name in contract["files"])
     vocab = (task_dir / contract["vocab_file"]).read_text().splitlines()
     assert len(vocab) == 30522 and vocab[103] == "[MASK]"
     bench = json.loads((task_dir / "bench_inputs.json").read_text())

@@ -332,13 +332,27 @@ def test_unknown_target_is_a_clear_error() -> None:
 
 
 def test_policy_table_never_quantizes_conv_and_int8s_squeezebert_embeddings() -> None:
+    from export.backends.executorch import ExecuTorchQuant
+    from export.backends.litert import LiteRTQuant
+    from export.backends.onnx import OrtQuant
+
     squeeze = policy_for(tiny_squeezebert_config())
     assert squeeze.model_type == "squeezebert" and squeeze.rewrite
-    assert "Conv" not in squeeze.onnx.op_types and "Gather" in squeeze.onnx.op_types
-    assert squeeze.executorch.embeddings
+    onnx = squeeze.part("onnx", OrtQuant())
+    assert "Conv" not in onnx.op_types and "Gather" in onnx.op_types
+    assert squeeze.part("executorch", ExecuTorchQuant()).embeddings
+    assert squeeze.part("litert", LiteRTQuant()).rewrite
     assert policy_for("roberta").model_type == "roberta"
-    assert policy_for("roberta").onnx == policy_for("default").onnx
+    assert policy_for("roberta").part("onnx", OrtQuant()) == OrtQuant()
     assert policy_for(BertConfig()).model_type == "bert"
+
+
+def test_a_backend_the_policy_table_does_not_name_gets_its_defaults() -> None:
+    from export.backends.litert import LiteRTQuant
+
+    squeeze = policy_for(tiny_squeezebert_config(), "int8")
+    assert squeeze.part("litert-stock", LiteRTQuant()) == LiteRTQuant()
+    assert squeeze.part("a-future-backend", LiteRTQuant(recipe="x")) == LiteRTQuant(recipe="x")
 
 
 def test_compute_breakdown_counts_grouped_projections_at_a_fraction() -> None:

@@ -73,9 +73,16 @@ class Backend(ABC):
         """This backend's catalog line (file suffix, packages, ...)."""
         return CATALOG[self.name]
 
-    @abstractmethod
+    def file_fields(self, model_tag: str, precision: str) -> dict[str, str]:
+        """How a phone benchmark names an artifact (ExecuTorch minibench's convention,
+        <name>_<backend>_<quantization>); task.json's "files" hands these to the app."""
+        return {"name": model_tag, "backend": self.name, "quantization": precision}
+
     def artifact_name(self, model_tag: str, precision: str) -> str:
-        """File name of the artifact, e.g. model_int8.onnx or squeezebert_xnnpack_q8.pte."""
+        """File name of the artifact, e.g. squeezebert_xnnpack_q8.pte: its `file_fields`."""
+        fields = self.file_fields(model_tag, precision)
+        stem = f"{fields['name']}_{fields['backend']}_{fields['quantization']}"
+        return stem + self.info.extension
 
     @abstractmethod
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:

@@ -6,7 +6,7 @@ model's maximum, and run here through ExecuTorch's own Python runtime.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +16,77 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError, first_line
-from export.quantization import (
-    ExecuTorchQuant,
-    executorch_quantizer,
-    get_scheme,
-    load_executorch_quantized_kernels,
-)
+from export.quantization import get_scheme
 from export.quiet import native_stderr_filtered
+
+
+@dataclass(frozen=True)
+class ExecuTorchQuant:
+    """PT2E + XNNPACK settings.
+
+    Attributes:
+        linear: ``"dynamic_per_channel"``: int8 symmetric per-channel weights, activations
+            quantized at run time (XNNPACK ``qd8-f32-qc8w`` GEMMs).
+        embeddings: quantize ``nn.Embedding`` tables to uint8 rows (``embedding_byte``); the
+            runtime must have ExecuTorch's quantized kernels registered.
+        attention_matmuls: always False on XNNPACK: it has no int8 ``bmm``.
+    """
+
+    linear: str = "dynamic_per_channel"
+    embeddings: bool = True
+    attention_matmuls: bool = False
+
+
+def executorch_quantizer(settings: ExecuTorchQuant) -> Any:
+    """The PT2E quantizer for ``prepare_pt2e``: XNNPACK dynamic per-channel (+ embeddings)."""
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer,
+        get_symmetric_quantization_config,
+    )
+
+    if settings.linear != "dynamic_per_channel":
+        raise ValueError(f"unsupported ExecuTorch linear scheme {settings.linear!r}")
+    xnnpack = XNNPACKQuantizer()
+    xnnpack.set_global(get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
+    if not settings.embeddings:
+        return xnnpack
+    from torchao.quantization.pt2e.quantizer import ComposableQuantizer
+    from torchao.quantization.pt2e.quantizer.embedding_quantizer import EmbeddingQuantizer
+
+    return ComposableQuantizer([EmbeddingQuantizer(), xnnpack])
+
+
+_QUANTIZED_KERNELS_LOADED = False
+
+
+def load_executorch_quantized_kernels() -> None:
+    """Register ExecuTorch's quantized CPU kernels (``embedding_byte``) with the Python runtime.
+
+    The ``executorch`` wheel ships them in ``lib/libexecutorch_kernels_quantized.so`` but the
+    pybindings do not link it, so a ``.pte`` with int8 embeddings fails to load with a missing
+    ``quantized_decomposed::embedding_byte.out`` until this runs. Idempotent. (The AOT side,
+    ``executorch.kernels.quantized``, only registers the ops with PyTorch for export.)
+    """
+    global _QUANTIZED_KERNELS_LOADED
+    if _QUANTIZED_KERNELS_LOADED:
+        return
+    import ctypes
+    from pathlib import Path
+
+    import executorch
+
+    libs = [
+        p
+        for root in executorch.__path__
+        for p in (Path(root) / "lib").glob("libexecutorch_kernels_quantized.*")
+    ]
+    if not libs:
+        raise RuntimeError(
+            "libexecutorch_kernels_quantized not found in the executorch package; "
+            "reinstall executorch==1.5.1"
+        )
+    ctypes.CDLL(str(libs[0]), mode=ctypes.RTLD_GLOBAL)
+    _QUANTIZED_KERNELS_LOADED = True
 
 
 def threadpool_threads(reset_to: int | None = None) -> int | None:
@@ -61,9 +125,9 @@ class ExecuTorchBackend(Backend):
     name = "executorch"
     dynamic_batch = False
 
-    def artifact_name(self, model_tag: str, precision: str) -> str:
-        # ExecuTorch's benchmark-app naming: <model>_<delegate>_<scheme tag>.pte
-        return f"{model_tag}_xnnpack_{get_scheme(precision).tag}{self.info.extension}"
+    def file_fields(self, model_tag: str, precision: str) -> dict[str, str]:
+        # ExecuTorch's benchmark app names the delegate and the scheme's tag: <model>_xnnpack_q8
+        return {"name": model_tag, "backend": "xnnpack", "quantization": get_scheme(precision).tag}
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner

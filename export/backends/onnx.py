@@ -8,7 +8,7 @@ difference) lives in export.verify for both backends.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,41 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError, first_line
-from export.ort_runtime import OrtRunner
-from export.quantization import ORT_SESSION_CONFIG, OrtQuant, ort_quantize_kwargs
+from export.ort_runtime import ORT_SESSION_CONFIG, OrtRunner
 
 OPSET = 18
+
+
+@dataclass(frozen=True)
+class OrtQuant:
+    """onnxruntime ``quantize_dynamic`` settings.
+
+    Attributes:
+        op_types: ONNX op types to quantize. Never ``Conv`` (ConvInteger slow path).
+        per_channel: per-output-channel weight scales.
+        reduce_range: 7-bit weights; only needed on CPUs without VNNI/dot-product int8.
+        matmul_const_b_only: ``False`` also quantizes activation x activation MatMuls (the
+            attention scores and context); measured no faster (docs/performance.md), so the
+            default keeps them fp32.
+    """
+
+    op_types: tuple[str, ...] = ("MatMul", "Gemm", "Gather")
+    per_channel: bool = True
+    reduce_range: bool = False
+    matmul_const_b_only: bool = True
+
+
+def ort_quantize_kwargs(settings: OrtQuant) -> dict[str, Any]:
+    """Keyword arguments for ``onnxruntime.quantization.quantize_dynamic``."""
+    from onnxruntime.quantization import QuantType
+
+    return {
+        "op_types_to_quantize": list(settings.op_types),
+        "per_channel": settings.per_channel,
+        "reduce_range": settings.reduce_range,
+        "weight_type": QuantType.QInt8,
+        "extra_options": {"MatMulConstBOnly": settings.matmul_const_b_only},
+    }
 
 
 class OnnxRunner(OrtRunner, Runner):
