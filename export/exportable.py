@@ -116,12 +116,12 @@ class MaskedLmExportable(ExportableModel):
 #: "table_mm": mm(table, h^T)^T: stays outside XNNPACK, so the .pte stores the table once.
 DECODER_LAYOUTS = ("linear", "table_mm")
 
-#: (backend, precision) -> decoder layout; anything else uses "linear"
-_DECODER_FOR = {("executorch", "fp32"): "table_mm"}
-
 
 def decoder_layout(backend: str, precision: str) -> str:
-    return _DECODER_FOR.get((backend, precision), "linear")
+    """The layout `backend` asks for at `precision` ("linear" without a backend)."""
+    from export.backends import load_backend
+
+    return load_backend(backend).decoder_layout(precision) if backend else DECODER_LAYOUTS[0]
 
 
 def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:

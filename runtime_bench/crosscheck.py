@@ -22,6 +22,7 @@ import numpy as np
 
 from export.io import atomic_path, write_json
 from export.manifest import load_manifest
+from export.quantization import get_scheme
 from runtime_bench import outputs
 from runtime_bench.errors import BenchError
 
@@ -76,9 +77,9 @@ def compare_entry(
     """One artifact's verdict; a missing or mis-shaped emulated output fails with a reason."""
     precision = entry["precision"]
     bound = (
-        FP32_MAX_ABS_DIFF
-        if precision == "fp32"
-        else int8_bound(Path(entry["task_dir"]), entry["artifact"])
+        int8_bound(Path(entry["task_dir"]), entry["artifact"])
+        if get_scheme(precision).quantized
+        else FP32_MAX_ABS_DIFF
     )
     host = np.load(host_dir / entry["file"])
     common = {

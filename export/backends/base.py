@@ -95,6 +95,10 @@ class Backend(ABC):
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         """Load an artifact for inference through this backend's own runtime."""
 
+    def decoder_layout(self, precision: str) -> str:
+        """How a masked-LM export reads its tied table (export.exportable.DECODER_LAYOUTS)."""
+        return "linear"
+
     def check_available(self) -> None:
         """Raise a one-line ConfigError when an optional runtime is not installed."""
         return None

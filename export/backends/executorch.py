@@ -125,6 +125,10 @@ class ExecuTorchBackend(Backend):
     name = "executorch"
     dynamic_batch = False
 
+    def decoder_layout(self, precision: str) -> str:
+        """fp32: the tied table once in the .pte, outside XNNPACK (docs/performance.md)."""
+        return "linear" if get_scheme(precision).quantized else "table_mm"
+
     def file_fields(self, model_tag: str, precision: str) -> dict[str, str]:
         # ExecuTorch's benchmark app names the delegate and the scheme's tag: <model>_xnnpack_q8
         return {"name": model_tag, "backend": "xnnpack", "quantization": get_scheme(precision).tag}
