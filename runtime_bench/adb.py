@@ -41,7 +41,7 @@ from runtime_bench.adb_steps import (
     task_dirs_for,
     to_records,
 )
-from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.artifacts import DEVICE_BACKENDS, ArtifactSpec
 from runtime_bench.errors import DeviceError
 from runtime_bench.report import write_report
 from runtime_bench.results import new_document
@@ -158,7 +158,7 @@ class AdbBenchmark:
         groups = task_dirs_for(self.specs)
         if not groups:
             raise DeviceError(
-                "no .pte or .tflite artifact selected; the phone runs ExecuTorch and LiteRT files"
+                f"no {', '.join(DEVICE_BACKENDS)} artifact selected; the phone runs only those"
             )
         problems = []
         for device in devices:

@@ -177,7 +177,8 @@ def push_task_dir(client: AdbClient, task_dir: Path, specs: list[ArtifactSpec]) 
     remote = remote_path(spec.model_tag, spec.task)
     client.shell("mkdir", "-p", remote)
     # The activity runs every model file in the dir.
-    client.shell("rm", "-f", Glob(remote, "*.pte"), Glob(remote, "*.tflite"))
+    suffixes = dict.fromkeys(CATALOG[name].extension for name in DEVICE_BACKENDS)
+    client.shell("rm", "-f", *(Glob(remote, f"*{suffix}") for suffix in suffixes))
     for name in [s.file for s in specs] + [n for n in SIDE_FILES if (task_dir / n).is_file()]:
         client.push(str(task_dir / name), remote_path(spec.model_tag, spec.task, name))
     return remote
