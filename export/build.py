@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from export.backends import CATALOG, DEFAULT_FORMATS
 from export.errors import BuildError
+from export.quantization import PRECISIONS
 
 DESCRIPTION = __doc__.split("\n\n")[0]
 EPILOG = """examples:
@@ -64,13 +66,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="shrink the config (2 layers, width 64), keeping the architecture",
     )
+    extras = "; ".join(
+        f"{name} needs pip install -e '.[{info.extra}]'"
+        for name, info in CATALOG.items()
+        if info.extra
+    )
     p.add_argument(
         "--formats",
-        default="onnx,executorch",
-        help="comma list of onnx,executorch,litert,litert-stock, or none "
-        "(default: onnx,executorch; litert needs pip install -e '.[litert]')",
+        default=",".join(DEFAULT_FORMATS),
+        help=f"comma list of {','.join(CATALOG)}, or none "
+        f"(default: {','.join(DEFAULT_FORMATS)}; {extras})",
     )
-    p.add_argument("--precisions", default="fp32,int8", help="comma list of fp32,int8")
+    p.add_argument(
+        "--precisions", default=",".join(PRECISIONS), help=f"comma list of {','.join(PRECISIONS)}"
+    )
     p.add_argument(
         "--litert-lengths",
         metavar="L,L,...",

@@ -39,6 +39,8 @@ class BackendInfo:
     app_default: bool = False
     #: the backend that exports for the same runtime without export.rewrite (rewrite ratios)
     stock: str | None = None
+    #: the pip extra that installs its packages; None: a core backend, built by default
+    extra: str | None = None
 
 
 _ONNX = ("onnx", "onnxscript", "onnxruntime")
@@ -58,15 +60,17 @@ CATALOG: dict[str, BackendInfo] = {
         ),
         BackendInfo(
             "litert", "export.backends.litert", ".tflite", _LITERT, "tab:green",
-            on_device=True, stock="litert-stock",
+            on_device=True, stock="litert-stock", extra="litert",
         ),
         BackendInfo(
             "litert-stock", "export.backends.litert", ".tflite", _LITERT, "tab:olive",
-            on_device=True,
+            on_device=True, extra="litert",
         ),
     )
 }  # fmt: skip
 
+#: what --formats builds when not given: the core backends
+DEFAULT_FORMATS = tuple(name for name, info in CATALOG.items() if info.extra is None)
 #: manifest "format" (or an alias of it) -> backend name
 FORMAT_NAMES = {alias: i.name for i in CATALOG.values() for alias in (i.name, *i.aliases)}
 
