@@ -10,7 +10,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -105,19 +104,3 @@ def task_context(model: torch.nn.Module, task: Task, labels: list[str]) -> TaskC
     if task.task_type == "fill-mask":
         embeddings = model.get_input_embeddings().weight.detach().float().numpy()
     return TaskContext(labels, embeddings)
-
-
-def evaluate_runner(
-    runner: RunFn,
-    task_dir: str | Path,
-    limit: int | None = None,
-    batch_size: int = 1,
-    progress: bool = True,
-) -> EvalResult:
-    """Score a loaded artifact on its task's test split, as recorded in the task's manifest."""
-    from export.pipeline import load_test_split
-
-    split = load_test_split(Path(task_dir), limit)
-    return evaluate(
-        runner, split.task, split.features, split.ctx, split.pad_id, batch_size, progress=progress
-    )

@@ -43,11 +43,13 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        with open(tmp_path, "rb+") as handle:  # on disk before it replaces anything
+            os.fsync(handle.fileno())
         tmp_path.chmod(default_file_mode())  # mkstemp's 0600, as a plain open() would not leave
         os.replace(tmp_path, final)
     except Exception as exc:
         if is_disk_full(exc):
-            raise disk_full(final) from exc
+            raise disk_full(final, exc) from exc
         raise
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -61,11 +63,21 @@ def is_disk_full(exc: BaseException) -> bool:
     return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
 
 
-def disk_full(path: Path) -> BuildError:
-    return BuildError(
-        f"no space left on the device while writing {path}: free some space (or pass --out "
-        "on another disk) and run again; completed files are kept"
-    )
+class DiskFullError(BuildError):
+    """The disk filled up while writing `path`; `cause` is the library's own error. A caller
+    with its own words for it (runtime_bench) catches this and re-raises `cause`."""
+
+    def __init__(self, path: Path, cause: BaseException | None = None) -> None:
+        super().__init__(
+            f"no space left on the device while writing {path}: free some space (or pass --out "
+            "on another disk) and run again; completed files are kept"
+        )
+        self.path = path
+        self.cause = cause
+
+
+def disk_full(path: Path, cause: BaseException | None = None) -> DiskFullError:
+    return DiskFullError(path, cause)
 
 
 def default_file_mode() -> int:

@@ -11,7 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from export.quantization import ORT_SESSION_CONFIG
+#: onnxruntime session config entries for every artifact, fp32 and int8 (``SessionOptions.
+#: add_session_config_entry`` in Python, ``addConfigEntry`` in Java/Kotlin): ORT's
+#: ``SkipLayerNormFusion`` measured slower than the two ops it fuses (docs/performance.md).
+ORT_SESSION_CONFIG: dict[str, str] = {
+    "optimization.disable_specified_optimizers": "SkipLayerNormFusion",
+}
 
 
 class OrtRunner:

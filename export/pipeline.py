@@ -1,7 +1,7 @@
 """The steps of one task's build, from data to fine-tuned checkpoint to contract files.
 
-build.py strings these together; runtime_bench reuses `load_test_split` to score artifacts on
-exactly the data their manifest names.
+build.py strings these together; export.rescore reuses them to score artifacts on exactly the
+data their manifest names.
 """
 
 from __future__ import annotations
@@ -20,26 +20,17 @@ from transformers import PreTrainedTokenizerBase
 
 from export.device import is_main_process, world_size
 from export.errors import ConfigError, DataError
-from export.evaluate import task_context
 from export.io import (
     CHECKPOINT_STAGING,
-    default_file_mode,
+    atomic_path,
     disk_full,
     is_disk_full,
     read_json,
-    sha256_file,
     write_json,
 )
-from export.manifest import check_checkpoint, file_entry, read_manifest
-from export.models import (
-    ModelSpec,
-    build_task_model,
-    load_pretrained,
-    load_tokenizer,
-    refuse_remote_code,
-)
-from export.tasks import get_task
-from export.tasks.base import Feature, Task, TaskContext
+from export.manifest import check_checkpoint, file_entry
+from export.models import ModelSpec, build_task_model, load_pretrained, load_tokenizer
+from export.tasks.base import Feature, Task
 from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 
 TRAINING_RECORD = "training.json"
@@ -112,9 +103,8 @@ def is_finetuned_for(spec: ModelSpec, task: Task, labels: list[str]) -> bool:
     if spec.builtin is not None or not config_path.is_file():
         return False
     config = json.loads(config_path.read_text())
-    head = task.auto_class_name.removeprefix("AutoModelFor")
     archs = config.get("architectures") or []
-    if not any(a.endswith("For" + head) for a in archs):
+    if not any(task.has_head(a) for a in archs):
         return False
     id2label = config.get("id2label") or {}
     return not labels or [id2label.get(str(i)) for i in range(len(labels))] == labels
@@ -206,21 +196,21 @@ def save_checkpoint(
 ) -> None:
     """A standard Hugging Face directory, each file renamed into place whole."""
     task_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+    with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+        try:
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
-            for path in Path(tmp).iterdir():
-                if path.is_file():
-                    path.chmod(default_file_mode())  # some writers leave 0600
-                    os.replace(path, task_dir / path.name)
-                else:
-                    shutil.rmtree(task_dir / path.name, ignore_errors=True)
-                    os.replace(path, task_dir / path.name)
-    except Exception as exc:
-        if is_disk_full(exc):
-            raise disk_full(task_dir / CHECKPOINT) from exc
-        raise
+        except Exception as exc:  # safetensors' Rust writer raises its own type
+            if is_disk_full(exc):
+                raise disk_full(task_dir / CHECKPOINT, exc) from exc
+            raise
+        for path in Path(tmp).iterdir():
+            if path.is_file():
+                with atomic_path(task_dir / path.name) as staged:
+                    os.replace(path, staged)
+            else:
+                shutil.rmtree(task_dir / path.name, ignore_errors=True)
+                os.replace(path, task_dir / path.name)
 
 
 # --- contract files the app and the benchmarks read ----------------------------------------------
@@ -234,16 +224,17 @@ def write_contract_files(
     max_seq_len: int,
     artifacts: dict[str, str],
     runtimes: dict[str, Any] | None = None,
+    files: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """vocab.txt, labels.json, task.json and bench_inputs.json: what the Android app reads.
 
-    `artifacts` are the .pte files by precision; `runtimes` holds each other runtime's files and
-    input convention (e.g. "litert": int32 inputs, one signature per sequence length)."""
+    `artifacts` are the app's default runtime's files by precision; `runtimes` holds each other
+    runtime's files and input convention (e.g. "litert": int32 inputs, one signature per
+    sequence length); `files` names every on-device file's model, backend and quantization,
+    so the app never re-derives them from file names."""
     vocab = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
     if [i for _, i in vocab] != list(range(len(vocab))):
         raise DataError("the tokenizer vocabulary has gaps in its ids: cannot write vocab.txt")
-    from export.io import atomic_path
-
     with atomic_path(task_dir / "vocab.txt") as tmp:
         tmp.write_text("".join(token + "\n" for token, _ in vocab), encoding="utf-8")
     write_json(task_dir / "labels.json", data.labels)
@@ -271,6 +262,7 @@ def write_contract_files(
             "mask_token_id": tokenizer.mask_token_id,
             "artifacts": artifacts,
             "runtimes": runtimes or {},
+            "files": files or {},
         },
     )
     write_json(
@@ -286,41 +278,3 @@ def write_contract_files(
 def _source_name(data: TaskData) -> str:
     files = data.source.get("files")
     return ", ".join(f["path"] for f in files) if files else str(data.source.get("dataset"))
-
-
-# --- re-scoring a built task (runtime_bench) -----------------------------------------------------
-
-
-@dataclass
-class TestSplit:
-    task: Task
-    features: list[Feature]
-    ctx: TaskContext
-    pad_id: int
-
-
-def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
-    """The test features a manifest was scored on, rebuilt from the data it names."""
-    manifest = read_manifest(task_dir, verify=False)
-    task = get_task(manifest["task"]["name"])
-    source = manifest["data"]
-    data_dir = Path(source["root"]) if source.get("kind") == "local" else None
-    for entry in source.get("files", []):
-        path = data_dir / entry["path"]
-        if not path.is_file() or sha256_file(path) != entry["sha256"]:
-            raise DataError(
-                f"{path} is missing or differs from the data {task_dir} was built "
-                "on: restore it or rebuild with python -m export.build"
-            )
-    data = load_task_data(task, data_dir, manifest["seed"], None, limit)
-    refuse_remote_code(task_dir, trust_remote_code=False)  # runtime_bench never runs it
-    tokenizer = load_tokenizer(task_dir)
-    check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
-    model = load_pretrained(
-        auto_class(task).from_pretrained,
-        task_dir,
-        attn_implementation="eager",
-        use_safetensors=True,
-    )
-    features = encode(data, data.test, tokenizer, manifest["seed"], "test")
-    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)

@@ -8,13 +8,14 @@ artifact's delta is reported and flagged when it exceeds a point.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from export.errors import ValidationError
 from export.evaluate import EvalResult, RunFn, batches, evaluate
+from export.quantization import get_scheme
 from export.tasks.base import Feature, Task, TaskContext
 
 FP32_MAX_ABS_DIFF = 1e-3
@@ -42,7 +43,14 @@ class Verification:
     flagged: bool
 
     def to_manifest(self) -> dict[str, Any]:
-        return asdict(self)
+        """The artifact's manifest fields that say how well it matches eager."""
+        return {
+            "parity": {"max_abs_diff": self.max_abs_diff, "examples": self.parity_examples},
+            "metrics": self.metrics,
+            "metric_deltas_points": self.metric_deltas_points,
+            "flagged": self.flagged,
+            "eval_seconds": self.eval_seconds,
+        }
 
     @property
     def worst_delta(self) -> tuple[str, float]:
@@ -94,7 +102,8 @@ def verify(
         if isinstance(v, float) and k in eager_result.metrics
     }
     worst_key, worst = _worst(deltas)
-    if precision == "fp32":
+    quantized = get_scheme(precision).quantized
+    if not quantized:
         if diff > FP32_MAX_ABS_DIFF:
             raise ParityError(
                 f"{name}: max |logit - eager| = {diff:.3g} over {len(parity_set)} "
@@ -106,7 +115,7 @@ def verify(
                 f"{eager_result.metrics[worst_key]:.4f} ({worst:+.2f} points) exceeds "
                 f"{FP32_MAX_METRIC_DELTA_POINTS} points"
             )
-    flagged = precision != "fp32" and abs(worst) > INT8_FLAG_DELTA_POINTS
+    flagged = quantized and abs(worst) > INT8_FLAG_DELTA_POINTS
     return Verification(
         diff, len(parity_set), result.metrics, deltas, result.seconds, result.examples, flagged
     )

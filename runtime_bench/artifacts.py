@@ -14,21 +14,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from export.backends import CATALOG, FORMAT_NAMES
+from export.lists import parse_names
+from export.manifest import TaskManifest, load_manifest
+from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
 from runtime_bench.errors import BenchError
 
 log = logging.getLogger("runtime_bench")
 
-BACKENDS = ("eager", "onnx", "executorch", "litert", "litert-stock")
-PRECISIONS = ("fp32", "int8")
+#: the eager PyTorch reference every artifact is compared with, benchmarked as a backend
+EAGER = "eager"
+BACKENDS = (EAGER, *CATALOG)
 #: manifest "format" -> runtime_bench backend name
-FORMAT_TO_BACKEND = {
-    "onnx": "onnx",
-    "executorch": "executorch",
-    "pte": "executorch",
-    "litert": "litert",
-    "litert-stock": "litert-stock",  # the same runtime, exported without export.rewrite
-}
-PRECISION_ALIASES = {"fp32": "fp32", "int8": "int8", "q8": "int8"}
+FORMAT_TO_BACKEND = FORMAT_NAMES
+#: position of each backend in tables and plots
+BACKEND_ORDER = {name: i for i, name in enumerate(BACKENDS)}
+BACKEND_COLORS = {EAGER: "tab:gray"} | {name: info.color for name, info in CATALOG.items()}
+#: backends whose files the app's BenchmarkActivity times on a phone
+DEVICE_BACKENDS = tuple(name for name, info in CATALOG.items() if info.on_device)
+#: backend -> the same runtime's export without export.rewrite
+STOCK_OF = {name: info.stock for name, info in CATALOG.items() if info.stock}
+ARTIFACT_SUFFIXES = tuple(dict.fromkeys(info.extension for info in CATALOG.values()))
 #: what a model tag, task or file name from a manifest may look like: these strings become path
 #: parts on this host and on a phone, so no separators, no "."/".." and no leading "-"
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")
@@ -74,20 +80,8 @@ class ArtifactSpec:
 
 
 def parse_list(value: str | None, allowed: tuple[str, ...] | None, option: str) -> list[str] | None:
-    """Split a comma list; reject names outside `allowed` with a one-line error."""
-    if value is None:
-        return None
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    if not items:
-        raise BenchError(f"{option} is empty; give a comma-separated list")
-    if allowed is not None:
-        unknown = [v for v in items if v not in allowed]
-        if unknown:
-            raise BenchError(
-                f"unknown {option.lstrip('-').rstrip('s')} {', '.join(unknown)}; "
-                f"choose from {', '.join(allowed)}"
-            )
-    return items
+    """A comma-list filter (None: no filter); a one-line error for a name outside `allowed`."""
+    return None if value is None else parse_names(value, option, allowed, error=BenchError)
 
 
 def find_task_dirs(root: Path) -> list[Path]:
@@ -100,7 +94,7 @@ def find_task_dirs(root: Path) -> list[Path]:
         raise BenchError(f"--artifacts {root} is not a directory; pass the export.build output dir")
     dirs = sorted(p.parent for p in root.rglob("manifest.json"))
     unlisted = sorted(
-        {p.parent for ext in ("*.onnx", "*.pte", "*.tflite") for p in root.rglob(ext)} - set(dirs)
+        {p.parent for ext in ARTIFACT_SUFFIXES for p in root.rglob(f"*{ext}")} - set(dirs)
     )
     for task_dir in unlisted:
         log.warning(
@@ -127,14 +121,6 @@ def safe_name(value: str, what: str, task_dir: Path) -> str:
     return value
 
 
-def _read_manifest(task_dir: Path) -> dict[str, Any]:
-    """The manifest, read without hashing: only the selected artifacts are verified (verify)."""
-    from export.manifest import read_manifest
-
-    manifest = read_manifest(task_dir, verify=False)
-    return manifest if isinstance(manifest, dict) else dict(manifest)
-
-
 def verify(specs: list[ArtifactSpec]) -> None:
     """sha256-check the selected artifacts against their manifests, before anything is timed.
 
@@ -153,27 +139,22 @@ def _eager_size(task_dir: Path) -> int:
     return weights[0].stat().st_size if weights else 0
 
 
-def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[ArtifactSpec]:
+def specs_for_task_dir(manifest: TaskManifest) -> list[ArtifactSpec]:
     """The eager reference plus every artifact listed in one manifest."""
-    model = manifest.get("model", {})
-    task = manifest.get("task", {})
-    config = model.get("config", {}) or {}
-    model_name = str(model.get("name") or task_dir.parent.name)
-    model_tag = safe_name(str(model.get("tag") or task_dir.parent.name), "model tag", task_dir)
-    task_name = safe_name(str(task.get("name") or task_dir.name), "task name", task_dir)
-    max_len = int(manifest.get("max_seq_len") or config.get("max_position_embeddings") or 512)
+    task_dir = manifest.task_dir
+    max_len = manifest.max_seq_len
     common = {
-        "model": model_name,
-        "model_tag": model_tag,
-        "task": task_name,
+        "model": manifest.model_name,
+        "model_tag": safe_name(manifest.model_tag, "model tag", task_dir),
+        "task": safe_name(manifest.task_name, "task name", task_dir),
         "task_dir": task_dir,
-        "hidden_size": int(config.get("hidden_size", 768)),
-        "num_layers": int(config.get("num_hidden_layers", 12)),
+        "hidden_size": manifest.hidden_size,
+        "num_layers": manifest.num_layers,
     }
     specs = [
         ArtifactSpec(
-            backend="eager",
-            precision="fp32",
+            backend=EAGER,
+            precision=REFERENCE_PRECISION,
             file="",
             size_bytes=_eager_size(task_dir),
             sha256="",
@@ -181,7 +162,7 @@ def specs_for_task_dir(task_dir: Path, manifest: dict[str, Any]) -> list[Artifac
             **common,
         )
     ]
-    for name, entry in sorted(manifest.get("artifacts", {}).items()):
+    for name, entry in sorted(manifest.artifacts.items()):
         backend = FORMAT_TO_BACKEND.get(str(entry.get("format", "")).lower())
         precision = PRECISION_ALIASES.get(str(entry.get("precision", "")).lower())
         if backend is None or precision is None:
@@ -214,7 +195,8 @@ def discover(
     seen_models: set[str] = set()
     seen_tasks: set[str] = set()
     for task_dir in find_task_dirs(root):
-        for spec in specs_for_task_dir(task_dir, _read_manifest(task_dir)):
+        # Read without hashing: only the selected artifacts are verified (`verify`).
+        for spec in specs_for_task_dir(load_manifest(task_dir, verify=False)):
             seen_models.update((spec.model, spec.model_tag))
             seen_tasks.add(spec.task)
             if models and spec.model not in models and spec.model_tag not in models:

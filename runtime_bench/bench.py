@@ -24,14 +24,7 @@ from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import BenchInputs, check_inputs
 from runtime_bench.ratios import compute_ratios
-from runtime_bench.results import (
-    FIRST,
-    LOAD,
-    LOAD_STATUS,
-    latency_metrics,
-    new_document,
-    record_id,
-)
+from runtime_bench.results import FIRST, LOAD, LOAD_STATUS, latency_metrics, new_document, record_id
 from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
 from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
 from runtime_bench.schedule import run_round_robin
@@ -301,7 +294,7 @@ class HostBenchmark:
 
     def _evaluate(self, spec: ArtifactSpec, bar: Progress) -> dict[str, Any]:
         """The study's (metric, CPU time) pair: the test split through this artifact."""
-        from export.evaluate import evaluate_runner
+        from export.rescore import evaluate_runner
 
         bar.step(f"evaluate {spec.key}", n=0)
         pin_single_thread()

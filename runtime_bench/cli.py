@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from export.errors import BuildError
+from export.lists import parse_ints
+from export.quantization import PRECISIONS
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
 from runtime_bench.artifacts import (
     BACKENDS,
-    PRECISIONS,
+    DEVICE_BACKENDS,
     ArtifactSpec,
     check_seq_lens,
     discover,
@@ -38,15 +40,7 @@ DEFAULT_SEQ_LENS = "32,64,128,256"
 
 
 def _int_list(value: str, option: str, minimum: int | None = None) -> list[int]:
-    try:
-        items = [int(v) for v in value.split(",") if v.strip()]
-    except ValueError:
-        raise BenchError(f"{option} must be comma-separated integers, got {value!r}") from None
-    if not items:
-        raise BenchError(f"{option} is empty; give comma-separated integers")
-    if minimum is not None and min(items) < minimum:
-        raise BenchError(f"{option} values must be >= {minimum}, got {min(items)}")
-    return items
+    return parse_ints(value, option, minimum, error=BenchError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,8 +133,6 @@ def run(args: argparse.Namespace) -> int:
     models = parse_list(args.models, None, "--models")
     tasks = parse_list(args.tasks, None, "--tasks")
     if args.adb:
-        from runtime_bench.adb import DEVICE_BACKENDS
-
         device = list(DEVICE_BACKENDS)
         if backends is not None and not set(backends) & set(device):
             raise BenchError(

@@ -14,7 +14,6 @@ Bounds, per artifact, over the real (non-padding) tokens of the real benchmark i
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from export.io import atomic_path, write_json
+from export.manifest import load_manifest
+from export.quantization import get_scheme
 from runtime_bench import outputs
 from runtime_bench.errors import BenchError
 
@@ -49,13 +50,12 @@ class Comparison:
 
 def int8_bound(task_dir: Path, artifact: str) -> float:
     """The artifact's recorded int8 parity (max |int8 - eager| on real test examples)."""
-    manifest = task_dir / "manifest.json"
+    manifest = load_manifest(task_dir, verify=False)
     try:
-        entry = json.loads(manifest.read_text(encoding="utf-8"))["artifacts"][artifact]
-        return float(entry["parity"]["max_abs_diff"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return float(manifest.artifacts[artifact]["parity"]["max_abs_diff"])
+    except (KeyError, ValueError, TypeError):
         raise BenchError(
-            f"{manifest} records no parity.max_abs_diff for {artifact}; rebuild with "
+            f"{manifest.path} records no parity.max_abs_diff for {artifact}; rebuild with "
             "`python -m export.build --force`"
         ) from None
 
@@ -77,9 +77,9 @@ def compare_entry(
     """One artifact's verdict; a missing or mis-shaped emulated output fails with a reason."""
     precision = entry["precision"]
     bound = (
-        FP32_MAX_ABS_DIFF
-        if precision == "fp32"
-        else int8_bound(Path(entry["task_dir"]), entry["artifact"])
+        int8_bound(Path(entry["task_dir"]), entry["artifact"])
+        if get_scheme(precision).quantized
+        else FP32_MAX_ABS_DIFF
     )
     host = np.load(host_dir / entry["file"])
     common = {

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.artifacts import EAGER, ArtifactSpec
 from runtime_bench.errors import BenchError
 
 
@@ -57,7 +57,7 @@ def probe(spec: dict[str, Any], seq_lens: list[int]) -> dict[str, Any]:
 
     artifact = ArtifactSpec(**{**spec, "task_dir": Path(spec["task_dir"])})
     pin_single_thread()
-    if artifact.backend != "eager":
+    if artifact.backend != EAGER:
         from export.backends import get_backend
 
         get_backend(artifact.backend)  # import the runtime before the baseline

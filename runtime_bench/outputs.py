@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from export.backends import CATALOG
 from export.errors import BuildError
 from export.io import atomic_path, write_json
-from runtime_bench.artifacts import BACKENDS, ArtifactSpec, discover, parse_list
+from runtime_bench.artifacts import BACKENDS, EAGER, ArtifactSpec, discover, parse_list
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import BenchInputs
 
@@ -36,10 +37,12 @@ OUTPUTS_JSON = "outputs.json"
 DEFAULT_SEQ_LEN = 64
 
 
-def _ort_runner(spec: ArtifactSpec) -> Runner:
-    from export.ort_runtime import OrtRunner
+def _torch_free_runner(spec: ArtifactSpec) -> Runner:
+    """The backend's torch-free runner (export.backends.CATALOG), on one thread."""
+    import importlib
 
-    return OrtRunner(spec.path, num_threads=1)
+    module, name = str(CATALOG[spec.backend].torch_free_runner).split(":")
+    return getattr(importlib.import_module(module), name)(spec.path, num_threads=1)
 
 
 def _torch_runner(spec: ArtifactSpec) -> Runner:
@@ -48,13 +51,10 @@ def _torch_runner(spec: ArtifactSpec) -> Runner:
     return load_runner(spec)
 
 
-#: backend -> loader. ONNX deliberately avoids the torch-importing backend registry.
-LOADERS: dict[str, Callable[[ArtifactSpec], Runner]] = {
-    "onnx": _ort_runner,
-    "eager": _torch_runner,
-    "executorch": _torch_runner,
-    "litert": _torch_runner,
-    "litert-stock": _torch_runner,
+#: backend -> loader. Backends with a torch-free runner (ONNX) avoid the backend modules.
+LOADERS: dict[str, Callable[[ArtifactSpec], Runner]] = {EAGER: _torch_runner} | {
+    name: _torch_free_runner if info.torch_free_runner else _torch_runner
+    for name, info in CATALOG.items()
 }
 
 

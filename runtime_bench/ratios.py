@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from export.quantization import REFERENCE_PRECISION, SCHEMES
+from runtime_bench.artifacts import EAGER, STOCK_OF
 from runtime_bench.stats import paired_ratios, summarize
 
 #: The study's reference model; model ratios are "<other model> / BASELINE_MODEL".
 BASELINE_MODEL = "bert-base"
-#: A backend named "<backend><STOCK_SUFFIX>" is the same runtime exported without export.rewrite.
-STOCK_SUFFIX = "-stock"
 
 
 def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any] | None:
@@ -57,15 +57,15 @@ def compute_ratios(
             base = index.get((baseline_model, task, backend, precision, seq_len))
             if base is not None:
                 ratios.append(_ratio("model", record, base))
-        if precision == "int8":
-            fp32 = index.get((model, task, backend, "fp32", seq_len))
+        if precision in SCHEMES and SCHEMES[precision].quantized:
+            fp32 = index.get((model, task, backend, REFERENCE_PRECISION, seq_len))
             if fp32 is not None:
                 ratios.append(_ratio("precision", record, fp32))
-        stock = index.get((model, task, backend + STOCK_SUFFIX, precision, seq_len))
+        stock = index.get((model, task, STOCK_OF.get(backend), precision, seq_len))
         if stock is not None:
             ratios.append(_ratio("rewrite", record, stock))
-        if backend != "eager":
-            eager = index.get((model, task, "eager", "fp32", seq_len))
+        if backend != EAGER:
+            eager = index.get((model, task, EAGER, REFERENCE_PRECISION, seq_len))
             if eager is not None:
                 ratios.append(_ratio("backend", record, eager))
     ratios += _best_backend_ratios(records, baseline_model)
@@ -79,7 +79,7 @@ def _best_backend_ratios(
     round by round with the baseline model's lowest-median one."""
     fastest: dict[tuple, dict[str, Any]] = {}
     for r in records:
-        if r["backend"] == "eager":
+        if r["backend"] == EAGER:
             continue
         key = (r["model"], r["task"], r["precision"], r["seq_len"])
         if key not in fastest or _median(r) < _median(fastest[key]):

@@ -1,4 +1,4 @@
-"""report.md and PNG plots, generated from results.json alone.
+"""report.md (and, through runtime_bench.plots, the PNG plots), from results.json alone.
 
 Because the report is a pure function of the results document, the host run and the adb
 driver regenerate the same report after merging, and the tests can check it on synthetic
@@ -7,194 +7,18 @@ documents.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from export.io import atomic_path
+from runtime_bench.artifacts import EAGER
+from runtime_bench.markdown import _mb, _sort_key, _table, fmt
+from runtime_bench.plots import SPEEDUP_KINDS, write_plots
 from runtime_bench.ratios import BASELINE_MODEL
-from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
+from runtime_bench.report_host import _host_section, _study_section, _thread_section
+from runtime_bench.results import LATENCY_METRICS, atomic_output
 
-BACKEND_COLORS = {
-    "eager": "tab:gray",
-    "onnx": "tab:blue",
-    "executorch": "tab:orange",
-    "litert": "tab:green",
-    "litert-stock": "tab:olive",
-}
-PRECISION_STYLES = {"fp32": "-", "int8": "--"}
-MODEL_MARKERS = ("o", "s", "^", "D", "v", "P")
-MEDIAN = "median_inference_latency(ms)"
-#: ratio kinds drawn in the speedup bar charts (precision ratios are only tabulated)
-SPEEDUP_KINDS = ("backend", "model", "best")
-
-
-def fmt(value: Any, digits: int = 3) -> str:
-    """Compact number: 3 significant digits, no scientific notation for ordinary values."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    magnitude = abs(value)
-    if magnitude >= 10**digits:
-        return f"{value:.0f}"
-    if magnitude == 0:
-        return "0"
-    decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
-    return f"{value:.{decimals}f}"
-
-
-def _mb(size_bytes: int | None) -> str:
-    return fmt(size_bytes / 1e6) if size_bytes else "–"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
-
-
-def _sort_key(record: dict[str, Any]) -> tuple:
-    backends = {"eager": 0, "onnx": 1, "executorch": 2, "litert": 3, "litert-stock": 4}
-    return (
-        record["task"],
-        record["model"],
-        backends.get(record["backend"], 9),
-        record["precision"],
-        record.get("seq_len", 0),
-    )
-
-
-# -- sections ----------------------------------------------------------------------------------
-def _host_section(doc: dict[str, Any]) -> list[str]:
-    host, config, peaks = doc.get("host", {}), doc.get("config", {}), doc.get("peaks", {})
-    features = [k for k, v in host.get("isa_features", {}).items() if v]
-    packages = ", ".join(f"{k} {v}" for k, v in host.get("packages", {}).items())
-    threads = doc.get("threads", {})
-    if not doc.get("records"):
-        return [
-            "## Host",
-            "",
-            f"- Driven from: {host.get('cpu_model', '?')} ({host.get('machine', '?')}), "
-            f"{host.get('os', '?')}; no host benchmark in this results.json "
-            "(run `python -m runtime_bench` without --adb for one).",
-            "",
-        ]
-    lines = [
-        "## Host",
-        "",
-        f"- CPU: {host.get('cpu_model', '?')} ({host.get('machine', '?')}), "
-        f"{host.get('logical_cpus', '?')} logical CPUs"
-        + (" (virtualized)" if host.get("virtualized") else ""),
-        *_emulation_lines(host),
-        f"- ISA features: {', '.join(features) or 'none detected'}",
-        f"- OS: {host.get('os', '?')}, kernel {host.get('kernel', '?')}; "
-        f"torch CPU capability {host.get('torch_cpu_capability', '?')}",
-        f"- Packages: {packages}",
-        f"- Date: {host.get('date_utc', '?')}; load average at start "
-        f"{host.get('load_average_at_start', '?')}",
-        f"- Run: {config.get('runs', '?')} measured rounds after {config.get('warmup', '?')} "
-        f"warm-up rounds, round-robin over all artifacts of a task; batch "
-        f"{config.get('batch_size', 1)}; sequence lengths {config.get('seq_lens', '?')}; "
-        "inputs are real test examples from bench_inputs.json, truncated or padded.",
-        f"- Threads: {', '.join(f'{k} = {v}' for k, v in threads.items()) or 'not recorded'}",
-    ]
-    for precision, unit in (("fp32", "GFLOP/s"), ("int8", "GOP/s")):
-        if precision in peaks:
-            peak = peaks[precision]
-            lines.append(
-                f"- Single-core {precision} matmul peak: {fmt(peak['gops'])} {unit} "
-                f"({peak['best_source']})"
-            )
-    if doc.get("status") in ("running", "interrupted", "failed"):
-        lines.append(f"- **Run status: {doc.get('status')}** (records so far are kept)")
-    return [*lines, ""]
-
-
-def _emulation_lines(host: dict[str, Any]) -> list[str]:
-    """A plain warning when the host was emulated: its times say nothing about hardware."""
-    if not host.get("emulated"):
-        return []
-    return [
-        f"- **Emulated CPU** ({host['emulated']}): every latency and CPU time below was measured "
-        "under emulation and is NOT a hardware timing; only outputs, metrics and sizes carry over."
-    ]
-
-
-def _thread_section(records: list[dict[str, Any]]) -> list[str]:
-    if not records:
-        return []
-    ratios = [r["metrics"].get("cpu_wall_ratio", 0.0) for r in records]
-    worst = [r["metrics"].get("max_cpu_wall_ratio", 0.0) for r in records]
-    bad = [
-        r["id"] for r in records if r["metrics"].get("cpu_wall_ratio", 0) > MAX_SINGLE_THREAD_RATIO
-    ]
-    lines = [
-        "## Single-thread check",
-        "",
-        "Process CPU time over wall time of each timed call (1.0 = one busy thread; above "
-        "1.0 = extra threads; below = waiting).",
-        "",
-        f"- Per record (total CPU / total wall): {fmt(min(ratios))} to {fmt(max(ratios))} "
-        f"over {len(records)} records.",
-        f"- Worst single call: {fmt(max(worst))}.",
-    ]
-    if bad:
-        lines.append(f"- **Above {MAX_SINGLE_THREAD_RATIO}: {', '.join(bad)}**")
-    else:
-        lines.append(f"- Every record is at or below {MAX_SINGLE_THREAD_RATIO}.")
-    return [*lines, ""]
-
-
-def _study_section(doc: dict[str, Any]) -> list[str]:
-    evaluations = doc.get("evaluations", [])
-    if not evaluations:
-        return []
-    memory = {m["id"]: m for m in doc.get("memory", [])}
-    lines = [
-        "## Task metric and CPU time (the study's tables)",
-        "",
-        "CPU time: wall time to run the test split (examples column) on one thread.",
-        "",
-    ]
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for ev in evaluations:
-        by_task[ev["task"]].append(ev)
-    for task, evs in sorted(by_task.items()):
-        names = list(dict.fromkeys(k for ev in evs for k in ev.get("metrics", {})))
-        rows = []
-        for ev in sorted(evs, key=_sort_key):
-            mem = memory.get(ev["id"], {})
-            peak = max(mem.get("peak_increase_mb", {}).values(), default=None)
-            rows.append(
-                [
-                    ev["model"],
-                    ev["backend"],
-                    ev["precision"],
-                    *(fmt(ev["metrics"].get(n), 4) for n in names),
-                    fmt(ev["seconds"]),
-                    str(ev["examples"]),
-                    fmt(ev.get("cpu_wall_ratio")),
-                    _mb(ev.get("size_bytes")),
-                    fmt(peak),
-                ]
-            )
-        header = [
-            "model",
-            "backend",
-            "precision",
-            *names,
-            "CPU time (s)",
-            "examples",
-            "CPU/wall",
-            "size (MB)",
-            "peak RSS (MB)",
-        ]
-        lines += [f"### {task}", "", *_table(header, rows), ""]
-    return lines
+MEDIAN = LATENCY_METRICS["median"]
 
 
 def _latency_section(records: list[dict[str, Any]]) -> list[str]:
@@ -273,7 +97,7 @@ def _ship_section(records: list[dict[str, Any]]) -> list[str]:
     precision at each length, with its margin over the next backend."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        if r["backend"] != "eager":
+        if r["backend"] != EAGER:
             groups[(r["task"], r["model"], r["precision"], r["seq_len"])].append(r)
     rows = []
     for (task, model, precision, seq_len), recs in sorted(groups.items()):
@@ -419,173 +243,11 @@ def _device_section(doc: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-# -- plots -------------------------------------------------------------------------------------
-def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
-    """One panel per model (shared y axis): a line per backend/precision, plus its floors."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    models = sorted({r["model"] for r in records})
-    fig, axes = plt.subplots(
-        1, len(models), figsize=(5.2 * len(models) + 2.6, 5), sharey=True, squeeze=False
-    )
-    lengths = sorted({r["seq_len"] for r in records})
-    for ax, model in zip(axes[0], models, strict=True):
-        series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        floors: dict[str, dict[int, float]] = defaultdict(dict)
-        for r in records:
-            if r["model"] != model:
-                continue
-            series[(r["backend"], r["precision"])].append(r)
-            if r["metrics"].get("floor_latency(ms)"):
-                floors[r["precision"]][r["seq_len"]] = r["metrics"]["floor_latency(ms)"]
-        order = {"eager": 0, "onnx": 1, "executorch": 2, "litert": 3, "litert-stock": 4}
-        for (backend, precision), recs in sorted(
-            series.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])
-        ):
-            recs.sort(key=lambda r: r["seq_len"])
-            x = [r["seq_len"] for r in recs]
-            color = BACKEND_COLORS.get(backend, "black")
-            ax.plot(
-                x,
-                [r["metrics"][MEDIAN] for r in recs],
-                PRECISION_STYLES.get(precision, ":"),
-                color=color,
-                marker="o" if precision == "fp32" else "s",
-                label=f"{backend} {precision}",
-            )
-            ax.fill_between(
-                x,
-                [r["metrics"]["p10_inference_latency(ms)"] for r in recs],
-                [r["metrics"]["p90_inference_latency(ms)"] for r in recs],
-                color=color,
-                alpha=0.12,
-                linewidth=0,
-            )
-        for precision, points in sorted(floors.items()):
-            xs = sorted(points)
-            ax.plot(
-                xs,
-                [points[x] for x in xs],
-                "-." if precision == "fp32" else ":",
-                color="black",
-                linewidth=0.9,
-                label=f"hardware floor {precision}",
-            )
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        plain = FuncFormatter(lambda value, _pos: f"{value:g}")
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
-        ax.tick_params(axis="y", which="minor", labelsize=7)
-        ax.set_xticks(lengths, [str(v) for v in lengths])
-        ax.set_xlabel("sequence length (tokens)")
-        ax.set_title(model)
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].set_ylabel("median latency (ms, log); band = p10–p90")
-    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.suptitle(f"{task}: latency vs sequence length (batch 1, one thread)")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:  # a failed write (full disk) keeps the previous plot
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-
-
-def _plot_speedup(
-    task: str, ratios: list[dict[str, Any]], by_id: dict[str, Any], path: Path
-) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # One panel per model for "backend over eager", then one for "model over baseline".
-    panels: list[tuple[str, list[dict[str, Any]]]] = []
-    for model in sorted({by_id[r["numerator"]]["model"] for r in ratios if r["kind"] == "backend"}):
-        chosen = [
-            r for r in ratios if r["kind"] == "backend" and by_id[r["numerator"]]["model"] == model
-        ]
-        panels.append((f"{model}: speedup over eager PyTorch fp32", chosen))
-    model_ratios = [r for r in ratios if r["kind"] == "model"]
-    if model_ratios:
-        panels.append((f"speedup over {BASELINE_MODEL} (same backend and precision)", model_ratios))
-    best_ratios = [r for r in ratios if r["kind"] == "best"]
-    if best_ratios:
-        title = f"speedup over {BASELINE_MODEL}, each on its fastest backend (bar: numerator's)"
-        panels.append((title, best_ratios))
-    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.6 * len(panels)), squeeze=False)
-    for ax, (title, chosen) in zip(axes[:, 0], panels, strict=True):
-        lengths = sorted({r["seq_len"] for r in chosen})
-        bars: dict[tuple[str, str, str], dict[int, dict[str, Any]]] = defaultdict(dict)
-        for r in chosen:
-            num = by_id[r["numerator"]]
-            bars[(num["model"], num["backend"], num["precision"])][r["seq_len"]] = r
-        width = 0.8 / max(1, len(bars))
-        for i, ((model, backend, precision), per_len) in enumerate(sorted(bars.items())):
-            xs, heights, err_lo, err_hi = [], [], [], []
-            for j, length in enumerate(lengths):
-                r = per_len.get(length)
-                if r is None:
-                    continue
-                speed = 1.0 / r["median"]
-                xs.append(j + (i - (len(bars) - 1) / 2) * width)
-                heights.append(speed)
-                # The ratio's p90 is the slow end, so the speedup band is [1/p90, 1/p10].
-                err_lo.append(max(0.0, speed - 1.0 / r["p90"]))
-                err_hi.append(max(0.0, 1.0 / r["p10"] - speed))
-            ax.bar(
-                xs,
-                heights,
-                width * 0.95,
-                yerr=[err_lo, err_hi],
-                capsize=2,
-                color=BACKEND_COLORS.get(backend, "gray"),
-                hatch="//" if precision == "int8" else None,
-                edgecolor="black",
-                linewidth=0.4,
-                label=f"{model} {backend} {precision}",
-            )
-        ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_xticks(range(len(lengths)), [f"L={v}" for v in lengths])
-        ax.set_ylabel("speedup (x)")
-        ax.set_title(f"{task} — {title}", fontsize=10)
-        ax.grid(True, axis="y", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.suptitle(
-        "bars: median of per-round latency ratios (inverted); whiskers: p10–p90",
-        fontsize=8,
-        y=0.995,
-    )
-    fig.tight_layout()
-    with atomic_path(path) as tmp:  # a failed write (full disk) keeps the previous plot
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-
-
 def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     """Write report.md and the PNG plots for `doc` into `out_dir`; return the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     records = doc.get("records", [])
-    written: list[Path] = []
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in records:
-        by_task[r["task"]].append(r)
-    for task, recs in by_task.items():
-        path = out_dir / f"latency_{task}.png"
-        _plot_latency(task, recs, path)
-        written.append(path)
-    by_id = {r["id"]: r for r in records}
-    ratio_tasks: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for ratio in doc.get("ratios", []):
-        if ratio["kind"] in SPEEDUP_KINDS and ratio["numerator"] in by_id:
-            ratio_tasks[ratio["task"]].append(ratio)
-    for task, ratios in ratio_tasks.items():
-        path = out_dir / f"speedup_{task}.png"
-        _plot_speedup(task, ratios, by_id, path)
-        written.append(path)
+    written = write_plots(doc, out_dir)
     lines = [
         "# runtime_bench report",
         "",
@@ -600,7 +262,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         *_device_section(doc),
     ]
     report = out_dir / "report.md"
-    with atomic_path(report) as tmp:
+    with atomic_output(report) as tmp:
         tmp.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     written.append(report)
     return written

@@ -9,13 +9,13 @@ after every completed group, so an interrupted run keeps what it finished.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from export.io import DiskFullError, atomic_path
 from runtime_bench.stats import summarize
 
 SCHEMA_VERSION = 1
@@ -82,20 +82,23 @@ def new_document(host: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def write_atomic(path: Path, doc: dict[str, Any]) -> None:
-    """Write JSON to a temp file in the same directory, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """export.io.atomic_path, with a full disk raised as the OSError itself: runtime_bench's
+    CLI names it in its own words, saying what was kept."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, sort_keys=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with atomic_path(path) as tmp:
+            yield tmp
+    except DiskFullError as exc:
+        if isinstance(exc.cause, OSError):
+            raise exc.cause from None
         raise
+
+
+def write_atomic(path: Path, doc: dict[str, Any]) -> None:
+    """Write JSON whole or not at all."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
 def load_document(path: Path) -> dict[str, Any] | None:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from export.quantization import REFERENCE_PRECISION, get_scheme
 from runtime_bench.timing import timed
 
 #: Ops whose FLOPs are activation x activation products (attention), never quantized.
@@ -208,8 +209,8 @@ def count_flops(module: Any, seq_len: int, hidden_size: int, num_layers: int) ->
 
 def floor_ms(flops: FlopCount, precision: str, peaks: dict[str, float]) -> float:
     """Lowest possible latency at these peaks: weight GEMMs at the precision's peak."""
-    weight_peak = peaks["int8"] if precision == "int8" else peaks["fp32"]
+    weight_peak = peaks[get_scheme(precision).compute]
     seconds = flops.weight_flops / (weight_peak * 1e9) + flops.attention_flops / (
-        peaks["fp32"] * 1e9
+        peaks[REFERENCE_PRECISION] * 1e9
     )
     return seconds * 1e3

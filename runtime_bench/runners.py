@@ -9,39 +9,23 @@ The CPU/wall ratio of every measurement then proves the result.
 from __future__ import annotations
 
 import contextlib
-import io
 from typing import Any
 
 import numpy as np
 
 from export.errors import first_line
-from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.artifacts import EAGER, ArtifactSpec
 from runtime_bench.errors import BenchError
 
 _pinned = False
-
-
-def _executorch_threadpool(reset_to: int | None = None) -> int | None:
-    """ExecuTorch's threadpool size, after resetting it to `reset_to` when given.
-
-    `_unsafe_reset_threadpool` is "unsafe" only while a method runs on the pool; we call it
-    before loading any program. None when the ExecuTorch Python runtime is not installed.
-    """
-    try:
-        # Importing the runtime prints cpuinfo chatter on some hosts; keep the terminal clean.
-        with contextlib.redirect_stderr(io.StringIO()):
-            from executorch.extension.pybindings import portable_lib
-    except ImportError:
-        return None
-    if reset_to is not None and portable_lib._threadpool_get_thread_count() != reset_to:
-        portable_lib._unsafe_reset_threadpool(reset_to)
-    return int(portable_lib._threadpool_get_thread_count())
 
 
 def pin_single_thread() -> dict[str, Any]:
     """Force one thread in torch and ExecuTorch; return what each runtime now reports."""
     global _pinned
     import torch
+
+    from export.backends.executorch import threadpool_threads
 
     torch.set_num_threads(1)
     if not _pinned:
@@ -52,7 +36,7 @@ def pin_single_thread() -> dict[str, Any]:
     return {
         "torch_intra_op_threads": torch.get_num_threads(),
         "torch_inter_op_threads": torch.get_num_interop_threads(),
-        "executorch_threadpool": _executorch_threadpool(reset_to=1),
+        "executorch_threadpool": threadpool_threads(reset_to=1),
         "onnxruntime_intra_op_threads": 1,
         "onnxruntime_inter_op_threads": 1,
     }
@@ -62,7 +46,7 @@ def load_eager_module(task_dir: Any) -> Any:
     """The exporters' eager wrapper for a task dir, loaded without progress-bar chatter."""
     from transformers.utils import logging as hf_logging
 
-    from export.models import load_exportable
+    from export.exportable import load_exportable
 
     hf_logging.disable_progress_bar()
     module = load_exportable(task_dir)
@@ -89,7 +73,7 @@ class EagerRunner:
 def load_runner(spec: ArtifactSpec) -> Any:
     """A callable (*inputs) -> logits for `spec`, on one thread (inputs as BenchInputs)."""
     pin_single_thread()
-    if spec.backend == "eager":
+    if spec.backend == EAGER:
         return EagerRunner(spec)
     from export.backends import get_backend
 

@@ -38,7 +38,8 @@ def _record(out: Path, arrays: dict[str, np.ndarray], task_dir: Path, precision:
 def task_dir(tmp_path: Path) -> Path:
     task = tmp_path / "task"
     task.mkdir()
-    manifest = {"artifacts": {"model_int8.onnx": {"parity": {"max_abs_diff": 0.01}}}}
+    entry = {"sha256": "0" * 64, "parity": {"max_abs_diff": 0.01}}
+    manifest = {"artifacts": {"model_int8.onnx": entry}}
     (task / "manifest.json").write_text(json.dumps(manifest))
     return task
 

@@ -49,12 +49,12 @@ def test_sha256_mismatch_is_caught_before_anything_runs(
         (
             "--backends",
             "onnx,tflite",
-            "unknown backend tflite; choose from eager, onnx, executorch",
+            "unknown backend 'tflite': choose from eager, onnx, executorch",
         ),
-        ("--precisions", "fp16", "unknown precision fp16; choose from fp32, int8"),
-        ("--seq-lens", "32,abc", "--seq-lens must be comma-separated integers"),
+        ("--precisions", "fp16", "unknown precision 'fp16': choose from fp32, int8"),
+        ("--seq-lens", "32,abc", "--seq-lens '32,abc': give comma-separated integers"),
         ("--runs", "0", "--runs must be >= 1"),
-        ("--matmul-sizes", "0", "--matmul-sizes values must be >= 1, got 0"),
+        ("--matmul-sizes", "0", "--matmul-sizes '0': give values of at least 1"),
         ("--adb-timeout", "0", "--adb-timeout and --run-timeout must be > 0"),
     ],
 )

@@ -64,6 +64,39 @@ def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task
     )
 
 
+def _pte_operators(path: Path) -> set[str]:
+    """The operators of a .pte's execution plan (those outside the XNNPACK delegate)."""
+    from executorch.exir._serialize._program import deserialize_pte_binary
+
+    program = deserialize_pte_binary(path.read_bytes())
+    program = getattr(program, "program", program)
+    return {f"{op.name}.{op.overload}" for op in program.execution_plan[0].operators}
+
+
+@pytest.mark.parametrize(("tag", "task"), BUILT)
+def test_int8_artifacts_hold_int8_computation_and_are_smaller(tiny_artifacts, tag, task):
+    import onnx
+
+    task_dir = tiny_artifacts / tag / task
+    file_tag = tag.replace("-", "_")
+    onnx_ops = {n.op_type for n in onnx.load(str(task_dir / "model_int8.onnx")).graph.node}
+    assert onnx_ops & {"MatMulInteger", "DynamicQuantizeLinear"}, sorted(onnx_ops)
+    assert not {"MatMulInteger", "DynamicQuantizeLinear"} & {
+        n.op_type for n in onnx.load(str(task_dir / "model_fp32.onnx")).graph.node
+    }
+    q8, fp32 = (task_dir / f"{file_tag}_xnnpack_{p}.pte" for p in ("q8", "fp32"))
+    # int8 embeddings run outside XNNPACK as embedding_byte; the Linears inside it on int8
+    # weights (the delegate's census, recorded at export, holds the quantize/dequantize ops).
+    assert "quantized_decomposed::embedding_byte.out" in _pte_operators(q8)
+    assert "quantized_decomposed::embedding_byte.out" not in _pte_operators(fp32)
+    census = read_manifest(task_dir, verify=False)["artifacts"][q8.name]["delegation"]
+    assert "quantized_decomposed_dequantize_per_channel_default" in census["by_operator"]
+    # int8 weights are a quarter of fp32 ones; masked-LM keeps its tied decoder table in fp32
+    # as well, which leaves its files at just over half the fp32 size.
+    for int8, full in ((task_dir / "model_int8.onnx", task_dir / "model_fp32.onnx"), (q8, fp32)):
+        assert int8.stat().st_size < 0.6 * full.stat().st_size, (int8.name, full.name)
+
+
 @pytest.mark.parametrize("task", TASKS)
 def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer):
     task_dir = tiny_artifacts / "squeezebert-random-tiny" / task
@@ -77,6 +110,13 @@ def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer
         "fp32": "squeezebert_random_tiny_xnnpack_fp32.pte",
         "int8": "squeezebert_random_tiny_xnnpack_q8.pte",
     }
+    # every on-device file, named for the app's benchmark as the export named it
+    assert contract["files"]["squeezebert_random_tiny_xnnpack_q8.pte"] == {
+        "name": "squeezebert_random_tiny",
+        "backend": "xnnpack",
+        "quantization": "q8",
+    }
+    assert not any(name.endswith(".onnx") for name in contract["files"])
     vocab = (task_dir / contract["vocab_file"]).read_text().splitlines()
     assert len(vocab) == 30522 and vocab[103] == "[MASK]"
     bench = json.loads((task_dir / "bench_inputs.json").read_text())
@@ -126,8 +166,8 @@ def test_artifacts_run_with_dynamic_sequence_lengths(tiny_artifacts):
 def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifacts, tmp_path):
     """Verification must catch a wrong artifact: squeezebert's .onnx against bert's eager."""
     from export.evaluate import eager_runner
-    from export.models import load_exportable
-    from export.pipeline import load_test_split
+    from export.exportable import load_exportable
+    from export.rescore import load_test_split
     from export.verify import ParityError, max_logit_diff, verify
 
     ours = tiny_artifacts / "bert-base-random-tiny" / "ner"
@@ -156,7 +196,7 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
 
 
 def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
-    from export.evaluate import evaluate_runner
+    from export.rescore import evaluate_runner
 
     task_dir = tiny_artifacts / "bert-base-random-tiny" / "ner"
     manifest = read_manifest(task_dir)
@@ -169,7 +209,7 @@ def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
 
 def test_mlm_artifacts_decode_only_the_masked_positions_at_any_m(tiny_artifacts):
     """[B, M, V] for the given positions, equal to the full decode's rows there, M from 1 up."""
-    from export.models import FullDecodeMaskedLm, load_exportable
+    from export.exportable import FullDecodeMaskedLm, load_exportable
 
     task_dir = tiny_artifacts / "squeezebert-random-tiny" / "mlm"
     reference = FullDecodeMaskedLm(load_exportable(task_dir).model).eval()

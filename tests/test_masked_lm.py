@@ -7,13 +7,8 @@ import pytest
 import torch
 
 from export.evaluate import eager_runner, evaluate, task_context
-from export.models import (
-    MaskedLmExportable,
-    build_task_model,
-    load_tokenizer,
-    reference_module,
-    resolve,
-)
+from export.exportable import MaskedLmExportable, reference_module
+from export.models import build_task_model, load_tokenizer, resolve
 from export.pipeline import auto_class, encode, load_task_data
 from export.rewrite import rewrite_for_export
 from export.tasks import get_task

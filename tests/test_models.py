@@ -5,7 +5,8 @@ import torch
 from transformers import AutoModelForTokenClassification
 
 from export.errors import ConfigError, ModelLoadError
-from export.models import ExportableModel, build_task_model, load_config, resolve
+from export.exportable import ExportableModel
+from export.models import build_task_model, load_config, resolve
 
 
 def test_builtin_names_resolve_to_their_sources_and_tags():

@@ -24,6 +24,7 @@ from transformers import (
     SqueezeBertForTokenClassification,
 )
 
+from export.exportable import export_module, reference_module
 from export.quantization import compute_breakdown, policy_for
 from export.rewrite import (
     GroupedLinear,
@@ -53,12 +54,7 @@ HEADS = {
     "token_classification": SqueezeBertForTokenClassification,
 }
 
-ALTERNATIVE_OPTIONS = [
-    RewriteOptions(fuse_qkv=True),
-    RewriteOptions(layer_norm="pieces"),
-    RewriteOptions(fuse_qkv=True, layer_norm="pieces"),
-    RewriteOptions(pieces=False),
-]
+ALTERNATIVE_OPTIONS = [RewriteOptions(pieces=False)]
 
 
 def tiny_squeezebert_config(**overrides: int) -> SqueezeBertConfig:
@@ -143,6 +139,31 @@ def test_prepared_additive_4d_mask_and_token_types_match_eager(
     with torch.no_grad():
         diff = rewritten(input_ids=ids, **kwargs).logits - model(input_ids=ids, **kwargs).logits
     assert diff.abs().max().item() <= TOLERANCE
+
+
+@pytest.mark.parametrize("rows", [slice(0, 4), slice(2, 3)], ids=["batch4", "batch1"])
+def test_the_builds_export_path_matches_the_eager_reference(
+    rows: slice, batch: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    """What the build exports (export_module of the rewritten model, fed the int64 [B, L]
+    mask) against what it verifies with (reference_module of the original)."""
+    model = build("token_classification")
+    rewritten = rewrite_for_export(model, target="executorch").model
+    exported = export_module(rewritten, "token-classification", "executorch")
+    ids, mask = batch[0][rows], batch[1][rows]
+    with torch.no_grad():
+        diff = exported(ids, mask) - reference_module(model, "token-classification")(ids, mask)
+    assert diff.abs().max().item() <= TOLERANCE
+
+
+def test_rewrite_note_names_the_mask_the_export_wrapper_passes(
+    batch: tuple[torch.Tensor, torch.Tensor],
+) -> None:
+    exported = export_module(build("token_classification"), "token-classification")
+    passed = exported.encoder_kwargs(*batch)["attention_mask"]
+    assert passed.dim() == 4 and passed.dtype == torch.float32
+    report = rewrite_for_export(build("token_classification")).report.to_manifest()
+    assert "[B, 1, 1, L] float mask" in report["modules"][0]["attention_mask"]
 
 
 @pytest.mark.parametrize(
@@ -282,9 +303,9 @@ def test_registered_rule_for_a_new_module_type_is_applied() -> None:
         assert isinstance(rewritten[1], Replacement)
         assert report.counts == {"toy": 1}
     finally:
-        from export import rewrite
+        from export.rewrite import registry
 
-        rewrite._RULES.pop(Toy)
+        registry._RULES.pop(Toy)
     assert all(rule.module_type is not Toy for rule in registered_rules())
 
 
@@ -311,13 +332,27 @@ def test_unknown_target_is_a_clear_error() -> None:
 
 
 def test_policy_table_never_quantizes_conv_and_int8s_squeezebert_embeddings() -> None:
+    from export.backends.executorch import ExecuTorchQuant
+    from export.backends.litert import LiteRTQuant
+    from export.backends.onnx import OrtQuant
+
     squeeze = policy_for(tiny_squeezebert_config())
     assert squeeze.model_type == "squeezebert" and squeeze.rewrite
-    assert "Conv" not in squeeze.onnx.op_types and "Gather" in squeeze.onnx.op_types
-    assert squeeze.executorch.embeddings
+    onnx = squeeze.part("onnx", OrtQuant())
+    assert "Conv" not in onnx.op_types and "Gather" in onnx.op_types
+    assert squeeze.part("executorch", ExecuTorchQuant()).embeddings
+    assert squeeze.part("litert", LiteRTQuant()).rewrite
     assert policy_for("roberta").model_type == "roberta"
-    assert policy_for("roberta").onnx == policy_for("default").onnx
+    assert policy_for("roberta").part("onnx", OrtQuant()) == OrtQuant()
     assert policy_for(BertConfig()).model_type == "bert"
+
+
+def test_a_backend_the_policy_table_does_not_name_gets_its_defaults() -> None:
+    from export.backends.litert import LiteRTQuant
+
+    squeeze = policy_for(tiny_squeezebert_config(), "int8")
+    assert squeeze.part("litert-stock", LiteRTQuant()) == LiteRTQuant()
+    assert squeeze.part("a-future-backend", LiteRTQuant(recipe="x")) == LiteRTQuant(recipe="x")
 
 
 def test_compute_breakdown_counts_grouped_projections_at_a_fraction() -> None:
@@ -334,20 +369,10 @@ def test_exported_batch_one_graph_keeps_xnnpack_friendly_shapes(
 ) -> None:
     """The ExecuTorch speedup depends on these graph properties, not just on equivalence."""
     rewritten = rewrite_for_export(build("token_classification"), target="executorch").model
-
-    class Wrapper(nn.Module):
-        def __init__(self, model: nn.Module) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=ids, attention_mask=mask).logits
-
     seq = torch.export.Dim("seq", min=2, max=128)
     ids, mask = batch[0][2:3], batch[1][2:3]
-    program = torch.export.export(
-        Wrapper(rewritten).eval(), (ids, mask), dynamic_shapes=({1: seq}, {1: seq})
-    )
+    exported = export_module(rewritten, "token-classification", "executorch")  # the build's path
+    program = torch.export.export(exported, (ids, mask), dynamic_shapes=({1: seq}, {1: seq}))
     targets = [str(n.target) for n in program.graph.nodes if n.op == "call_function"]
     assert not any("conv" in t or "matmul" in t or "expand" in t for t in targets)
     assert any("bmm" in t for t in targets)

@@ -92,7 +92,7 @@ def test_trainer_decays_all_weights_but_biases_and_layernorm(ner):
 
 def test_a_tiny_model_learns_ner_beyond_the_majority_baseline(data_dir, tmp_path):
     from export.evaluate import eager_runner, evaluate, task_context
-    from export.models import ExportableModel
+    from export.exportable import ExportableModel
 
     setup = Setup(data_dir, "ner", None)
     model, result = setup.train(tmp_path / "w", TrainConfig(epochs=4, learning_rate=3e-3))

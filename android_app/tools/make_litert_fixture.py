@@ -52,12 +52,8 @@ def _details(items: dict) -> dict:
 def describe(path: Path) -> dict:
     from ai_edge_litert.interpreter import Interpreter
 
-    from export.backends.litert import (
-        LiteRTRunner,
-        pad_to_bucket,
-        real_logits,
-        signature_name,
-    )
+    from export.backends.litert import signature_name
+    from export.backends.litert_runtime import LiteRTRunner, pad_to_bucket, real_logits
 
     interpreter = Interpreter(model_path=str(path), num_threads=1)
     signatures = {}
@@ -100,7 +96,8 @@ def describe(path: Path) -> dict:
 
 
 def _masked_cases(interpreter, runner, rng: np.random.Generator) -> list[dict]:
-    from export.backends.litert import POSITIONS, pad_to_bucket, real_logits, signature_name
+    from export.backends.litert import signature_name
+    from export.backends.litert_runtime import POSITIONS, pad_to_bucket, real_logits
 
     cases = []
     for length, count in MLM_CASES:

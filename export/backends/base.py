@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import torch
 
-PRECISIONS = ("fp32", "int8")
+from export.backends import CATALOG, BackendInfo
+from export.quantization import QuantScheme, get_scheme
 
 
 @dataclass
@@ -25,13 +26,17 @@ class ExportRequest:
 
     model: torch.nn.Module  # eager, eval mode: forward(*inputs) -> logits
     model_tag: str  # e.g. "squeezebert", used in file names
-    precision: str  # "fp32" | "int8"
+    precision: str  # a name in export.quantization.SCHEMES
     max_seq_len: int  # upper bound of the dynamic sequence axis
     example_inputs: tuple[torch.Tensor, ...]  # int64, in `input_names` order
     calibration: list[tuple[torch.Tensor, ...]] = field(default_factory=list)
     quant_policy: Any = None  # export.quantization.QuantPolicy
     #: input_ids and attention_mask [batch, sequence]; masked-LM adds mask_positions [batch, M]
     input_names: tuple[str, ...] = ("input_ids", "attention_mask")
+
+    @property
+    def scheme(self) -> QuantScheme:
+        return get_scheme(self.precision)
 
     def dynamic_shapes(self, batch: Any) -> dict[str, dict[int, Any]]:
         """torch.export dynamic axes of every input; `batch` is a Dim or None (batch 1)."""
@@ -57,17 +62,27 @@ class Runner(ABC):
 
 
 class Backend(ABC):
-    name: str  # "onnx" | "executorch" | "litert" | "litert-stock"
+    name: str  # its line in export.backends.CATALOG
     #: True when an artifact accepts any batch size; False when it is exported for batch 1.
     dynamic_batch: bool
     #: True when artifacts hold static sequence lengths (ExportRequest.static_lengths)
     static_shapes: bool = False
-    #: PyPI packages beyond the core pins whose versions decide this backend's artifacts
-    packages: tuple[str, ...] = ()
 
-    @abstractmethod
+    @property
+    def info(self) -> BackendInfo:
+        """This backend's catalog line (file suffix, packages, ...)."""
+        return CATALOG[self.name]
+
+    def file_fields(self, model_tag: str, precision: str) -> dict[str, str]:
+        """How a phone benchmark names an artifact (ExecuTorch minibench's convention,
+        <name>_<backend>_<quantization>); task.json's "files" hands these to the app."""
+        return {"name": model_tag, "backend": self.name, "quantization": precision}
+
     def artifact_name(self, model_tag: str, precision: str) -> str:
-        """File name of the artifact, e.g. model_int8.onnx or squeezebert_xnnpack_q8.pte."""
+        """File name of the artifact, e.g. squeezebert_xnnpack_q8.pte: its `file_fields`."""
+        fields = self.file_fields(model_tag, precision)
+        stem = f"{fields['name']}_{fields['backend']}_{fields['quantization']}"
+        return stem + self.info.extension
 
     @abstractmethod
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
@@ -79,6 +94,10 @@ class Backend(ABC):
     @abstractmethod
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         """Load an artifact for inference through this backend's own runtime."""
+
+    def decoder_layout(self, precision: str) -> str:
+        """How a masked-LM export reads its tied table (export.exportable.DECODER_LAYOUTS)."""
+        return "linear"
 
     def check_available(self) -> None:
         """Raise a one-line ConfigError when an optional runtime is not installed."""

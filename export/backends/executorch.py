@@ -6,6 +6,7 @@ model's maximum, and run here through ExecuTorch's own Python runtime.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,31 +16,100 @@ import torch
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
 from export.errors import ExportError, first_line
+from export.quantization import get_scheme
 from export.quiet import native_stderr_filtered
 
-_QUANT_SUFFIX = {"fp32": "fp32", "int8": "q8"}  # ExecuTorch's benchmark app naming
+
+@dataclass(frozen=True)
+class ExecuTorchQuant:
+    """PT2E + XNNPACK settings.
+
+    Attributes:
+        linear: ``"dynamic_per_channel"``: int8 symmetric per-channel weights, activations
+            quantized at run time (XNNPACK ``qd8-f32-qc8w`` GEMMs).
+        embeddings: quantize ``nn.Embedding`` tables to uint8 rows (``embedding_byte``); the
+            runtime must have ExecuTorch's quantized kernels registered.
+        attention_matmuls: always False on XNNPACK: it has no int8 ``bmm``.
+    """
+
+    linear: str = "dynamic_per_channel"
+    embeddings: bool = True
+    attention_matmuls: bool = False
 
 
-def set_threads(num_threads: int) -> None:
-    """ExecuTorch's CPU threadpool is process-wide; resize it before running."""
-    from executorch.extension.pybindings.portable_lib import (
-        _threadpool_get_thread_count,
-        _unsafe_reset_threadpool,
+def executorch_quantizer(settings: ExecuTorchQuant) -> Any:
+    """The PT2E quantizer for ``prepare_pt2e``: XNNPACK dynamic per-channel (+ embeddings)."""
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+        XNNPACKQuantizer,
+        get_symmetric_quantization_config,
     )
 
-    if _threadpool_get_thread_count() != num_threads:
-        _unsafe_reset_threadpool(num_threads)
+    if settings.linear != "dynamic_per_channel":
+        raise ValueError(f"unsupported ExecuTorch linear scheme {settings.linear!r}")
+    xnnpack = XNNPACKQuantizer()
+    xnnpack.set_global(get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
+    if not settings.embeddings:
+        return xnnpack
+    from torchao.quantization.pt2e.quantizer import ComposableQuantizer
+    from torchao.quantization.pt2e.quantizer.embedding_quantizer import EmbeddingQuantizer
+
+    return ComposableQuantizer([EmbeddingQuantizer(), xnnpack])
+
+
+_QUANTIZED_KERNELS_LOADED = False
+
+
+def load_executorch_quantized_kernels() -> None:
+    """Register ExecuTorch's quantized CPU kernels (``embedding_byte``) with the Python runtime.
+
+    The ``executorch`` wheel ships them in ``lib/libexecutorch_kernels_quantized.so`` but the
+    pybindings do not link it, so a ``.pte`` with int8 embeddings fails to load with a missing
+    ``quantized_decomposed::embedding_byte.out`` until this runs. Idempotent. (The AOT side,
+    ``executorch.kernels.quantized``, only registers the ops with PyTorch for export.)
+    """
+    global _QUANTIZED_KERNELS_LOADED
+    if _QUANTIZED_KERNELS_LOADED:
+        return
+    import ctypes
+    from pathlib import Path
+
+    import executorch
+
+    libs = [
+        p
+        for root in executorch.__path__
+        for p in (Path(root) / "lib").glob("libexecutorch_kernels_quantized.*")
+    ]
+    if not libs:
+        raise RuntimeError(
+            "libexecutorch_kernels_quantized not found in the executorch package; "
+            "reinstall executorch==1.5.1"
+        )
+    ctypes.CDLL(str(libs[0]), mode=ctypes.RTLD_GLOBAL)
+    _QUANTIZED_KERNELS_LOADED = True
+
+
+def threadpool_threads(reset_to: int | None = None) -> int | None:
+    """ExecuTorch's process-wide CPU threadpool size, after resizing it to `reset_to` when
+    given (`_unsafe_reset_threadpool` is unsafe only while a method runs on the pool: call it
+    before loading a program). None when the ExecuTorch runtime is not installed."""
+    try:
+        with native_stderr_filtered():  # the runtime's CPU probing chatter on some hosts
+            from executorch.extension.pybindings import portable_lib
+    except ImportError:
+        return None
+    if reset_to is not None and portable_lib._threadpool_get_thread_count() != reset_to:
+        portable_lib._unsafe_reset_threadpool(reset_to)
+    return int(portable_lib._threadpool_get_thread_count())
 
 
 class ExecuTorchRunner(Runner):
     def __init__(self, path: Path, num_threads: int) -> None:
         from executorch.runtime import Runtime
 
-        from export.quantization import load_executorch_quantized_kernels
-
         with native_stderr_filtered():  # the runtime's CPU probing and threadpool notes
             load_executorch_quantized_kernels()  # int8 embeddings run on embedding_byte
-            set_threads(num_threads)
+            threadpool_threads(reset_to=num_threads)
             self.program = Runtime.get().load_program(Path(path))
             self.method = self.program.load_method("forward")
 
@@ -55,8 +125,13 @@ class ExecuTorchBackend(Backend):
     name = "executorch"
     dynamic_batch = False
 
-    def artifact_name(self, model_tag: str, precision: str) -> str:
-        return f"{model_tag}_xnnpack_{_QUANT_SUFFIX[precision]}.pte"
+    def decoder_layout(self, precision: str) -> str:
+        """fp32: the tied table once in the .pte, outside XNNPACK (docs/performance.md)."""
+        return "linear" if get_scheme(precision).quantized else "table_mm"
+
+    def file_fields(self, model_tag: str, precision: str) -> dict[str, str]:
+        # ExecuTorch's benchmark app names the delegate and the scheme's tag: <model>_xnnpack_q8
+        return {"name": model_tag, "backend": "xnnpack", "quantization": get_scheme(precision).tag}
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
@@ -75,7 +150,7 @@ class ExecuTorchBackend(Backend):
         }
         try:
             model = request.model
-            if request.precision == "int8":
+            if request.scheme.quantized:
                 model, info["quantization"] = self._quantize(request, example, shapes)
             program = torch.export.export(model, example, dynamic_shapes=shapes, strict=False)
             edge = to_edge_transform_and_lower(
@@ -96,18 +171,16 @@ class ExecuTorchBackend(Backend):
         info["delegation"] = _summarise(delegation)
         return info
 
-    @staticmethod
-    def _quantize(request: ExportRequest, example: tuple, shapes: dict) -> tuple[Any, dict]:
+    def _quantize(self, request: ExportRequest, example: tuple, shapes: dict) -> tuple[Any, dict]:
         """PT2E: XNNPACK dynamic per-channel int8 for linears (+ int8 embedding tables),
         calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        from export.quantization import executorch_quantizer
-
         captured = torch.export.export(
             request.model, example, dynamic_shapes=shapes, strict=False
         ).module()
-        prepared = prepare_pt2e(captured, executorch_quantizer(request.quant_policy))
+        settings = request.quant_policy.part(self.name, ExecuTorchQuant())
+        prepared = prepare_pt2e(captured, executorch_quantizer(settings))
         with torch.no_grad():
             for inputs in request.calibration or [example]:
                 prepared(*(t[:1] for t in inputs))
@@ -115,7 +188,7 @@ class ExecuTorchBackend(Backend):
         return converted, {
             "method": "pt2e",
             "calibration_examples": len(request.calibration),
-            **request.quant_policy.to_manifest()["executorch"],
+            **asdict(settings),
         }
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:

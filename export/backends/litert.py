@@ -1,7 +1,6 @@
 """LiteRT (TFLite) backend: litert-torch fp32, ai-edge-quantizer dynamic int8, LiteRT to run.
 
-Why the artifact looks the way it does (litert-torch 0.10, ai-edge-quantizer 0.10,
-ai-edge-litert 2.3, measured here):
+Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, LiteRT 2.3):
 
 * **One signature per sequence length.** litert-torch lowers most ATen ops through JAX, which
   cannot lower a symbolic sequence axis (``unsqueeze`` of the mask fails), and a static graph
@@ -13,42 +12,55 @@ ai-edge-litert 2.3, measured here):
 * **int32 inputs.** litert-torch downcasts int64 model inputs to int32 (``enable_x64=False``);
   phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
   ``attention_mask`` in every signature; the output is ``output_0``.
-* **Masked-LM: a static number of mask positions per signature.** An MLM file's ``seq_<L>``
-  also takes ``mask_positions`` [1, M_L], M_L = ``export.masking.masked_count(L)`` (the
-  benchmark's 10%), and returns logits [1, M_L, V] for those rows. A caller with M positions
-  picks the smallest signature whose length and M_L both fit, pads its positions to M_L by
-  repeating the last one, and keeps the first M rows. This runner runs a request with more
-  positions than any fitting signature takes in chunks (the encoder runs once per chunk); the
-  app's core refuses it with a one-line error.
+* **Masked-LM: a static number of mask positions per signature**, M_L =
+  ``export.masking.masked_count(L)``; a caller pads its positions to M_L and keeps the first M
+  rows (``task_json`` spells the rule out for the app).
 * **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32``: per-channel int8 weights for
   FULLY_CONNECTED / CONV_2D, per-row int8 embedding tables, activations quantized at run time;
   attention BATCH_MATMULs stay fp32. litert-torch's own PT2E dynamic route writes an embedding
   with a non-zero zero point that LiteRT refuses to load (``embedding_lookup.cc:73``).
 
-Two backends are registered: ``litert`` applies ``export.rewrite`` when the model's
-quantization policy says it pays off on LiteRT (``QuantPolicy.litert.rewrite``), and
-``litert-stock`` never rewrites, so a benchmark can show what the rewrite buys side by side.
+``litert`` applies ``export.rewrite`` where the model's policy says it pays on LiteRT;
+``litert-stock`` never does, so a benchmark shows what the rewrite buys.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from export.backends import register_backend
 from export.backends.base import Backend, ExportRequest, Runner
+from export.backends.litert_runtime import POSITIONS, LiteRTRunner
 from export.errors import ConfigError, ExportError, first_line
 from export.masking import masked_count
 
 EXTRA_HINT = "pip install -e '.[litert]'"
 INPUT_NAMES = ("input_ids", "attention_mask")
-POSITIONS = "mask_positions"
 INPUT_DTYPE = "int32"
+
+
+@dataclass(frozen=True)
+class LiteRTQuant:
+    """litert-torch + ai-edge-quantizer settings (export.backends.litert).
+
+    Attributes:
+        recipe: an ``ai_edge_quantizer.recipe`` function; ``dynamic_wi8_afp32`` is per-channel
+            int8 FULLY_CONNECTED/CONV_2D weights, per-row int8 embeddings, fp32 attention
+            BATCH_MATMUL, activations quantized at run time.
+        rewrite: whether ``export.rewrite`` runs before litert-torch for this architecture:
+            the faster of the two, measured side by side (docs/performance.md).
+    """
+
+    recipe: str = "dynamic_wi8_afp32"
+    rewrite: bool = False
+
+
 #: Sequence lengths that get a signature (those up to the model's maximum, plus the maximum).
 BUCKETS = (32, 64, 128, 256, 512)
 
@@ -86,108 +98,18 @@ def require_litert() -> None:
         ) from None
 
 
-class LiteRTRunner(Runner):
-    """Runs a bucketed .tflite on batch-1 int64 inputs of any length up to the largest bucket
-    (masked-LM: input_ids, attention_mask, mask_positions [1, M] for any M)."""
-
-    def __init__(self, path: Path, num_threads: int) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-        self._runners = {
-            int(name.removeprefix("seq_")): self.interpreter.get_signature_runner(name)
-            for name in self.interpreter.get_signature_list()
-        }
-        self.buckets = sorted(self._runners)
-        #: masked-LM only: how many mask positions each bucket's signature takes (M_L)
-        self.masked = {
-            bucket: int(details[POSITIONS]["shape"][1])
-            for bucket, runner in self._runners.items()
-            if POSITIONS in (details := runner.get_input_details())
-        }
-
-    def bucket_for(self, length: int, positions: int = 0) -> int:
-        """The smallest bucket that holds `length` tokens and, for masked-LM, `positions` mask
-        positions; when none holds that many positions, the largest that holds the tokens (the
-        call then runs in chunks)."""
-        fitting = [b for b in self.buckets if b >= length]
-        if not fitting:
-            raise ValueError(
-                f"sequence length {length} exceeds the largest signature {self.buckets[-1]}: "
-                "truncate the input or export longer --litert-lengths"
-            )
-        roomy = [b for b in fitting if self.masked.get(b, positions) >= positions]
-        if roomy:
-            return roomy[0]
-        return max(fitting, key=lambda b: self.masked[b])
-
-    def __call__(
-        self, input_ids: np.ndarray, attention_mask: np.ndarray, *rest: np.ndarray
-    ) -> np.ndarray:
-        batch, length = input_ids.shape
-        if batch != 1:
-            raise ValueError(f"LiteRT artifacts run batch 1, got batch {batch}")
-        if bool(rest) != bool(self.masked):
-            want = "3 inputs (with mask_positions)" if self.masked else "2 inputs"
-            raise ValueError(f"this .tflite takes {want}, got {2 + len(rest)} arrays")
-        positions = rest[0] if rest else None
-        count = 0 if positions is None else positions.shape[1]
-        bucket = self.bucket_for(length, count)
-        room = self.masked.get(bucket)
-        if room is not None and count > room:  # more masks than any signature takes
-            chunks = [positions[:, i : i + room] for i in range(0, count, room)]
-            return np.concatenate([self(input_ids, attention_mask, c) for c in chunks], axis=1)
-        feeds = pad_to_bucket(input_ids, attention_mask, bucket, positions, room)
-        (logits,) = self._runners[bucket](**feeds).values()
-        return real_logits(logits, length if positions is None else count)
-
-
-def pad_to_bucket(
-    input_ids: np.ndarray,
-    attention_mask: np.ndarray,
-    bucket: int,
-    positions: np.ndarray | None = None,
-    masked: int | None = None,
-) -> dict[str, np.ndarray]:
-    """The signature's int32 inputs: ids and mask padded with 0 to `bucket` positions, and
-    masked-LM positions padded to the signature's `masked` rows by repeating the last one
-    (a real position, so the extra rows are valid and simply dropped)."""
-    ids = np.zeros((1, bucket), np.int32)
-    mask = np.zeros((1, bucket), np.int32)
-    ids[:, : input_ids.shape[1]] = input_ids
-    mask[:, : attention_mask.shape[1]] = attention_mask
-    feeds = {"input_ids": ids, "attention_mask": mask}
-    if positions is not None:
-        if masked is None or positions.shape[1] > masked:
-            raise ValueError(f"{positions.shape[1]} mask positions do not fit signature {bucket}")
-        padded = np.full((1, masked), positions[0, -1], np.int32)
-        padded[:, : positions.shape[1]] = positions
-        feeds[POSITIONS] = padded
-    return feeds
-
-
-def real_logits(logits: np.ndarray, rows: int) -> np.ndarray:
-    """The rows a caller asked for: token-level logits [1, bucket, C] keep the first `rows`
-    (the real tokens; masked-LM: the real positions); [1, C] stays whole."""
-    return logits[:, :rows] if logits.ndim == 3 else logits
-
-
 @register_backend
 class LiteRTBackend(Backend):
     name = "litert"
     dynamic_batch = False
     static_shapes = True
-    packages = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
 
     def check_available(self) -> None:
         require_litert()
 
     def rewrite_target(self, policy: Any) -> str | None:
         """Rewrite only the architectures whose policy measured faster rewritten on LiteRT."""
-        return "litert" if policy.litert.rewrite else None
-
-    def artifact_name(self, model_tag: str, precision: str) -> str:
-        return f"{model_tag}_{self.name}_{precision}.tflite"
+        return self.name if policy.part(self.name, LiteRTQuant()).rewrite else None
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
@@ -218,10 +140,11 @@ class LiteRTBackend(Backend):
                 self._convert(request.model, buckets, request.input_names, fp32)
                 _LAST_FP32.update(key=key, data=fp32.read_bytes())
             fp32.write_bytes(_LAST_FP32["data"])
-            if request.precision == "fp32":
+            if not request.scheme.quantized:
                 out_path.write_bytes(fp32.read_bytes())
             else:
-                info["quantization"] = self._quantize(fp32, out_path, request.quant_policy)
+                settings = request.quant_policy.part(self.name, LiteRTQuant())
+                info["quantization"] = self._quantize(fp32, out_path, settings)
         info["op_census"] = op_census(out_path)
         return info
 
@@ -241,19 +164,19 @@ class LiteRTBackend(Backend):
             raise ExportError(f"LiteRT conversion failed: {first_line(exc)}") from exc
 
     @staticmethod
-    def _quantize(src: Path, dst: Path, policy: Any) -> dict[str, Any]:
+    def _quantize(src: Path, dst: Path, settings: LiteRTQuant) -> dict[str, Any]:
         from ai_edge_quantizer import quantizer, recipe
 
-        make_recipe = getattr(recipe, policy.litert.recipe, None)
+        make_recipe = getattr(recipe, settings.recipe, None)
         if make_recipe is None:
-            raise ExportError(f"ai-edge-quantizer has no recipe {policy.litert.recipe!r}")
+            raise ExportError(f"ai-edge-quantizer has no recipe {settings.recipe!r}")
         try:
             q = quantizer.Quantizer(str(src))
             q.load_quantization_recipe(make_recipe())
             q.quantize().export_model(str(dst), overwrite=True)
         except Exception as exc:
             raise ExportError(f"LiteRT int8 quantization failed: {first_line(exc)}") from exc
-        return {"method": "ai_edge_quantizer", "recipe": policy.litert.recipe}
+        return {"method": "ai_edge_quantizer", "recipe": settings.recipe}
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         require_litert()

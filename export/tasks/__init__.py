@@ -1,16 +1,12 @@
-"""Task registry: each task registers itself from its own module with `@register_task`."""
+"""Task registry: each task registers itself from its own module with `@register_task`
+(export.tasks.base); importing this package loads them all."""
 
 from __future__ import annotations
 
 from export.errors import ConfigError
-from export.tasks.base import Task
-
-TASKS: dict[str, type[Task]] = {}
-
-
-def register_task(cls: type[Task]) -> type[Task]:
-    TASKS[cls.name] = cls
-    return cls
+from export.lists import parse_names
+from export.tasks import mlm, ner, news  # noqa: F401  (registers the tasks)
+from export.tasks.base import TASKS, Task, register_task
 
 
 def get_task(name: str) -> Task:
@@ -19,11 +15,13 @@ def get_task(name: str) -> Task:
     return TASKS[name]()
 
 
+def task_for_architecture(architecture: str) -> Task | None:
+    """The task whose head a Hugging Face architecture name carries, if any."""
+    return next((cls() for cls in TASKS.values() if cls.has_head(architecture)), None)
+
+
 def parse_tasks(text: str) -> list[Task]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise ConfigError(f"--tasks is empty: choose from {', '.join(TASKS)}")
-    return [get_task(n) for n in names]
+    return [get_task(n) for n in parse_names(text, "--tasks", tuple(TASKS))]
 
 
-from export.tasks import mlm, ner, news  # noqa: E402,F401  (registers the tasks)
+__all__ = ["TASKS", "get_task", "parse_tasks", "register_task", "task_for_architecture"]

@@ -109,6 +109,13 @@ class Task(ABC):
     name: ClassVar[str]
     task_type: ClassVar[str]  # fill-mask | sequence-classification | token-classification
     auto_class_name: ClassVar[str]  # transformers AutoModelFor... class
+
+    @classmethod
+    def has_head(cls, architecture: str) -> bool:
+        """Whether a Hugging Face architecture name (e.g. "BertForMaskedLM") carries this
+        task's head (the one `auto_class_name` loads)."""
+        return architecture.endswith("For" + cls.auto_class_name.removeprefix("AutoModelFor"))
+
     max_length: ClassVar[int]
     epochs: ClassVar[int]
     hub_dataset: ClassVar[str]
@@ -221,3 +228,12 @@ def load_hub_dataset(name: str, **kwargs: Any) -> Any:
             f"cannot load the dataset '{name}' from the Hugging Face hub (offline?): pass "
             "--data-dir DIR with a local copy laid out like shared/data"
         ) from exc
+
+
+#: every task, by name; filled by `register_task` as export.tasks imports each task's module
+TASKS: dict[str, type[Task]] = {}
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    TASKS[cls.name] = cls
+    return cls

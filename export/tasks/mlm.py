@@ -18,7 +18,6 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from export.errors import DataError
-from export.tasks import register_task
 from export.tasks.base import (
     IGNORE,
     SPLITS,
@@ -30,6 +29,7 @@ from export.tasks.base import (
     describe_hub,
     load_hub_dataset,
     read_lines,
+    register_task,
 )
 
 MASK_PROBABILITY = 0.10

@@ -13,7 +13,6 @@ import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 from export.errors import DataError
-from export.tasks import register_task
 from export.tasks.base import (
     IGNORE,
     Feature,
@@ -24,6 +23,7 @@ from export.tasks.base import (
     describe_hub,
     load_hub_dataset,
     read_lines,
+    register_task,
 )
 
 #: The order of HF eriktks/conll2003's integer labels, used to name the hub's ids.

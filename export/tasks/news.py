@@ -16,7 +16,6 @@ import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 from export.errors import DataError
-from export.tasks import register_task
 from export.tasks.base import (
     Feature,
     Splits,
@@ -26,6 +25,7 @@ from export.tasks.base import (
     describe_hub,
     load_hub_dataset,
     read_text_file,
+    register_task,
 )
 
 Article = tuple[str, str]  # text, label

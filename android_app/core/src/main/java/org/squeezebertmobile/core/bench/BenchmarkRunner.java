@@ -81,7 +81,7 @@ public final class BenchmarkRunner {
     for (Path model : models) {
       BenchmarkReport.Run run =
           new BenchmarkReport.Run(
-              ModelFileName.parse(model.getFileName().toString()),
+              ModelFileName.resolve(model.getFileName().toString(), task.files()),
               task.task(),
               config.seqLen,
               config.numThreads);

@@ -1,5 +1,6 @@
 package org.squeezebertmobile.core.bench;
 
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +26,24 @@ public final class ModelFileName {
     this.name = name;
     this.backend = backend;
     this.quantization = quantization;
+  }
+
+  /** The fields task.json's "files" records for {@code file} (written by the export). */
+  public static ModelFileName of(String file, String name, String backend, String quantization) {
+    return new ModelFileName(file, name, backend, quantization);
+  }
+
+  /**
+   * The fields of {@code fileName}: from task.json's "files" when it lists the file, else parsed
+   * from the name (folders exported before task.json listed its files).
+   */
+  public static ModelFileName resolve(String fileName, Map<String, Map<String, String>> files) {
+    String file = fileName.substring(fileName.lastIndexOf('/') + 1);
+    Map<String, String> fields = files.get(file);
+    if (fields == null) {
+      return parse(fileName);
+    }
+    return of(file, fields.get("name"), fields.get("backend"), fields.get("quantization"));
   }
 
   /** Parses a file name (with or without directory and ".pte" / ".tflite"). */

@@ -29,6 +29,7 @@ public final class TaskConfig {
   private final int maskTokenId;
   private final Map<String, Integer> specialTokens;
   private final Map<String, String> artifacts;
+  private final Map<String, Map<String, String>> files;
 
   private TaskConfig(Map<String, Object> json) {
     task = Json.string(json, "task");
@@ -58,7 +59,28 @@ public final class TaskConfig {
       }
     }
     artifacts = Collections.unmodifiableMap(files);
+    this.files = Collections.unmodifiableMap(fileFields(json));
     validate();
+  }
+
+  /**
+   * "files": each on-device artifact's name, backend and quantization as the export wrote
+   * them (ExecuTorch minibench's fields), so nothing is re-derived from file names.
+   */
+  private static Map<String, Map<String, String>> fileFields(Map<String, Object> json) {
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    if (json.get("files") == null) {
+      return out;
+    }
+    for (Map.Entry<String, Object> e : Json.object(json.get("files"), "\"files\"").entrySet()) {
+      Map<String, Object> entry = Json.object(e.getValue(), "files." + e.getKey());
+      Map<String, String> fields = new LinkedHashMap<>();
+      for (String key : List.of("name", "backend", "quantization")) {
+        fields.put(key, Json.string(entry, key));
+      }
+      out.put(e.getKey(), Collections.unmodifiableMap(fields));
+    }
+    return out;
   }
 
   private void validate() {
@@ -144,6 +166,11 @@ public final class TaskConfig {
   }
 
   /** Artifact file names by precision ("fp32", "int8"); may be empty. */
+  /** Model file name -> its "name", "backend" and "quantization" (task.json "files"). */
+  public Map<String, Map<String, String>> files() {
+    return files;
+  }
+
   public Map<String, String> artifacts() {
     return artifacts;
   }

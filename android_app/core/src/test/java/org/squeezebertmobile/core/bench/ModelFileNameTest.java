@@ -2,9 +2,32 @@ package org.squeezebertmobile.core.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ModelFileNameTest {
+  @Test
+  void taskJsonFilesNameTheModelEvenWhenTheFileNameWouldParseOtherwise() {
+    // A model tag holding "_xnnpack_" would fool the parser; task.json's fields win.
+    Map<String, Map<String, String>> files =
+        Map.of(
+            "my_xnnpack_model_xnnpack_q8.pte",
+            Map.of("name", "my_xnnpack_model", "backend", "xnnpack", "quantization", "q8"));
+    ModelFileName m = ModelFileName.resolve("/d/my_xnnpack_model_xnnpack_q8.pte", files);
+    assertEquals("my_xnnpack_model_xnnpack_q8.pte", m.file());
+    assertEquals("my_xnnpack_model", m.name());
+    assertEquals("xnnpack", m.backend());
+    assertEquals("q8", m.quantization());
+  }
+
+  @Test
+  void aFileTaskJsonDoesNotListFallsBackToTheNamingConvention() {
+    ModelFileName m = ModelFileName.resolve("sq_litert-stock_int8.tflite", Map.of());
+    assertEquals("sq", m.name());
+    assertEquals("litert-stock", m.backend());
+    assertEquals("int8", m.quantization());
+  }
+
   @Test
   void splitsNameBackendAndQuantizationLikeMinibench() {
     ModelFileName m = ModelFileName.parse("/data/local/tmp/x/squeezebert_xnnpack_q8.pte");

@@ -27,7 +27,9 @@ class TasksTest {
           + " \"labels\": [\"O\", \"B-PER\", \"I-PER\"], \"do_lower_case\": true,"
           + " \"vocab_file\": \"vocab.txt\", \"special_tokens\": {\"pad\": 0, \"unk\": 100,"
           + " \"cls\": 101, \"sep\": 102, \"mask\": 103}, \"mask_token_id\": 103,"
-          + " \"artifacts\": {\"fp32\": \"sq_xnnpack_fp32.pte\", \"int8\": \"sq_xnnpack_q8.pte\"}}";
+          + " \"artifacts\": {\"fp32\": \"sq_xnnpack_fp32.pte\", \"int8\": \"sq_xnnpack_q8.pte\"},"
+          + " \"files\": {\"sq_xnnpack_q8.pte\": {\"name\": \"sq\", \"backend\": \"xnnpack\","
+          + " \"quantization\": \"q8\"}}}";
 
   @Test
   void taskJsonContractIsRead() {
@@ -40,6 +42,7 @@ class TasksTest {
     assertEquals("vocab.txt", c.vocabFile());
     assertEquals(102, c.specialTokens().get("sep"));
     assertEquals("sq_xnnpack_q8.pte", c.artifacts().get("int8"));
+    assertEquals("q8", c.files().get("sq_xnnpack_q8.pte").get("quantization"));
   }
 
   @Test

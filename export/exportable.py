@@ -1,0 +1,165 @@
+"""The computation the backends export: a task model as forward(int64 inputs) -> logits.
+
+``ExportableModel`` passes the encoder a plain additive 4-D mask; masked-LM exports decode only
+the masked positions (``MaskedLmExportable``) and are verified against the full decode
+(``FullDecodeMaskedLm``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoConfig
+
+from export.errors import ModelLoadError
+from export.models import load_pretrained, refuse_remote_code
+
+
+class ExportableModel(torch.nn.Module):
+    """forward(input_ids, attention_mask) -> logits, with a plain additive attention mask.
+
+    transformers 5 builds index-based masks that break PT2E calibration and lower poorly; a
+    prepared 4-D additive mask is passed through untouched, so every backend sees simple ops.
+    """
+
+    input_names: tuple[str, ...] = ("input_ids", "attention_mask")
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def encoder_kwargs(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> dict[str, Any]:
+        additive = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
+        return {
+            "input_ids": input_ids,
+            "attention_mask": additive,
+            "token_type_ids": torch.zeros_like(input_ids),
+            "return_dict": True,
+        }
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.model(**self.encoder_kwargs(input_ids, attention_mask)).logits
+
+
+def gather_positions(values: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
+    """values[b, mask_positions[b, m]] for [B, L, D] values and int64 [B, M] positions."""
+    index = mask_positions[:, :, None].expand(-1, -1, values.shape[-1])
+    return torch.gather(values, 1, index)
+
+
+class FullDecodeMaskedLm(ExportableModel):
+    """The reference masked-LM path: the Hugging Face model decodes every position, and the
+    rows at `mask_positions` are picked afterwards. Verification compares the exported
+    masked-only decode (`MaskedLmExportable`) against this."""
+
+    input_names = ("input_ids", "attention_mask", "mask_positions")
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        mask_positions: torch.Tensor,
+    ) -> torch.Tensor:
+        return gather_positions(super().forward(input_ids, attention_mask), mask_positions)
+
+
+class MaskedLmExportable(ExportableModel):
+    """forward(input_ids, attention_mask, mask_positions) -> logits [B, M, V] of those rows only.
+
+    The encoder runs on every token; the hidden states of the masked positions are gathered
+    before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
+    projection runs on M rows instead of L. The decoder reads the one word-embedding parameter
+    the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`.
+    """
+
+    input_names = ("input_ids", "attention_mask", "mask_positions")
+
+    def __init__(self, model: torch.nn.Module, decoder: str = "linear") -> None:
+        super().__init__(model)
+        if decoder not in DECODER_LAYOUTS:
+            raise ValueError(f"unknown decoder layout {decoder!r}: one of {list(DECODER_LAYOUTS)}")
+        self.decoder = decoder
+        predictions = model.cls.predictions
+        self.transform = predictions.transform
+        self.decoder_bias = predictions.decoder.bias
+        self.table = predictions.decoder.weight
+        if model.base_model.embeddings.word_embeddings.weight is not self.table:
+            raise ModelLoadError(
+                "the masked-LM decoder is not tied to the input embeddings: the masked-only "
+                "export stores one matrix and needs tied weights (config.tie_word_embeddings)"
+            )
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        mask_positions: torch.Tensor,
+    ) -> torch.Tensor:
+        kwargs = self.encoder_kwargs(input_ids, attention_mask)
+        hidden = self.model.base_model(**kwargs).last_hidden_state
+        picked = self.transform(gather_positions(hidden, mask_positions))
+        if self.decoder == "table_mm":
+            # [V, H] @ [H, M]: the table is the first operand, which XNNPACK's GEMM does not
+            # take, so the product runs in the program and reads the lookup's constant.
+            rows = torch.mm(self.table, picked.reshape(-1, picked.shape[-1]).t()).t()
+            return (rows + self.decoder_bias).reshape(*picked.shape[:-1], -1)
+        return torch.nn.functional.linear(picked, self.table, self.decoder_bias)
+
+
+#: How the masked-LM decoder reads the tied table (measurements: docs/performance.md).
+#: "linear": F.linear(h, table): a delegate / ORT GEMM that holds its own copy of the table in
+#: an ExecuTorch .pte (the lookup runs outside XNNPACK, which cannot share a constant).
+#: "table_mm": mm(table, h^T)^T: stays outside XNNPACK, so the .pte stores the table once.
+DECODER_LAYOUTS = ("linear", "table_mm")
+
+
+def decoder_layout(backend: str, precision: str) -> str:
+    """The layout `backend` asks for at `precision` ("linear" without a backend)."""
+    from export.backends import load_backend
+
+    return load_backend(backend).decoder_layout(precision) if backend else DECODER_LAYOUTS[0]
+
+
+def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
+    """The eager reference of a task model (masked-LM: full decode, then the masked rows)."""
+    wrapper = FullDecodeMaskedLm if task_type == "fill-mask" else ExportableModel
+    return wrapper(model).eval()
+
+
+def export_module(
+    model: torch.nn.Module, task_type: str, backend: str = "", precision: str = "fp32"
+) -> ExportableModel:
+    """The module the backends export (masked-LM: decodes the masked rows only, in the
+    decoder layout chosen for this backend and precision)."""
+    if task_type == "fill-mask":
+        return MaskedLmExportable(model, decoder_layout(backend, precision)).eval()
+    return ExportableModel(model).eval()
+
+
+def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> ExportableModel:
+    """The eager form of what the exporters export for a fine-tuned task directory."""
+    import transformers
+
+    from export.tasks import task_for_architecture
+
+    refuse_remote_code(Path(task_dir), trust_remote_code)
+    config = load_pretrained(AutoConfig.from_pretrained, task_dir, trust_remote_code)
+    arch = (config.architectures or [""])[0]
+    task = task_for_architecture(arch)
+    if task is None:
+        raise ModelLoadError(
+            f"{task_dir}: architecture {arch or '(none)'} has no head of a known task; "
+            "point at a folder python -m export.build fine-tuned"
+        )
+    model = load_pretrained(
+        getattr(transformers, task.auto_class_name).from_pretrained,
+        task_dir,
+        trust_remote_code,
+        attn_implementation="eager",
+        use_safetensors=True,
+    )
+    return export_module(model.eval(), task.task_type)

@@ -1,0 +1,168 @@
+"""A build, task by task: fine-tune (or reuse the checkpoint), score eager PyTorch on the test
+split, export and verify every format x precision, then write the contract files and manifest.
+Every file is written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import torch
+
+from export.artifact_export import TaskExport, export_artifact, log, still_valid
+from export.backends import CATALOG, get_backend, load_backend
+from export.device import is_main_process, resolve_device, world_size
+from export.errors import BuildError
+from export.evaluate import device_runner, eager_runner, evaluate, task_context
+from export.exportable import reference_module
+from export.io import remove_stale_temporaries, scratch_tempdir, write_json
+from export.manifest import MANIFEST, read_manifest, task_manifest
+from export.models import ModelSpec, load_tokenizer, resolve
+from export.options import BuildOptions
+from export.pipeline import TaskData, encode, load_task_data, obtain_model, write_contract_files
+from export.tasks import get_task
+from export.tasks.base import Task
+from export.train import RunOptions, TrainConfig
+
+
+def run(options: BuildOptions) -> list[dict[str, Any]]:
+    """Build every task; the summary of each (empty in processes that only train)."""
+    spec = resolve(options.model, options.init, options.tiny, options.trust_remote_code)
+    tasks = [get_task(name) for name in options.tasks]
+    placement = RunOptions(resolve_device(options.device), options.save_steps)
+    retrain = options.force
+    if world_size() > 1:
+        # Every process trains every task first; then the main process alone evaluates, exports
+        # and writes, reusing the checkpoints, while the others have nothing left to wait for.
+        for task in tasks:
+            train_task(spec, task, options, placement, options.force)
+        if not is_main_process():
+            return []
+        retrain = False
+    return [build_task(spec, task, options, placement, retrain) for task in tasks]
+
+
+def train_task(
+    spec: ModelSpec, task: Task, options: BuildOptions, placement: RunOptions, retrain: bool
+) -> tuple[TaskData, torch.nn.Module, dict[str, Any]]:
+    """The task's data and its fine-tuned model (trained, resumed or reused)."""
+    task_dir = options.task_dir(spec.tag, task.name)
+    for name in remove_stale_temporaries(task_dir):
+        log(f"   removed {name}, left behind by an interrupted run")
+    data = load_task_data(
+        task, options.data_dir, options.seed, options.train_limit, options.eval_limit
+    )
+    config = TrainConfig(
+        epochs=options.epochs if options.epochs is not None else task.epochs,
+        learning_rate=options.lr,
+        batch_size=options.batch_size,
+        max_steps=options.max_steps,
+        seed=options.seed,
+    )
+    threads = options.threads or (os.cpu_count() or 1) // world_size()
+    torch.set_num_threads(max(1, threads))
+    model, training = obtain_model(
+        spec, data, task_dir, config, options.train_limit, retrain, log, placement
+    )
+    return data, model, training
+
+
+def build_task(
+    spec: ModelSpec, task: Task, options: BuildOptions, placement: RunOptions, retrain: bool
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    task_dir = options.task_dir(spec.tag, task.name)
+    log(f"== {spec.tag} / {task.name}: {task.description}")
+    data, model, training = train_task(spec, task, options, placement, retrain)
+    tokenizer = load_tokenizer(task_dir, trust_remote_code=spec.trust_remote_code)
+
+    # Eager reference on one thread, as the artifacts are run; batched on the training device.
+    torch.set_num_threads(1)
+    features = encode(data, data.test, tokenizer, options.seed, "test")
+    ctx = task_context(model, task, data.labels)
+    eager = reference_module(model, task.task_type)
+    device = placement.placement.device
+    with device_runner(eager, device) as run_on_device:
+        eager_result = evaluate(
+            run_on_device,
+            task,
+            features,
+            ctx,
+            tokenizer.pad_token_id,
+            options.eval_batch_size,
+            desc=f"evaluate eager ({device})",
+        )
+    write_json(
+        task_dir / "metrics.json",
+        {"split": "test", "examples": eager_result.examples, "metrics": eager_result.metrics},
+    )
+    log(f"   eager: {format_metrics(eager_result.metrics)}")
+
+    job = TaskExport(
+        options=options,
+        file_tag=spec.file_tag,
+        task_dir=task_dir,
+        task=task,
+        data=data,
+        tokenizer=tokenizer,
+        features=features,
+        ctx=ctx,
+        eager=eager,
+        eager_run=eager_runner(eager),
+        eager_result=eager_result,
+        max_seq_len=int(model.config.max_position_embeddings),
+        previous=_previous_artifacts(task_dir),
+    )
+    backends = [get_backend(name) for name in options.formats]
+    artifacts: dict[str, Any] = {}
+    for backend in backends:
+        for precision in options.precisions:
+            with scratch_tempdir(task_dir):  # every library's temporary files; cleaned if killed
+                entry = export_artifact(job, backend, precision)
+            artifacts[entry["file"]] = entry
+    artifacts |= still_valid(job, artifacts)
+
+    app = {e["precision"]: n for n, e in artifacts.items() if CATALOG[e["format"]].app_default}
+    runtimes = {b.name: s for b in backends if (s := b.task_json(artifacts)) is not None}
+    files = {
+        name: load_backend(e["format"]).file_fields(spec.file_tag, e["precision"])
+        for name, e in artifacts.items()
+        if CATALOG[e["format"]].on_device
+    }
+    write_contract_files(task_dir, data, tokenizer, features, job.max_seq_len, app, runtimes, files)
+    manifest = task_manifest(
+        spec,
+        model.config,
+        task,
+        data,
+        seed=options.seed,
+        eval_limit=options.eval_limit,
+        max_seq_len=job.max_seq_len,
+        training=training,
+        eager_result=eager_result,
+        artifacts=artifacts,
+        build_seconds=time.perf_counter() - started,
+    )
+    write_json(task_dir / MANIFEST, manifest)
+    return {
+        "tag": spec.tag,
+        "task": task.name,
+        "dir": str(task_dir),
+        "eager": eager_result.metrics,
+        "primary": task.primary_metric,
+        "artifacts": artifacts,
+    }
+
+
+def _previous_artifacts(task_dir: Any) -> dict[str, Any]:
+    try:
+        return read_manifest(task_dir, verify=False).get("artifacts", {})
+    except BuildError:
+        return {}
+
+
+def format_metrics(metrics: dict[str, float]) -> str:
+    return ", ".join(
+        f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items()
+    )

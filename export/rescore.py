@@ -1,0 +1,68 @@
+"""Score an artifact again on the test split its manifest names (runtime_bench, tests).
+
+Rebuilds the features from the recorded data (sha256-checked), seed and tokenizer, so a
+re-score sees exactly what the build verified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from export.errors import DataError
+from export.evaluate import EvalResult, RunFn, evaluate, task_context
+from export.io import sha256_file
+from export.manifest import check_checkpoint, read_manifest
+from export.models import load_pretrained, load_tokenizer, refuse_remote_code
+from export.pipeline import auto_class, encode, load_task_data
+from export.tasks import get_task
+from export.tasks.base import Feature, Task, TaskContext
+
+
+@dataclass
+class TestSplit:
+    task: Task
+    features: list[Feature]
+    ctx: TaskContext
+    pad_id: int
+
+
+def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
+    """The test features a manifest was scored on, rebuilt from the data it names."""
+    manifest = read_manifest(task_dir, verify=False)
+    task = get_task(manifest["task"]["name"])
+    source = manifest["data"]
+    data_dir = Path(source["root"]) if source.get("kind") == "local" else None
+    for entry in source.get("files", []):
+        path = data_dir / entry["path"]
+        if not path.is_file() or sha256_file(path) != entry["sha256"]:
+            raise DataError(
+                f"{path} is missing or differs from the data {task_dir} was built "
+                "on: restore it or rebuild with python -m export.build"
+            )
+    data = load_task_data(task, data_dir, manifest["seed"], None, limit)
+    refuse_remote_code(task_dir, trust_remote_code=False)  # runtime_bench never runs it
+    tokenizer = load_tokenizer(task_dir)
+    check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
+    model = load_pretrained(
+        auto_class(task).from_pretrained,
+        task_dir,
+        attn_implementation="eager",
+        use_safetensors=True,
+    )
+    features = encode(data, data.test, tokenizer, manifest["seed"], "test")
+    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)
+
+
+def evaluate_runner(
+    runner: RunFn,
+    task_dir: str | Path,
+    limit: int | None = None,
+    batch_size: int = 1,
+    progress: bool = True,
+) -> EvalResult:
+    """Score a loaded artifact on its task's test split, as recorded in the task's manifest."""
+    split = load_test_split(Path(task_dir), limit)
+    return evaluate(
+        runner, split.task, split.features, split.ctx, split.pad_id, batch_size, progress=progress
+    )

@@ -1,0 +1,40 @@
+"""Export-time rewrites that turn 1x1 Conv1d projections into quantizer-friendly Linear layers.
+
+``rewrite_for_export(model)`` deep-copies the model, rewrites the copy and returns
+``RewriteResult(model, report)``: fine-tuned checkpoints stay standard Hugging Face folders and
+the rewritten model keeps their call signature. Rules live in a registry keyed by module type
+(``@register_rewrite``, export.rewrite.registry); each architecture registers its own from its
+module (export.rewrite.squeezebert, export.rewrite.bert). Why the layouts are what they are,
+and what was measured and rejected: docs/performance.md ("Export rewrite").
+"""
+
+from __future__ import annotations
+
+from export.rewrite import bert, squeezebert  # noqa: F401  (register their rules)
+from export.rewrite.blocks import GroupedLinear, PointwiseConv1dAsLinear, additive_attention_mask
+from export.rewrite.registry import (
+    REWRITE_VERSION,
+    RewriteOptions,
+    RewriteReport,
+    RewriteResult,
+    RewriteRule,
+    options_for_target,
+    register_rewrite,
+    registered_rules,
+    rewrite_for_export,
+)
+
+__all__ = [
+    "REWRITE_VERSION",
+    "GroupedLinear",
+    "PointwiseConv1dAsLinear",
+    "RewriteOptions",
+    "RewriteReport",
+    "RewriteResult",
+    "RewriteRule",
+    "additive_attention_mask",
+    "options_for_target",
+    "register_rewrite",
+    "registered_rules",
+    "rewrite_for_export",
+]

@@ -1,0 +1,114 @@
+"""The code's shape: no import cycles among the project's modules, no oversized files."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("export", "runtime_bench")
+#: the limits the lead reviews against (issue 13)
+MAX_LINES = 350
+MAX_DOCSTRING_LINES = 25
+
+
+def project_modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every Python module of the project's packages."""
+    modules = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            modules[name] = path
+    return modules
+
+
+def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Inside an `if TYPE_CHECKING:` block: never executed, so not an import at run time."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return True
+    return False
+
+
+def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules `name` imports anywhere in its file (top level or in a function)."""
+    tree = ast.parse(path.read_text())
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if _type_checking_only(node, parents):
+            continue
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                base = f"{base}.{node.module}" if node.module else base
+            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        for target in targets:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle in `graph` as a list of modules (first repeated at the end), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle_through_a_function_local_import(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import b\n")
+    (tmp_path / "b.py").write_text("def f():\n    from a import x\n")
+    modules = {"a": tmp_path / "a.py", "b": tmp_path / "b.py"}
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    assert find_cycle(graph) == ["a", "b", "a"]
+
+
+def test_no_import_cycles_among_project_modules() -> None:
+    modules = project_modules()
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def test_no_python_file_is_oversized() -> None:
+    too_long = {
+        str(path.relative_to(ROOT)): n
+        for path in project_modules().values()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not too_long, f"over {MAX_LINES} lines: {too_long}"
+
+
+def test_no_module_docstring_is_an_essay() -> None:
+    long_docs = {}
+    for path in project_modules().values():
+        doc = ast.get_docstring(ast.parse(path.read_text()), clean=False) or ""
+        if (n := len(doc.splitlines())) > MAX_DOCSTRING_LINES:
+            long_docs[str(path.relative_to(ROOT))] = n
+    assert not long_docs, f"module docstrings over {MAX_DOCSTRING_LINES} lines: {long_docs}"
