@@ -25,6 +25,13 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
+def default_sigint() -> None:
+    """In the child, before exec: SIGINT as at a terminal. A suite started in the background
+    (`nohup ... &`, a shell without job control) hands its children an ignored SIGINT, and
+    Python then never raises KeyboardInterrupt, so the signal the test sends would be lost."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def bench(artifacts: Path, out: Path, *extra: str) -> list[str]:
     return [
         sys.executable,
@@ -170,6 +177,7 @@ def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path)
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1", HOLD_AFTER_FIRST_GROUP_ENV: "1"},
+        preexec_fn=default_sigint,
     )
     hang_guard = time.monotonic() + 900  # only against a hung test; the run waits for us
     try:
