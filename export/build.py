@@ -81,9 +81,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--precisions", default=",".join(PRECISIONS), help=f"comma list of {','.join(PRECISIONS)}"
     )
     p.add_argument(
-        "--litert-lengths",
+        "--static-lengths",
+        "--litert-lengths",  # its first name, kept so older commands still run
         metavar="L,L,...",
-        help="sequence lengths a .tflite gets a static signature for "
+        help="sequence lengths a static-shape artifact (.tflite) gets a signature for "
         "(default: 32,64,128,256 and the model maximum)",
     )
     p.add_argument(

@@ -18,7 +18,7 @@ MANIFEST = "manifest.json"
 CORE_PACKAGES = ("torch", "squeezebert-mobile")
 #: every package whose code decides the artifacts and the numbers: the core, each backend's
 #: own (export.backends.CATALOG) and the data and scoring libraries
-_PACKAGES = tuple(
+PACKAGES = tuple(
     dict.fromkeys(
         (
             *CORE_PACKAGES,
@@ -33,7 +33,7 @@ _PACKAGES = tuple(
 )
 
 
-def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     """Installed versions of the packages whose code decides the artifacts and the numbers."""
     versions = {"python": platform.python_version()}
     for name in names:

@@ -35,7 +35,7 @@ class BuildOptions:
     data_dir: Path | None = None
     init: str = "pretrained"
     tiny: bool = False
-    #: --litert-lengths; None: the static-shape backend's default lengths
+    #: --static-lengths; None: the static-shape backend's default lengths
     static_lengths: tuple[int, ...] | None = None
     epochs: float | None = None
     max_steps: int | None = None
@@ -60,7 +60,7 @@ class BuildOptions:
 
         check_numbers(args)
         check_out_dir(args.out)
-        lengths = args.litert_lengths
+        lengths = args.static_lengths
         return cls(
             model=args.model,
             tasks=tuple(t.name for t in parse_tasks(args.tasks)),
@@ -72,7 +72,7 @@ class BuildOptions:
             tiny=args.tiny,
             static_lengths=None
             if lengths is None
-            else tuple(sorted(set(parse_ints(lengths, "--litert-lengths", 2)))),
+            else tuple(sorted(set(parse_ints(lengths, "--static-lengths", 2)))),
             epochs=args.epochs,
             max_steps=args.max_steps,
             lr=args.lr,

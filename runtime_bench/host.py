@@ -64,8 +64,6 @@ ARM_PARTS = {
     "0xd4f": "Neoverse-V2",
 }
 
-PACKAGES = ("torch", "executorch", "onnxruntime", "ai-edge-litert", "onnx", "transformers", "numpy")
-
 
 #: Set by tools/aarch64-check for the emulated process, e.g. "qemu-user 10.0.2 -cpu neoverse-n1".
 EMULATION_ENV = "SQUEEZEBERT_EMULATION"
@@ -165,11 +163,12 @@ def _os_name() -> str:
     return match.group(1) if match else platform.platform()
 
 
-def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
-    """Installed versions of the packages whose kernels decide the numbers."""
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages whose kernels decide the numbers: the manifest's list,
+    which takes each backend's own packages from export.backends.CATALOG."""
     from export.manifest import package_versions as versions_of
 
-    return versions_of(names)
+    return versions_of()
 
 
 def host_tag(cpu_model: str, machine: str, cores: int) -> str:

@@ -122,7 +122,7 @@ def record_all(
 def _versions() -> dict[str, str]:
     from export.manifest import package_versions
 
-    return package_versions(("numpy", "onnxruntime", "torch", "executorch"))
+    return package_versions()
 
 
 def load(out: Path) -> dict[str, Any]:

@@ -121,7 +121,7 @@ def test_help_lists_every_option():
         "--seed",
         "--force",
         "--formats",
-        "--litert-lengths",
+        "--static-lengths",
         "--precisions",
         "--eval-limit",
         "--device",

@@ -184,7 +184,7 @@ def test_android_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> 
 @pytest.mark.slow
 def test_android_masked_lm_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> None:
     # The MLM fixture was made from a file with signatures seq_32 and seq_64 only
-    # (--litert-lengths 32,64), a subset of a fresh export's; its cases pick among those two.
+    # (--static-lengths 32,64), a subset of a fresh export's; its cases pick among those two.
     sys.path.insert(0, str(REPO / "android_app" / "tools"))
     from make_litert_fixture import describe
 
@@ -231,9 +231,9 @@ def test_bad_litert_lengths_are_one_line_errors(value: str, problem: str, capsys
     from export.build import main
 
     args = ["--model", "squeezebert", "--init", "random", "--tiny", "--tasks", "ner"]
-    assert main([*args, "--formats", "litert", "--litert-lengths", value]) != 0
+    assert main([*args, "--formats", "litert", "--static-lengths", value]) != 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and problem in err[0] and "--litert-lengths" in err[0]
+    assert len(err) == 1 and problem in err[0] and "--static-lengths" in err[0]
 
 
 def test_phone_results_of_tflite_files_keep_their_litert_backend() -> None:

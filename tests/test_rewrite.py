@@ -245,7 +245,7 @@ def test_model_without_conv_projections_passes_through_unchanged(
     assert torch.equal(logits(rewritten, *batch), logits(model, *batch))
 
 
-def test_bert_attention_becomes_bmm_only_for_executorch(
+def test_bert_attention_becomes_bmm_only_for_backends_that_opt_in(
     batch: tuple[torch.Tensor, torch.Tensor],
 ) -> None:
     torch.manual_seed(0)
@@ -259,7 +259,10 @@ def test_bert_attention_becomes_bmm_only_for_executorch(
     )
     config._attn_implementation = "eager"
     model = _randomize(BertForTokenClassification(config))
+    # The opt-in lives on each backend's catalog line (export.backends.CATALOG "rewrites").
     assert not rewrite_for_export(model, target="onnx").report.applied
+    assert not rewrite_for_export(model, target="generic").report.applied
+    assert rewrite_for_export(model, target="litert").report.applied
     rewritten, report = rewrite_for_export(model, target="executorch")
     assert report.counts == {"attention_bmm": config.num_hidden_layers}
     ids, mask = batch

@@ -41,6 +41,8 @@ class BackendInfo:
     stock: str | None = None
     #: the pip extra that installs its packages; None: a core backend, built by default
     extra: str | None = None
+    #: opt-in export.rewrite rules measured faster on this runtime (e.g. BERT's bmm attention)
+    rewrites: tuple[str, ...] = ()
 
 
 _ONNX = ("onnx", "onnxscript", "onnxruntime")
@@ -57,10 +59,11 @@ CATALOG: dict[str, BackendInfo] = {
         BackendInfo(
             "executorch", "export.backends.executorch", ".pte", ("executorch", "torchao"),
             "tab:orange", on_device=True, aliases=("pte",), app_default=True,
+            rewrites=("bert_bmm_attention",),
         ),
         BackendInfo(
             "litert", "export.backends.litert", ".tflite", _LITERT, "tab:green",
-            on_device=True, stock="litert-stock", extra="litert",
+            on_device=True, stock="litert-stock", extra="litert", rewrites=("bert_bmm_attention",),
         ),
         BackendInfo(
             "litert-stock", "export.backends.litert", ".tflite", _LITERT, "tab:olive",

@@ -116,7 +116,7 @@ class LiteRTBackend(Backend):
         buckets = sorted(request.static_lengths or sequence_buckets(request.max_seq_len))
         if buckets[-1] > request.max_seq_len:
             raise ConfigError(
-                f"--litert-lengths {buckets[-1]} exceeds the model's maximum of "
+                f"--static-lengths {buckets[-1]} exceeds the model's maximum of "
                 f"{request.max_seq_len} positions: use lengths up to {request.max_seq_len}"
             )
         info: dict[str, Any] = {

@@ -40,7 +40,7 @@ class LiteRTRunner(Runner):
         if not fitting:
             raise ValueError(
                 f"sequence length {length} exceeds the largest signature {self.buckets[-1]}: "
-                "truncate the input or export longer --litert-lengths"
+                "truncate the input or export longer --static-lengths"
             )
         roomy = [b for b in fitting if self.masked.get(b, positions) >= positions]
         if roomy:

@@ -76,6 +76,4 @@ def _bert_attention_type() -> type[nn.Module] | None:
 
 _BERT_ATTENTION = _bert_attention_type()
 if _BERT_ATTENTION is not None:
-    register_rewrite(_BERT_ATTENTION, "bert_bmm_attention", targets=("executorch", "litert"))(
-        _rewrite_bert_attention
-    )
+    register_rewrite(_BERT_ATTENTION, "bert_bmm_attention", opt_in=True)(_rewrite_bert_attention)

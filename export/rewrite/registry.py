@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -115,23 +115,28 @@ class RewriteRule:
     name: str
     module_type: type[nn.Module]
     fn: RuleFn
-    #: backends the rule is for; None means every target (including "generic")
-    targets: frozenset[str] | None = None
+    #: False: every target (including "generic"); True: only backends whose catalog line lists
+    #: the rule in `rewrites` (a layout that pays off on some runtimes only)
+    opt_in: bool = False
 
     def applies_to(self, target: str) -> bool:
-        return self.targets is None or target in self.targets
+        if not self.opt_in:
+            return True
+        info = CATALOG.get(target)
+        return info is not None and self.name in info.rewrites
 
 
 _RULES: dict[type[nn.Module], RewriteRule] = {}
 
 
 def register_rewrite(
-    module_type: type[nn.Module], name: str, *, targets: Sequence[str] | None = None
+    module_type: type[nn.Module], name: str, *, opt_in: bool = False
 ) -> Callable[[RuleFn], RuleFn]:
     """Register ``fn`` as the export rewrite for modules of exactly ``module_type``.
 
-    ``targets`` limits the rule to some backends (e.g. a layout that only pays off on
-    ExecuTorch); by default it applies to every target.
+    ``opt_in`` limits the rule to the backends that list ``name`` in their catalog line's
+    ``rewrites`` (a layout that only pays off on some runtimes); by default it applies to
+    every target.
 
     The walk looks rules up along the module's MRO, so a rule for a base class also applies to
     subclasses that have no rule of their own; the most specific rule wins. Registering a
@@ -143,7 +148,7 @@ def register_rewrite(
             name=name,
             module_type=module_type,
             fn=fn,
-            targets=frozenset(targets) if targets is not None else None,
+            opt_in=opt_in,
         )
         return fn
 
