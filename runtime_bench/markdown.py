@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any
 
 from runtime_bench.artifacts import BACKEND_ORDER
@@ -46,3 +47,11 @@ def _sort_key(record: dict[str, Any]) -> tuple:
 
 
 # -- sections ----------------------------------------------------------------------------------
+
+
+def by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Records, evaluations or ratios grouped by their "task", in first-seen order."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row["task"]].append(row)
+    return groups

@@ -8,6 +8,7 @@ from typing import Any
 
 from export.quantization import SCHEMES
 from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER
+from runtime_bench.markdown import by_task
 from runtime_bench.ratios import BASELINE_MODEL
 from runtime_bench.results import LATENCY_METRICS, atomic_output
 
@@ -28,19 +29,15 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     """latency_<task>.png and speedup_<task>.png for `doc`; the files written."""
     records = doc.get("records", [])
     written: list[Path] = []
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in records:
-        by_task[r["task"]].append(r)
-    for task, recs in by_task.items():
+    for task, recs in by_task(records).items():
         path = out_dir / f"latency_{task}.png"
         _plot_latency(task, recs, path)
         written.append(path)
     by_id = {r["id"]: r for r in records}
-    ratio_tasks: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for ratio in doc.get("ratios", []):
-        if ratio["kind"] in SPEEDUP_KINDS and ratio["numerator"] in by_id:
-            ratio_tasks[ratio["task"]].append(ratio)
-    for task, ratios in ratio_tasks.items():
+    speedups = [
+        r for r in doc.get("ratios", []) if r["kind"] in SPEEDUP_KINDS and r["numerator"] in by_id
+    ]
+    for task, ratios in by_task(speedups).items():
         path = out_dir / f"speedup_{task}.png"
         _plot_speedup(task, ratios, by_id, path)
         written.append(path)

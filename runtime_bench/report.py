@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime_bench.artifacts import EAGER
-from runtime_bench.markdown import _mb, _sort_key, _table, fmt
+from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
 from runtime_bench.plots import SPEEDUP_KINDS, write_plots
 from runtime_bench.ratios import BASELINE_MODEL
 from runtime_bench.report_host import _host_section, _study_section, _thread_section
@@ -52,10 +52,7 @@ def _latency_section(records: list[dict[str, Any]]) -> list[str]:
         "RSS (MB)",
         "size (MB)",
     ]
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in records:
-        by_task[record["task"]].append(record)
-    for task, recs in sorted(by_task.items()):
+    for task, recs in sorted(by_task(records).items()):
         rows = []
         for r in sorted(recs, key=_sort_key):
             m = r["metrics"]

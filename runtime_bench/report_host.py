@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from runtime_bench.markdown import _mb, _sort_key, _table, fmt
+from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 
@@ -100,10 +99,7 @@ def _study_section(doc: dict[str, Any]) -> list[str]:
         "CPU time: wall time to run the test split (examples column) on one thread.",
         "",
     ]
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for ev in evaluations:
-        by_task[ev["task"]].append(ev)
-    for task, evs in sorted(by_task.items()):
+    for task, evs in sorted(by_task(evaluations).items()):
         names = list(dict.fromkeys(k for ev in evs for k in ev.get("metrics", {})))
         rows = []
         for ev in sorted(evs, key=_sort_key):
