@@ -1,4 +1,5 @@
-"""The PNG plots of a results.json: latency per task, and speedups with their spread."""
+"""The PNG plots of a results.json: latency per task, speedups with their spread, and (through
+runtime_bench.floor_plot) latency against FLOPs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from export.quantization import SCHEMES
 from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER
+from runtime_bench.floor_plot import write_floor_plot
 from runtime_bench.markdown import by_task
 from runtime_bench.ratios import by_denominator
 from runtime_bench.results import LATENCY_METRICS, atomic_output
@@ -51,7 +53,8 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         path = out_dir / f"speedup_{task}.png"
         _plot_speedup(task, ratios, by_id, path)
         written.append(path)
-    return written
+    floor = write_floor_plot(doc, out_dir)
+    return [*written, floor] if floor is not None else written
 
 
 def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
@@ -147,21 +150,22 @@ def _plot_speedup(
 
     # One panel per model for "backend over eager", then per denominator model for the
     # model and best comparisons (runtime_bench.study's pairs).
-    panels: list[tuple[str, list[dict[str, Any]]]] = []
+    panels: list[tuple[str, list[dict[str, Any]], bool]] = []  # title, ratios, name models
     backend_ratios = [r for r in ratios if r["kind"] == "backend"]
     for model in ordered_models(by_id[r["numerator"]]["model"] for r in backend_ratios):
         chosen = [r for r in backend_ratios if by_id[r["numerator"]]["model"] == model]
-        panels.append((f"{model}: speedup over eager PyTorch fp32", chosen))
+        panels.append((f"{model}: speedup over eager PyTorch fp32", chosen, False))
     for kind, title in COMPARISON_PANELS.items():
         of_kind = [r for r in ratios if r["kind"] == kind]
         panels += [
-            (title.format(den=den), chosen) for den, chosen in by_denominator(of_kind, by_id)
+            (title.format(den=den), chosen, True) for den, chosen in by_denominator(of_kind, by_id)
         ]
-    groups_per_panel = [_bar_groups(chosen, by_id) for _, chosen in panels]
+    groups_per_panel = [_bar_groups(chosen, by_id) for _, chosen, _ in panels]
     width_in = max(10.0, 0.9 * max(len(g) for g in groups_per_panel) + 4.0)
     fig, axes = plt.subplots(len(panels), 1, figsize=(width_in, 3.6 * len(panels)), squeeze=False)
-    for ax, (title, chosen), groups in zip(axes[:, 0], panels, groups_per_panel, strict=True):
-        several_models = len({model for _, model in groups}) > 1
+    for ax, (title, chosen, name_models), groups in zip(
+        axes[:, 0], panels, groups_per_panel, strict=True
+    ):
         bars: dict[tuple[str, str], dict[tuple[int, str], dict[str, Any]]] = defaultdict(dict)
         for r in chosen:
             num = by_id[r["numerator"]]
@@ -194,7 +198,7 @@ def _plot_speedup(
                 linewidth=0.4,
                 label=f"{backend} {precision}",
             )
-        labels = [f"L={n}" + (f"\n{model}" if several_models else "") for n, model in groups]
+        labels = [f"L={n}" + (f"\n{model}" if name_models else "") for n, model in groups]
         ax.set_xticks(range(len(groups)), labels, fontsize=8)
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_ylabel("speedup (x)")

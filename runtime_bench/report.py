@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime_bench.artifacts import EAGER
+from runtime_bench.floor_plot import floor_section
 from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
 from runtime_bench.plots import SPEEDUP_KINDS, write_plots
 from runtime_bench.ratios import by_denominator
@@ -273,6 +274,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         *_thread_section(records),
         *_study_section(doc),
         *_latency_section(records),
+        *floor_section(doc),
         *_ship_section(records),
         *_ratio_section(doc),
         *_device_section(doc),
