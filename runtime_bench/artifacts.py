@@ -54,8 +54,6 @@ class ArtifactSpec:
     size_bytes: int
     sha256: str
     max_seq_len: int
-    hidden_size: int
-    num_layers: int
 
     @property
     def key(self) -> str:
@@ -148,8 +146,6 @@ def specs_for_task_dir(manifest: TaskManifest) -> list[ArtifactSpec]:
         "model_tag": safe_name(manifest.model_tag, "model tag", task_dir),
         "task": safe_name(manifest.task_name, "task name", task_dir),
         "task_dir": task_dir,
-        "hidden_size": manifest.hidden_size,
-        "num_layers": manifest.num_layers,
     }
     specs = [
         ArtifactSpec(

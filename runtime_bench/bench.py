@@ -208,7 +208,7 @@ class HostBenchmark:
         for (tag, task), spec in seen.items():
             module = load_eager_module(spec.task_dir)
             for seq_len in self.config.seq_lens:
-                count = count_flops(module, seq_len, spec.hidden_size, spec.num_layers)
+                count = count_flops(module, seq_len)
                 self.flops[(tag, task, seq_len)] = count
                 self.doc["flops"].append({"model_tag": tag, "task": task, **count.as_dict()})
             del module

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from runtime_bench.artifacts import BACKEND_ORDER
+from runtime_bench.study import model_rank
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -39,7 +40,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _sort_key(record: dict[str, Any]) -> tuple:
     return (
         record["task"],
-        record["model"],
+        model_rank(record["model"]),
         BACKEND_ORDER.get(record["backend"], len(BACKEND_ORDER)),
         record["precision"],
         record.get("seq_len", 0),

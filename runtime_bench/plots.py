@@ -1,19 +1,29 @@
-"""The PNG plots of a results.json: latency per task, and speedups with their spread."""
+"""The PNG plots of a results.json: latency per task, speedups with their spread, and (through
+runtime_bench.floor_plot) latency against FLOPs."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from export.quantization import SCHEMES
 from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER
+from runtime_bench.floor_plot import write_floor_plot
 from runtime_bench.markdown import by_task
-from runtime_bench.ratios import BASELINE_MODEL
+from runtime_bench.ratios import by_denominator
 from runtime_bench.results import LATENCY_METRICS, atomic_output
+from runtime_bench.study import model_rank, ordered_models
 
 PRECISION_STYLES = {name: scheme.line_style for name, scheme in SCHEMES.items()}
-MODEL_MARKERS = ("o", "s", "^", "D", "v", "P")
+#: speedup panels per comparison kind, one per denominator model
+COMPARISON_PANELS = {
+    "model": "speedup over {den} (same backend and precision)",
+    "best": "speedup over {den}, each on its fastest backend (bar: numerator's)",
+}
+#: latency panels (one per model) per row of the figure
+LATENCY_PANELS_PER_ROW = 3
 MEDIAN = LATENCY_METRICS["median"]
 #: ratio kinds drawn in the speedup bar charts (precision ratios are only tabulated)
 SPEEDUP_KINDS = ("backend", "model", "best")
@@ -35,13 +45,16 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         written.append(path)
     by_id = {r["id"]: r for r in records}
     speedups = [
-        r for r in doc.get("ratios", []) if r["kind"] in SPEEDUP_KINDS and r["numerator"] in by_id
+        r
+        for r in doc.get("ratios", [])
+        if r["kind"] in SPEEDUP_KINDS and r["numerator"] in by_id and r["denominator"] in by_id
     ]
     for task, ratios in by_task(speedups).items():
         path = out_dir / f"speedup_{task}.png"
         _plot_speedup(task, ratios, by_id, path)
         written.append(path)
-    return written
+    floor = write_floor_plot(doc, out_dir)
+    return [*written, floor] if floor is not None else written
 
 
 def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
@@ -52,12 +65,16 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    models = sorted({r["model"] for r in records})
+    models = ordered_models(r["model"] for r in records)
+    ncols = min(len(models), LATENCY_PANELS_PER_ROW)
+    nrows = math.ceil(len(models) / ncols)
     fig, axes = plt.subplots(
-        1, len(models), figsize=(5.2 * len(models) + 2.6, 5), sharey=True, squeeze=False
+        nrows, ncols, figsize=(5.2 * ncols + 2.6, 5 * nrows), sharey=True, squeeze=False
     )
+    for ax in axes.flat[len(models) :]:
+        ax.set_visible(False)
     lengths = sorted({r["seq_len"] for r in records})
-    for ax, model in zip(axes[0], models, strict=True):
+    for ax, model in zip(axes.flat, models, strict=False):
         series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         floors: dict[str, dict[int, float]] = defaultdict(dict)
         for r in records:
@@ -109,10 +126,15 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
         ax.set_xlabel("sequence length (tokens)")
         ax.set_title(model)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].set_ylabel("median latency (ms, log); band = p10–p90")
-    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    for row in axes:
+        row[0].set_ylabel("median latency (ms, log); band = p10–p90")
+    legend: dict[str, Any] = {}  # every panel's lines, once each (panels may differ)
+    for ax in axes.flat[: len(models)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
     fig.suptitle(f"{task}: latency vs sequence length (batch 1, one thread)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1 - 2.4 / fig.get_figwidth(), 1))
+    fig.legend(legend.values(), legend.keys(), fontsize=8, loc="upper right")
     with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
@@ -126,32 +148,36 @@ def _plot_speedup(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    # One panel per model for "backend over eager", then one for "model over baseline".
-    panels: list[tuple[str, list[dict[str, Any]]]] = []
-    for model in sorted({by_id[r["numerator"]]["model"] for r in ratios if r["kind"] == "backend"}):
-        chosen = [
-            r for r in ratios if r["kind"] == "backend" and by_id[r["numerator"]]["model"] == model
+    # One panel per model for "backend over eager", then per denominator model for the
+    # model and best comparisons (runtime_bench.study's pairs).
+    panels: list[tuple[str, list[dict[str, Any]], bool]] = []  # title, ratios, name models
+    backend_ratios = [r for r in ratios if r["kind"] == "backend"]
+    for model in ordered_models(by_id[r["numerator"]]["model"] for r in backend_ratios):
+        chosen = [r for r in backend_ratios if by_id[r["numerator"]]["model"] == model]
+        panels.append((f"{model}: speedup over eager PyTorch fp32", chosen, False))
+    for kind, title in COMPARISON_PANELS.items():
+        of_kind = [r for r in ratios if r["kind"] == kind]
+        panels += [
+            (title.format(den=den), chosen, True) for den, chosen in by_denominator(of_kind, by_id)
         ]
-        panels.append((f"{model}: speedup over eager PyTorch fp32", chosen))
-    model_ratios = [r for r in ratios if r["kind"] == "model"]
-    if model_ratios:
-        panels.append((f"speedup over {BASELINE_MODEL} (same backend and precision)", model_ratios))
-    best_ratios = [r for r in ratios if r["kind"] == "best"]
-    if best_ratios:
-        title = f"speedup over {BASELINE_MODEL}, each on its fastest backend (bar: numerator's)"
-        panels.append((title, best_ratios))
-    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.6 * len(panels)), squeeze=False)
-    for ax, (title, chosen) in zip(axes[:, 0], panels, strict=True):
-        lengths = sorted({r["seq_len"] for r in chosen})
-        bars: dict[tuple[str, str, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    groups_per_panel = [_bar_groups(chosen, by_id) for _, chosen, _ in panels]
+    width_in = max(10.0, 0.9 * max(len(g) for g in groups_per_panel) + 4.0)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width_in, 3.6 * len(panels)), squeeze=False)
+    for ax, (title, chosen, name_models), groups in zip(
+        axes[:, 0], panels, groups_per_panel, strict=True
+    ):
+        bars: dict[tuple[str, str], dict[tuple[int, str], dict[str, Any]]] = defaultdict(dict)
         for r in chosen:
             num = by_id[r["numerator"]]
-            bars[(num["model"], num["backend"], num["precision"])][r["seq_len"]] = r
+            bars[(num["backend"], num["precision"])][(r["seq_len"], num["model"])] = r
         width = 0.8 / max(1, len(bars))
-        for i, ((model, backend, precision), per_len) in enumerate(sorted(bars.items())):
+        ordered = sorted(
+            bars.items(), key=lambda kv: (BACKEND_ORDER.get(kv[0][0], len(BACKEND_ORDER)), kv[0])
+        )
+        for i, ((backend, precision), per_group) in enumerate(ordered):
             xs, heights, err_lo, err_hi = [], [], [], []
-            for j, length in enumerate(lengths):
-                r = per_len.get(length)
+            for j, group in enumerate(groups):
+                r = per_group.get(group)
                 if r is None:
                     continue
                 speed = 1.0 / r["median"]
@@ -170,10 +196,11 @@ def _plot_speedup(
                 hatch="//" if _quantized(precision) else None,
                 edgecolor="black",
                 linewidth=0.4,
-                label=f"{model} {backend} {precision}",
+                label=f"{backend} {precision}",
             )
+        labels = [f"L={n}" + (f"\n{model}" if name_models else "") for n, model in groups]
+        ax.set_xticks(range(len(groups)), labels, fontsize=8)
         ax.axhline(1.0, color="black", linewidth=0.8)
-        ax.set_xticks(range(len(lengths)), [f"L={v}" for v in lengths])
         ax.set_ylabel("speedup (x)")
         ax.set_title(f"{task} — {title}", fontsize=10)
         ax.grid(True, axis="y", alpha=0.3)
@@ -187,3 +214,9 @@ def _plot_speedup(
     with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
+
+
+def _bar_groups(ratios: list[dict[str, Any]], by_id: dict[str, Any]) -> list[tuple[int, str]]:
+    """The x positions of a speedup panel: (length, numerator model), in length/model order."""
+    groups = {(r["seq_len"], by_id[r["numerator"]]["model"]) for r in ratios}
+    return sorted(groups, key=lambda g: (g[0], model_rank(g[1])))

@@ -2,11 +2,12 @@
 
 Five comparisons, each at the same task and sequence length:
 
-* model: a model over the baseline model (SqueezeBERT / BERT-base), same backend and precision;
+* model: one model over another, same backend and precision, for each pair runtime_bench.study
+  declares (every model over the BERT-base baseline, plus SqueezeBERT over MobileBERT);
 * precision: int8 over fp32, same model and backend;
 * backend: a backend over eager PyTorch (fp32), same model and precision;
-* best: a model on its fastest exported backend over the baseline model on *its* fastest
-  backend, same precision: the comparison a user choosing a runtime per model cares about;
+* best: for the same pairs, a model on its fastest exported backend over the other model on
+  *its* fastest backend, same precision: what a user choosing a runtime per model cares about;
 * rewrite: an artifact over the same runtime's stock export (backend ``<name>-stock``, built
   without export.rewrite), same model and precision: what the rewrite buys on that runtime.
 
@@ -16,14 +17,13 @@ machine drift in a way that a ratio of two medians is not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from export.quantization import REFERENCE_PRECISION, SCHEMES
 from runtime_bench.artifacts import EAGER, STOCK_OF
 from runtime_bench.stats import paired_ratios, summarize
-
-#: The study's reference model; model ratios are "<other model> / BASELINE_MODEL".
-BASELINE_MODEL = "bert-base"
+from runtime_bench.study import BASELINE_MODEL, comparisons, model_rank
 
 
 def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any] | None:
@@ -45,18 +45,22 @@ def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any
 
 
 def compute_ratios(
-    records: list[dict[str, Any]], baseline_model: str = BASELINE_MODEL
+    records: list[dict[str, Any]], pairs: Sequence[tuple[str, str]] | None = None
 ) -> list[dict[str, Any]]:
-    """All model, precision, backend, best and rewrite ratios the records allow."""
+    """All model, precision, backend, best and rewrite ratios the records allow; model and best
+    ratios for `pairs` of (numerator, denominator) models (default: runtime_bench.study's)."""
+    if pairs is None:
+        pairs = comparisons(r["model"] for r in records)
     index = {
         (r["model"], r["task"], r["backend"], r["precision"], r["seq_len"]): r for r in records
     }
-    ratios: list[dict[str, Any]] = []
+    ratios: list[dict[str, Any] | None] = []
+    for num_model, den_model in pairs:
+        for (model, task, backend, precision, seq_len), record in sorted(index.items()):
+            den = index.get((den_model, task, backend, precision, seq_len))
+            if model == num_model and den is not None:
+                ratios.append(_ratio("model", record, den))
     for (model, task, backend, precision, seq_len), record in sorted(index.items()):
-        if model != baseline_model:
-            base = index.get((baseline_model, task, backend, precision, seq_len))
-            if base is not None:
-                ratios.append(_ratio("model", record, base))
         if precision in SCHEMES and SCHEMES[precision].quantized:
             fp32 = index.get((model, task, backend, REFERENCE_PRECISION, seq_len))
             if fp32 is not None:
@@ -68,15 +72,27 @@ def compute_ratios(
             eager = index.get((model, task, EAGER, REFERENCE_PRECISION, seq_len))
             if eager is not None:
                 ratios.append(_ratio("backend", record, eager))
-    ratios += _best_backend_ratios(records, baseline_model)
+    ratios += _best_backend_ratios(records, pairs)
     return [r for r in ratios if r is not None]
 
 
 def _best_backend_ratios(
-    records: list[dict[str, Any]], baseline_model: str
+    records: list[dict[str, Any]], pairs: Sequence[tuple[str, str]]
 ) -> list[dict[str, Any] | None]:
-    """Per (task, precision, length): each model's lowest-median exported backend, paired
-    round by round with the baseline model's lowest-median one."""
+    """Per (task, precision, length): each pair's numerator model on its lowest-median exported
+    backend, paired round by round with the denominator model on its lowest-median one."""
+    fastest = fastest_exported(records)
+    out: list[dict[str, Any] | None] = []
+    for num_model, den_model in pairs:
+        for (model, task, precision, seq_len), record in sorted(fastest.items()):
+            den = fastest.get((den_model, task, precision, seq_len))
+            if model == num_model and den is not None:
+                out.append(_ratio("best", record, den))
+    return out
+
+
+def fastest_exported(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """(model, task, precision, seq_len) -> the record of its lowest-median exported backend."""
     fastest: dict[tuple, dict[str, Any]] = {}
     for r in records:
         if r["backend"] == EAGER:
@@ -84,12 +100,19 @@ def _best_backend_ratios(
         key = (r["model"], r["task"], r["precision"], r["seq_len"])
         if key not in fastest or _median(r) < _median(fastest[key]):
             fastest[key] = r
-    out: list[dict[str, Any] | None] = []
-    for (model, task, precision, seq_len), record in sorted(fastest.items()):
-        base = fastest.get((baseline_model, task, precision, seq_len))
-        if model != baseline_model and base is not None:
-            out.append(_ratio("best", record, base))
-    return out
+    return fastest
+
+
+def by_denominator(
+    ratios: list[dict[str, Any]], by_id: dict[str, dict[str, Any]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Model or best ratios grouped by their denominator's model (the baseline first, then the
+    study's order), for one table or plot panel per comparison; `by_id` maps record ids."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for ratio in ratios:
+        groups.setdefault(by_id[ratio["denominator"]]["model"], []).append(ratio)
+    order = sorted(groups, key=lambda model: (model != BASELINE_MODEL, model_rank(model)))
+    return [(model, groups[model]) for model in order]
 
 
 def _median(record: dict[str, Any]) -> float:

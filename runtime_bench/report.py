@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from runtime_bench.artifacts import EAGER
+from runtime_bench.floor_plot import floor_section
 from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
 from runtime_bench.plots import SPEEDUP_KINDS, write_plots
-from runtime_bench.ratios import BASELINE_MODEL
+from runtime_bench.ratios import by_denominator
 from runtime_bench.report_host import _host_section, _study_section, _thread_section
 from runtime_bench.results import LATENCY_METRICS, atomic_output
+from runtime_bench.study import model_rank
 
 MEDIAN = LATENCY_METRICS["median"]
 
@@ -97,7 +99,9 @@ def _ship_section(records: list[dict[str, Any]]) -> list[str]:
         if r["backend"] != EAGER:
             groups[(r["task"], r["model"], r["precision"], r["seq_len"])].append(r)
     rows = []
-    for (task, model, precision, seq_len), recs in sorted(groups.items()):
+    for (task, model, precision, seq_len), recs in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], model_rank(kv[0][1]), *kv[0][2:])
+    ):
         recs.sort(key=lambda r: r["metrics"][MEDIAN])
         best, runner_up = recs[0], recs[1] if len(recs) > 1 else None
         rows.append(
@@ -138,21 +142,10 @@ def _ratio_section(doc: dict[str, Any]) -> list[str]:
         "round-robin round.",
         "",
     ]
-    titles = {
-        "model": f"Model over {BASELINE_MODEL} (same task, backend, precision)",
-        "precision": "int8 over fp32 (same model, task, backend)",
-        "backend": "Backend over eager PyTorch fp32 (same model, task)",
-        "best": f"Model on its fastest backend over {BASELINE_MODEL} on its fastest backend "
-        "(same task, precision)",
-        "rewrite": "Rewritten export over the same runtime's stock export (same model, task, "
-        "precision)",
-    }
-    for kind, title in titles.items():
+    for title, chosen in _ratio_tables(ratios, by_id):
         rows = []
-        for ratio in (r for r in ratios if r["kind"] == kind):
-            num, den = by_id.get(ratio["numerator"]), by_id.get(ratio["denominator"])
-            if num is None or den is None:
-                continue
+        for ratio in chosen:
+            num, den = by_id[ratio["numerator"]], by_id[ratio["denominator"]]
             rows.append(
                 [
                     ratio["task"],
@@ -164,12 +157,39 @@ def _ratio_section(doc: dict[str, Any]) -> list[str]:
                     fmt(1.0 / ratio["median"]) if ratio["median"] else "–",
                 ]
             )
-        if rows:
-            header = ["task", "L", "numerator", "denominator", "ratio", "p10–p90", "speedup"]
-            lines += [f"### {title}", "", *_table(header, rows), ""]
+        header = ["task", "L", "numerator", "denominator", "ratio", "p10–p90", "speedup"]
+        lines += [f"### {title}", "", *_table(header, rows), ""]
     tasks = sorted({r["task"] for r in ratios if r["kind"] in SPEEDUP_KINDS})
     lines += [f"![speedup](speedup_{task}.png)" for task in tasks]
     return [*lines, ""]
+
+
+#: ratio kind -> table title; model and best tables get one table per denominator model
+RATIO_TITLES = {
+    "model": "Model over {den} (same task, backend, precision)",
+    "precision": "int8 over fp32 (same model, task, backend)",
+    "backend": "Backend over eager PyTorch fp32 (same model, task)",
+    "best": "Model on its fastest backend over {den} on its fastest backend (same task, precision)",
+    "rewrite": "Rewritten export over the same runtime's stock export (same model, task, precision)",
+}
+
+
+def _ratio_tables(
+    ratios: list[dict[str, Any]], by_id: dict[str, Any]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(title, ratios) per table, in RATIO_TITLES order; model and best ratios split by their
+    denominator model (the baseline first, see runtime_bench.study); empty tables left out."""
+    known = [r for r in ratios if r["numerator"] in by_id and r["denominator"] in by_id]
+    tables = []
+    for kind, title in RATIO_TITLES.items():
+        of_kind = [r for r in known if r["kind"] == kind]
+        if "{den}" not in title:
+            tables.append((title, of_kind))
+            continue
+        tables += [
+            (title.format(den=den), chosen) for den, chosen in by_denominator(of_kind, by_id)
+        ]
+    return [(title, chosen) for title, chosen in tables if chosen]
 
 
 def _device_label(device: dict[str, Any]) -> str:
@@ -254,6 +274,7 @@ def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         *_thread_section(records),
         *_study_section(doc),
         *_latency_section(records),
+        *floor_section(doc),
         *_ship_section(records),
         *_ratio_section(doc),
         *_device_section(doc),

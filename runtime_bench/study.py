@@ -1,0 +1,43 @@
+"""The study's models: their display order, the baseline, and the pairs the ratios compare.
+
+Every table, plot and ratio list takes its model order and comparisons from here, so adding a
+model to the study is one line. Models a run did not measure are skipped; models not listed
+(a local directory, say) come after the listed ones, by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: display order of models in tables, plots and ratio lists
+MODEL_ORDER = ("squeezebert", "bert-base", "mobilebert", "distilbert", "minilm")
+#: the study's reference model: every other model gets a "<model> / BASELINE_MODEL" ratio
+BASELINE_MODEL = "bert-base"
+#: further (numerator, denominator) pairs: the comparisons a paper makes beyond the baseline
+EXTRA_COMPARISONS = (("squeezebert", "mobilebert"),)
+
+
+def model_rank(model: str) -> tuple[int, str]:
+    """Sort key putting models in MODEL_ORDER, unknown ones after them by name."""
+    index = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
+    return index, model
+
+
+def ordered_models(models: Iterable[str]) -> list[str]:
+    """The distinct `models`, in display order."""
+    return sorted(set(models), key=model_rank)
+
+
+def comparisons(models: Iterable[str]) -> list[tuple[str, str]]:
+    """(numerator, denominator) model pairs among `models`: each over the baseline, then the
+    extra pairs whose both models were measured."""
+    present = ordered_models(models)
+    pairs = [
+        (m, BASELINE_MODEL) for m in present if BASELINE_MODEL in present and m != BASELINE_MODEL
+    ]
+    pairs += [
+        (num, den)
+        for num, den in EXTRA_COMPARISONS
+        if num in present and den in present and (num, den) not in pairs
+    ]
+    return pairs
