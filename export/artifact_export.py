@@ -140,6 +140,7 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
     """Everything an artifact depends on: equal fingerprints mean an equal export."""
     backend = load_backend(backend_name)
     fill_mask = job.task.task_type == "fill-mask"
+    policy = policy_for(job.eager.model.config, precision)
     fingerprint = {
         "checkpoint": sha256_file(job.task_dir / "model.safetensors"),
         "backend": backend_name,
@@ -149,9 +150,11 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
         "rewrite_version": REWRITE_VERSION,
         "inputs": list(job.task.input_names),
         "decoder": decoder_layout(backend_name, precision) if fill_mask else None,
-        "policy": policy_for(job.eager.model.config, precision).to_manifest(),
+        "policy": policy.to_manifest(),
         "versions": package_versions((*CORE_PACKAGES, *backend.info.packages)),
     }
+    if get_scheme(precision).quantized and backend.quant_settings(policy):
+        fingerprint["quant_settings"] = backend.quant_settings(policy)
     if backend.static_shapes:
         fingerprint["static_lengths"] = job.options.static_lengths
     return fingerprint

@@ -80,18 +80,14 @@ class MaskedLmExportable(ExportableModel):
 
     def __init__(self, model: torch.nn.Module, decoder: str = "linear") -> None:
         super().__init__(model)
-        if decoder not in DECODER_LAYOUTS:
-            raise ValueError(f"unknown decoder layout {decoder!r}: one of {list(DECODER_LAYOUTS)}")
-        self.decoder = decoder
         predictions = model.cls.predictions
-        self.transform = predictions.transform
-        self.decoder_bias = predictions.decoder.bias
-        self.table = predictions.decoder.weight
-        if model.base_model.embeddings.word_embeddings.weight is not self.table:
+        if model.base_model.embeddings.word_embeddings.weight is not predictions.decoder.weight:
             raise ModelLoadError(
                 "the masked-LM decoder is not tied to the input embeddings: the masked-only "
                 "export stores one matrix and needs tied weights (config.tie_word_embeddings)"
             )
+        self.transform = predictions.transform
+        self.decoder = TiedDecoder(predictions.decoder, decoder)
 
     def forward(  # type: ignore[override]
         self,
@@ -101,13 +97,31 @@ class MaskedLmExportable(ExportableModel):
     ) -> torch.Tensor:
         kwargs = self.encoder_kwargs(input_ids, attention_mask)
         hidden = self.model.base_model(**kwargs).last_hidden_state
-        picked = self.transform(gather_positions(hidden, mask_positions))
-        if self.decoder == "table_mm":
+        return self.decoder(self.transform(gather_positions(hidden, mask_positions)))
+
+
+class TiedDecoder(torch.nn.Module):
+    """The vocabulary projection on the tied table, in one of the `DECODER_LAYOUTS`.
+
+    Its own submodule (``MaskedLmExportable.decoder``) so that a quantizer can address the
+    decoder by name and give the tied table its own scheme (export.tied_table).
+    """
+
+    def __init__(self, linear: torch.nn.Linear, layout: str = "linear") -> None:
+        super().__init__()
+        if layout not in DECODER_LAYOUTS:
+            raise ValueError(f"unknown decoder layout {layout!r}: one of {list(DECODER_LAYOUTS)}")
+        self.layout = layout
+        self.linear = linear  # the model's own decoder Linear: weight is the embedding table
+
+    def forward(self, picked: torch.Tensor) -> torch.Tensor:
+        if self.layout == "table_mm":
             # [V, H] @ [H, M]: the table is the first operand, which XNNPACK's GEMM does not
             # take, so the product runs in the program and reads the lookup's constant.
-            rows = torch.mm(self.table, picked.reshape(-1, picked.shape[-1]).t()).t()
-            return (rows + self.decoder_bias).reshape(*picked.shape[:-1], -1)
-        return torch.nn.functional.linear(picked, self.table, self.decoder_bias)
+            table, bias = self.linear.weight, self.linear.bias
+            rows = torch.mm(table, picked.reshape(-1, picked.shape[-1]).t()).t()
+            return (rows + bias).reshape(*picked.shape[:-1], -1)
+        return self.linear(picked)
 
 
 #: How the masked-LM decoder reads the tied table (measurements: docs/performance.md).

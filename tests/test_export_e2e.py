@@ -89,10 +89,15 @@ def test_int8_artifacts_hold_int8_computation_and_are_smaller(tiny_artifacts, ta
     # weights (the delegate's census, recorded at export, holds the quantize/dequantize ops).
     assert "quantized_decomposed::embedding_byte.out" in _pte_operators(q8)
     assert "quantized_decomposed::embedding_byte.out" not in _pte_operators(fp32)
-    census = read_manifest(task_dir, verify=False)["artifacts"][q8.name]["delegation"]
-    assert "quantized_decomposed_dequantize_per_channel_default" in census["by_operator"]
-    # int8 weights are a quarter of fp32 ones; masked-LM keeps its tied decoder table in fp32
-    # as well, which leaves its files at just over half the fp32 size.
+    entry = read_manifest(task_dir, verify=False)["artifacts"][q8.name]
+    assert (
+        "quantized_decomposed_dequantize_per_channel_default" in entry["delegation"]["by_operator"]
+    )
+    if task == "mlm":  # the tied table in 4 bits: the word lookup and the delegated decoder
+        assert "quantized_decomposed::embedding_4bit.dtype_out" in _pte_operators(q8)
+        assert entry["quantization"]["tied_table"] == "int4"
+    # int8 weights are a quarter of fp32 ones; a tiny masked-LM's tied table (two copies, one
+    # per side of the delegate) leaves its files at just over half the fp32 size.
     for int8, full in ((task_dir / "model_int8.onnx", task_dir / "model_fp32.onnx"), (q8, fp32)):
         assert int8.stat().st_size < 0.6 * full.stat().st_size, (int8.name, full.name)
 

@@ -9,7 +9,7 @@ Verification (export.verify) and runtime_bench only ever talk to this interface.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,13 @@ class Backend(ABC):
     @abstractmethod
     def load(self, path: Path, num_threads: int = 1) -> Runner:
         """Load an artifact for inference through this backend's own runtime."""
+
+    def quant_settings(self, policy: Any) -> dict[str, Any]:
+        """This backend's quantization settings under `policy` (its `quant_defaults` with the
+        policy's overrides): part of every int8 artifact's fingerprint, so that changing a
+        default re-exports what it changes."""
+        defaults = getattr(self, "quant_defaults", None)
+        return asdict(policy.part(self.name, defaults)) if defaults is not None else {}
 
     def decoder_layout(self, precision: str) -> str:
         """How a masked-LM export reads its tied table (export.exportable.DECODER_LAYOUTS)."""

@@ -30,24 +30,38 @@ class ExecuTorchQuant:
         embeddings: quantize ``nn.Embedding`` tables to uint8 rows (``embedding_byte``); the
             runtime must have ExecuTorch's quantized kernels registered.
         attention_matmuls: always False on XNNPACK: it has no int8 ``bmm``.
+        tied_table: the masked-LM's tied embedding/decoder table: ``"int8"`` (uint8 lookup,
+            int8 decoder) or ``"int4"`` (both 4-bit, export.tied_table): the `.pte` holds two
+            copies of it either way, and 4 bits halve them.
     """
 
     linear: str = "dynamic_per_channel"
     embeddings: bool = True
     attention_matmuls: bool = False
+    tied_table: str = "int4"
 
 
-def executorch_quantizer(settings: ExecuTorchQuant) -> Any:
-    """The PT2E quantizer for ``prepare_pt2e``: XNNPACK dynamic per-channel (+ embeddings)."""
+TIED_TABLE_BITS = ("int8", "int4")
+
+
+def executorch_quantizer(settings: ExecuTorchQuant, tied_decoder: bool = False) -> Any:
+    """The PT2E quantizer for ``prepare_pt2e``: XNNPACK dynamic per-channel (+ embeddings, and
+    the 4-bit decoder of a tied masked-LM table)."""
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
         XNNPACKQuantizer,
         get_symmetric_quantization_config,
     )
 
+    from export.tied_table import DECODER_MODULE, decoder_int4_config
+
     if settings.linear != "dynamic_per_channel":
         raise ValueError(f"unsupported ExecuTorch linear scheme {settings.linear!r}")
+    if settings.tied_table not in TIED_TABLE_BITS:
+        raise ValueError(f"unsupported tied table {settings.tied_table!r}: {TIED_TABLE_BITS}")
     xnnpack = XNNPACKQuantizer()
     xnnpack.set_global(get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
+    if tied_decoder and settings.tied_table == "int4":
+        xnnpack.set_module_name(DECODER_MODULE, decoder_int4_config())
     if not settings.embeddings:
         return xnnpack
     from torchao.quantization.pt2e.quantizer import ComposableQuantizer
@@ -124,6 +138,7 @@ class ExecuTorchRunner(Runner):
 class ExecuTorchBackend(Backend):
     name = "executorch"
     dynamic_batch = False
+    quant_defaults = ExecuTorchQuant()
 
     def decoder_layout(self, precision: str) -> str:
         """fp32: the tied table once in the .pte, outside XNNPACK (docs/performance.md)."""
@@ -176,11 +191,15 @@ class ExecuTorchBackend(Backend):
         calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        captured = torch.export.export(
-            request.model, example, dynamic_shapes=shapes, strict=False
-        ).module()
-        settings = request.quant_policy.part(self.name, ExecuTorchQuant())
-        prepared = prepare_pt2e(captured, executorch_quantizer(settings))
+        from export.tied_table import has_tied_decoder, with_int4_lookup
+
+        settings = request.quant_policy.part(self.name, self.quant_defaults)
+        tied = has_tied_decoder(request.model)
+        model = request.model
+        if tied and settings.tied_table == "int4":
+            model = with_int4_lookup(model)
+        captured = torch.export.export(model, example, dynamic_shapes=shapes, strict=False).module()
+        prepared = prepare_pt2e(captured, executorch_quantizer(settings, tied))
         with torch.no_grad():
             for inputs in request.calibration or [example]:
                 prepared(*(t[:1] for t in inputs))
@@ -189,6 +208,7 @@ class ExecuTorchBackend(Backend):
             "method": "pt2e",
             "calibration_examples": len(request.calibration),
             **asdict(settings),
+            "tied_table": settings.tied_table if tied else None,
         }
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:

@@ -62,6 +62,7 @@ class OnnxRunner(OrtRunner, Runner):
 class OnnxBackend(Backend):
     name = "onnx"
     dynamic_batch = True
+    quant_defaults = OrtQuant()
 
     def artifact_name(self, model_tag: str, precision: str) -> str:
         return f"model_{precision}.onnx"
@@ -73,7 +74,7 @@ class OnnxBackend(Backend):
             if not request.scheme.quantized:
                 _save_clean(fp32, out_path)
                 return {"opset": OPSET, "session_config": ORT_SESSION_CONFIG}
-            settings = request.quant_policy.part(self.name, OrtQuant())
+            settings = request.quant_policy.part(self.name, self.quant_defaults)
             self._quantize(fp32, out_path, settings)
             quantization = {"method": "onnxruntime.quantize_dynamic", "weight_type": "QInt8"}
             quantization |= asdict(settings) | {"op_types": list(settings.op_types)}
