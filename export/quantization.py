@@ -121,6 +121,26 @@ _BY_MODEL: dict[str, QuantPolicy] = {
             "without it ORT int8 takes ConvInteger and XNNPACK leaves Conv1d fp32."
         ),
     ),
+    "mobilebert": replace(
+        _DEFAULT,
+        model_type="mobilebert",
+        rewrite=True,
+        notes=(
+            "Every Linear int8 (bottlenecks, 4 stacked FFNs, the split masked-LM decode), "
+            "embeddings int8; NoNorm (x*w+b) stays fp32 elementwise. export.rewrite builds the "
+            "trigram embedding from one padded copy (dynamic length from 2 on ExecuTorch). "
+            "Random-init int8 stays within 1 point on every task (docs/performance.md, "
+            "'MobileBERT and DistilBERT'); trained weights need their own measurement."
+        ),
+    ),
+    "distilbert": replace(
+        _DEFAULT,
+        model_type="distilbert",
+        notes=(
+            "As BERT: q/k/v/out and FFN Linears int8, embeddings int8 (no token-type table); "
+            "no rewrite."
+        ),
+    ),
 }
 
 
@@ -167,15 +187,13 @@ def compute_breakdown(config: Any, seq_len: int) -> dict[str, Any]:
     from torch.utils.flop_counter import FlopCounterMode
     from transformers import AutoModel
 
-    from export.exportable import ExportableModel
-
     with torch.device("meta"):
         # eager attention: its matmuls show as bmm (a fused SDPA kernel would hide them)
         encoder = AutoModel.from_config(copy.deepcopy(config), attn_implementation="eager")
         ids = torch.full((1, seq_len), 100, dtype=torch.long)
-        kwargs = ExportableModel(encoder.eval()).encoder_kwargs(ids, torch.ones_like(ids))
+        additive_mask = torch.zeros((1, 1, 1, seq_len))  # as export.exportable passes it
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        encoder(**kwargs)
+        encoder.eval()(input_ids=ids, attention_mask=additive_mask)
     linear = attention = 0.0
     for op, flops in counter.get_flop_counts().get("Global", {}).items():
         if any(name in str(op) for name in ATTENTION_OPS):
