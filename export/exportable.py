@@ -7,6 +7,7 @@ the masked positions (``MaskedLmExportable``) and are verified against the full 
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import torch
 from transformers import AutoConfig
 
 from export.errors import ModelLoadError
+from export.mlm_heads import MaskedLmHead, masked_lm_head
 from export.models import load_pretrained, refuse_remote_code
 
 
@@ -29,17 +31,18 @@ class ExportableModel(torch.nn.Module):
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
+        # DistilBERT has no token types; encoders that have them get type 0 everywhere.
+        encoder_args = inspect.signature(model.base_model.forward).parameters
+        self.token_types = "token_type_ids" in encoder_args
 
     def encoder_kwargs(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> dict[str, Any]:
         additive = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * -10000.0
-        return {
-            "input_ids": input_ids,
-            "attention_mask": additive,
-            "token_type_ids": torch.zeros_like(input_ids),
-            "return_dict": True,
-        }
+        kwargs = {"input_ids": input_ids, "attention_mask": additive, "return_dict": True}
+        if self.token_types:
+            kwargs["token_type_ids"] = torch.zeros_like(input_ids)
+        return kwargs
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.model(**self.encoder_kwargs(input_ids, attention_mask)).logits
@@ -73,21 +76,18 @@ class MaskedLmExportable(ExportableModel):
     The encoder runs on every token; the hidden states of the masked positions are gathered
     before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
     projection runs on M rows instead of L. The decoder reads the one word-embedding parameter
-    the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`.
+    the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`. Each
+    architecture's head comes from its adapter (export.mlm_heads); MobileBERT's decodes the
+    features past the table's width with its own `rest` weight.
     """
 
     input_names = ("input_ids", "attention_mask", "mask_positions")
 
     def __init__(self, model: torch.nn.Module, decoder: str = "linear") -> None:
         super().__init__(model)
-        predictions = model.cls.predictions
-        if model.base_model.embeddings.word_embeddings.weight is not predictions.decoder.weight:
-            raise ModelLoadError(
-                "the masked-LM decoder is not tied to the input embeddings: the masked-only "
-                "export stores one matrix and needs tied weights (config.tie_word_embeddings)"
-            )
-        self.transform = predictions.transform
-        self.decoder = TiedDecoder(predictions.decoder, decoder)
+        head = masked_lm_head(model)
+        self.transform = head.transform
+        self.decoder = TiedDecoder(head, decoder)
 
     def forward(  # type: ignore[override]
         self,
@@ -104,24 +104,33 @@ class TiedDecoder(torch.nn.Module):
     """The vocabulary projection on the tied table, in one of the `DECODER_LAYOUTS`.
 
     Its own submodule (``MaskedLmExportable.decoder``) so that a quantizer can address the
-    decoder by name and give the tied table its own scheme (export.tied_table).
+    decoder by name and give the tied table its own scheme (export.tied_table). A table
+    narrower than the hidden state (MobileBERT) decodes the remaining features through the
+    head's own `rest` weights (export.mlm_heads).
     """
 
-    def __init__(self, linear: torch.nn.Linear, layout: str = "linear") -> None:
+    def __init__(self, head: MaskedLmHead, layout: str = "linear") -> None:
         super().__init__()
         if layout not in DECODER_LAYOUTS:
             raise ValueError(f"unknown decoder layout {layout!r}: one of {list(DECODER_LAYOUTS)}")
         self.layout = layout
-        self.linear = linear  # the model's own decoder Linear: weight is the embedding table
+        self.table = head.table  # the lookup's own parameter: tied, stored once
+        self.bias = head.bias
+        self.rest = None if head.rest is None else torch.nn.Parameter(head.rest, False)
 
     def forward(self, picked: torch.Tensor) -> torch.Tensor:
+        width = self.table.shape[1]
+        tied = picked if self.rest is None else picked[..., :width]
         if self.layout == "table_mm":
-            # [V, H] @ [H, M]: the table is the first operand, which XNNPACK's GEMM does not
+            # [V, E] @ [E, M]: the table is the first operand, which XNNPACK's GEMM does not
             # take, so the product runs in the program and reads the lookup's constant.
-            table, bias = self.linear.weight, self.linear.bias
-            rows = torch.mm(table, picked.reshape(-1, picked.shape[-1]).t()).t()
-            return (rows + bias).reshape(*picked.shape[:-1], -1)
-        return self.linear(picked)
+            rows = torch.mm(self.table, tied.reshape(-1, width).t()).t()
+            logits = (rows + self.bias).reshape(*picked.shape[:-1], -1)
+        else:
+            logits = torch.nn.functional.linear(tied, self.table, self.bias)
+        if self.rest is not None:
+            logits = logits + torch.nn.functional.linear(picked[..., width:], self.rest)
+        return logits
 
 
 #: How the masked-LM decoder reads the tied table (measurements: docs/performance.md).

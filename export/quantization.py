@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 __all__ = [
+    "ATTENTION_OPS",
     "POLICIES",
     "PRECISIONS",
     "PRECISION_ALIASES",
@@ -120,6 +121,26 @@ _BY_MODEL: dict[str, QuantPolicy] = {
             "without it ORT int8 takes ConvInteger and XNNPACK leaves Conv1d fp32."
         ),
     ),
+    "mobilebert": replace(
+        _DEFAULT,
+        model_type="mobilebert",
+        rewrite=True,
+        notes=(
+            "Every Linear int8 (bottlenecks, 4 stacked FFNs, the split masked-LM decode), "
+            "embeddings int8; NoNorm (x*w+b) stays fp32 elementwise. export.rewrite builds the "
+            "trigram embedding from one padded copy (dynamic length from 2 on ExecuTorch). "
+            "Random-init int8 stays within 1 point on every task (docs/performance.md, "
+            "'MobileBERT and DistilBERT'); trained weights need their own measurement."
+        ),
+    ),
+    "distilbert": replace(
+        _DEFAULT,
+        model_type="distilbert",
+        notes=(
+            "As BERT: q/k/v/out and FFN Linears int8, embeddings int8 (no token-type table); "
+            "no rewrite."
+        ),
+    ),
 }
 
 
@@ -145,34 +166,45 @@ def policy_for(config: Any, scheme: str = "int8") -> QuantPolicy:
 # --------------------------------------------------------------------------------------------
 
 
-def compute_breakdown(config: Any, seq_len: int) -> dict[str, Any]:
-    """Multiply-adds of one sequence, split into Linear (int8 when quantized) and attention
-    matmuls (fp32 on XNNPACK and by default on ORT), for the manifest.
+#: aten ops whose multiply-adds are activation x activation products (attention): fp32 in every
+#: artifact (XNNPACK has no int8 bmm; ORT's policy quantizes no attention MatMul)
+ATTENTION_OPS = ("bmm", "baddbmm", "scaled_dot_product")
 
-    Grouped projections (SqueezeBERT) count ``1/groups`` of a dense one. Embedding lookups,
-    LayerNorm, softmax and activations are not multiply-adds and are listed by name.
+
+def compute_breakdown(config: Any, seq_len: int) -> dict[str, Any]:
+    """Multiply-adds of one sequence through the encoder, split into weight GEMMs (Linear and
+    1x1 convolutions: int8 when quantized) and attention matmuls (fp32), for the manifest.
+
+    Counted by torch's FlopCounterMode on the encoder `config` describes, built on the meta
+    device (no weights, no arithmetic): exact for every architecture without a formula per
+    model (SqueezeBERT's groups, MobileBERT's bottlenecks and stacked FFNs, DistilBERT's
+    field names). Embedding lookups, normalisation, softmax and activations are not
+    multiply-adds and are listed by name.
     """
-    hidden = int(config.hidden_size)
-    inter = int(config.intermediate_size)
-    layers = int(config.num_hidden_layers)
-    groups = {
-        name: int(getattr(config, f"{name}_groups", 1))
-        for name in ("q", "k", "v", "post_attention", "intermediate", "output")
-    }
-    per_layer_linear = (
-        hidden * hidden * (1 / groups["q"] + 1 / groups["k"] + 1 / groups["v"])
-        + hidden * hidden / groups["post_attention"]
-        + hidden * inter / groups["intermediate"]
-        + inter * hidden / groups["output"]
-    ) * seq_len
-    per_layer_attention = 2 * seq_len * seq_len * hidden  # QK^T and PV
-    linear = per_layer_linear * layers
-    attention = per_layer_attention * layers
+    import copy
+
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers import AutoModel
+
+    with torch.device("meta"):
+        # eager attention: its matmuls show as bmm (a fused SDPA kernel would hide them)
+        encoder = AutoModel.from_config(copy.deepcopy(config), attn_implementation="eager")
+        ids = torch.full((1, seq_len), 100, dtype=torch.long)
+        additive_mask = torch.zeros((1, 1, 1, seq_len))  # as export.exportable passes it
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        encoder.eval()(input_ids=ids, attention_mask=additive_mask)
+    linear = attention = 0.0
+    for op, flops in counter.get_flop_counts().get("Global", {}).items():
+        if any(name in str(op) for name in ATTENTION_OPS):
+            attention += flops / 2
+        else:
+            linear += flops / 2
     total = linear + attention
     return {
         "seq_len": seq_len,
         "linear_gmac": round(linear / 1e9, 3),
         "attention_matmul_gmac": round(attention / 1e9, 3),
         "int8_share_if_linear_int8": round(linear / total, 3),
-        "fp32_ops": ["attention matmuls", "softmax", "LayerNorm", "GELU", "residual adds"],
+        "fp32_ops": ["attention matmuls", "softmax", "LayerNorm/NoNorm", "activations", "adds"],
     }

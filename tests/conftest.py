@@ -76,14 +76,29 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     thread each (export tracing is mostly single-threaded Python), about eight exports per lane.
     """
     out = tmp_path_factory.mktemp("artifacts")
-    lanes = [
-        [("squeezebert", "mlm,news")],
-        [("squeezebert", "ner"), ("bert-base", "ner")],
-    ]
-    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-        logs = [out.parent / f"build-lane{i}.log" for i in range(len(lanes))]
-        list(pool.map(_build_lane, [out] * len(lanes), lanes, logs))
+    _build_lanes(
+        out, [[("squeezebert", "mlm,news")], [("squeezebert", "ner"), ("bert-base", "ner")]]
+    )
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_mobile_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """artifacts/ for tiny random MobileBERT and DistilBERT, all three tasks, 4 artifacts each:
+    the encoders a mobile engineer would pick instead (issue 16), one lane per model.
+
+    Apart from `tiny_artifacts`, so the benchmark and aarch64 tests that run over every model
+    there do not grow; only the tests of these two architectures pay for this build.
+    """
+    out = tmp_path_factory.mktemp("mobile-artifacts")
+    _build_lanes(out, [[("mobilebert", "mlm,news,ner")], [("distilbert", "mlm,news,ner")]])
+    return out
+
+
+def _build_lanes(out: Path, lanes: list[list[tuple[str, str]]]) -> None:
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        logs = [out.parent / f"{out.name}-lane{i}.log" for i in range(len(lanes))]
+        list(pool.map(_build_lane, [out] * len(lanes), lanes, logs))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from export.backends import get_backend
 from export.errors import ArtifactIntegrityError
 from export.io import sha256_file
 from export.manifest import read_manifest
+from export.tasks import get_task
 
 MODELS = {"squeezebert": "squeezebert-random-tiny", "bert-base": "bert-base-random-tiny"}
 TASKS = ("mlm", "news", "ner")
@@ -34,7 +35,44 @@ BUILT = [(MODELS["squeezebert"], task) for task in TASKS] + [(MODELS["bert-base"
 
 @pytest.mark.parametrize(("tag", "task"), BUILT)
 def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task):
-    task_dir = tiny_artifacts / tag / task
+    check_built_task(tiny_artifacts / tag / task, tag, task)
+
+
+#: issue 16: the encoders a mobile engineer would pick instead (conftest.tiny_mobile_artifacts)
+MOBILE = [
+    (f"{model}-random-tiny", task) for model in ("mobilebert", "distilbert") for task in TASKS
+]
+ANDROID_FIXTURES = Path(__file__).parent / "fixtures" / "android"
+
+
+def built_root(request: pytest.FixtureRequest, tag: str) -> Path:
+    """The session build that holds `tag` (tiny_mobile_artifacts for issue 16's models)."""
+    mobile = tag in {t for t, _ in MOBILE}
+    return request.getfixturevalue("tiny_mobile_artifacts" if mobile else "tiny_artifacts")
+
+
+@pytest.mark.parametrize(("tag", "task"), MOBILE)
+def test_mobilebert_and_distilbert_build_verify_and_record_every_artifact(
+    tiny_mobile_artifacts, tag, task
+):
+    task_dir = tiny_mobile_artifacts / tag / task
+    manifest = check_built_task(task_dir, tag, task)
+    primary = get_task(task).primary_metric
+    for entry in manifest["artifacts"].values():
+        # the int8 deltas are reported, and flagged above 1 point by the build
+        assert primary in entry["metric_deltas_points"] and "flagged" in entry
+        if tag.startswith("mobilebert"):
+            assert entry["rewrite"]["counts"]["trigram_embeddings"] == 1
+    contract = json.loads((task_dir / "task.json").read_text())
+    assert contract["artifacts"]["int8"] == f"{tag.replace('-', '_')}_xnnpack_q8.pte"
+    # the JVM test's fixtures (OtherEncodersTaskJsonTest) are what a build writes today
+    fixture = ANDROID_FIXTURES / f"task_{tag.split('-')[0]}_{task}.json"
+    if fixture.is_file():
+        assert json.loads(fixture.read_text()) == contract, f"regenerate {fixture.name}"
+
+
+def check_built_task(task_dir: Path, tag: str, task: str) -> dict:
+    """Every artifact of a built task directory: present, hashed, verified and recorded."""
     manifest = read_manifest(task_dir, verify=True)
     assert sorted(manifest["artifacts"]) == sorted(artifact_names(tag))
     for name, entry in manifest["artifacts"].items():
@@ -57,11 +95,12 @@ def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task
             assert entry["inputs"][0]["shape"] == [1, "sequence"]
     assert manifest["seed"] == 123
     assert manifest["versions"]["torch"].startswith("2.13.0")
-    assert manifest["model"]["config"]["model_type"] in ("squeezebert", "bert")
+    assert manifest["model"]["config"]["model_type"] == tag.split("-")[0]
     assert all(len(f["sha256"]) == 64 for f in manifest["data"]["files"])
     assert (
         manifest["eager_metrics"] == json.loads((task_dir / "metrics.json").read_text())["metrics"]
     )
+    return manifest
 
 
 def _pte_operators(path: Path) -> set[str]:
@@ -73,11 +112,11 @@ def _pte_operators(path: Path) -> set[str]:
     return {f"{op.name}.{op.overload}" for op in program.execution_plan[0].operators}
 
 
-@pytest.mark.parametrize(("tag", "task"), BUILT)
-def test_int8_artifacts_hold_int8_computation_and_are_smaller(tiny_artifacts, tag, task):
+@pytest.mark.parametrize(("tag", "task"), BUILT + MOBILE)
+def test_int8_artifacts_hold_int8_computation_and_are_smaller(request, tag, task):
     import onnx
 
-    task_dir = tiny_artifacts / tag / task
+    task_dir = built_root(request, tag) / tag / task
     file_tag = tag.replace("-", "_")
     onnx_ops = {n.op_type for n in onnx.load(str(task_dir / "model_int8.onnx")).graph.node}
     assert onnx_ops & {"MatMulInteger", "DynamicQuantizeLinear"}, sorted(onnx_ops)

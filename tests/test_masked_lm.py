@@ -16,7 +16,8 @@ from export.tasks.base import IGNORE, Feature
 from export.tied_table import LOOKUP_GROUP, Int4GroupEmbedding
 
 
-@pytest.fixture(scope="module", params=["squeezebert", "bert-base"])
+#: every masked-LM head adapter (export.mlm_heads): BERT's, MobileBERT's split decode, DistilBERT's
+@pytest.fixture(scope="module", params=["squeezebert", "bert-base", "mobilebert", "distilbert"])
 def tiny_mlm(request, data_dir):
     task = get_task("mlm")
     spec = resolve(request.param, "random", tiny=True)
@@ -82,9 +83,8 @@ def test_bench_example_lists_the_masks_first_then_every_other_word_position():
 def test_an_untied_decoder_is_refused_with_the_reason(tiny_mlm):
     _, model, *_ = tiny_mlm
     untied = type(model)(model.config)
-    untied.cls.predictions.decoder.weight = torch.nn.Parameter(
-        untied.cls.predictions.decoder.weight.detach().clone()
-    )
+    decoder = untied.get_output_embeddings()
+    decoder.weight = torch.nn.Parameter(decoder.weight.detach().clone())
     with pytest.raises(Exception, match="not tied to the input embeddings"):
         MaskedLmExportable(untied)
 

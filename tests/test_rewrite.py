@@ -18,6 +18,8 @@ from transformers import (
     BertConfig,
     BertForSequenceClassification,
     BertForTokenClassification,
+    DistilBertConfig,
+    MobileBertConfig,
     SqueezeBertConfig,
     SqueezeBertForMaskedLM,
     SqueezeBertForSequenceClassification,
@@ -358,13 +360,48 @@ def test_a_backend_the_policy_table_does_not_name_gets_its_defaults() -> None:
     assert squeeze.part("a-future-backend", LiteRTQuant(recipe="x")) == LiteRTQuant(recipe="x")
 
 
-def test_compute_breakdown_counts_grouped_projections_at_a_fraction() -> None:
-    squeeze = compute_breakdown(SqueezeBertConfig(), 128)
-    bert = compute_breakdown(BertConfig(), 128)
-    # 7.4 GFLOP = 3.7 GMAC for SqueezeBERT at 128 tokens; BERT-base ~ 11.3 GMAC.
-    assert squeeze["linear_gmac"] + squeeze["attention_matmul_gmac"] == pytest.approx(3.7, abs=0.1)
-    assert bert["linear_gmac"] + bert["attention_matmul_gmac"] == pytest.approx(11.2, abs=0.2)
-    assert 0.9 < squeeze["int8_share_if_linear_int8"] < 1.0
+def test_compute_breakdown_counts_each_architecture_as_built() -> None:
+    def gmac(config) -> float:
+        counted = compute_breakdown(config, 128)
+        return counted["linear_gmac"] + counted["attention_matmul_gmac"]
+
+    # 7.4 GFLOP = 3.7 GMAC for SqueezeBERT at 128 tokens (its groups count 1/4); BERT-base
+    # ~ 11.2 GMAC; DistilBERT half of BERT-base's layers.
+    assert gmac(SqueezeBertConfig()) == pytest.approx(3.7, abs=0.1)
+    assert gmac(BertConfig()) == pytest.approx(11.2, abs=0.2)
+    assert gmac(DistilBertConfig()) == pytest.approx(11.2 / 2, abs=0.1)
+    # MobileBERT: 24 layers of 128-wide bottlenecks, 4 stacked FFNs, 512-wide in/out projections
+    assert gmac(MobileBertConfig()) == pytest.approx(2.69, abs=0.05)
+    assert 0.9 < compute_breakdown(SqueezeBertConfig(), 128)["int8_share_if_linear_int8"] < 1.0
+    # the MACs follow the config: a ninth of the sequence is a ninth of the linear work
+    short = compute_breakdown(MobileBertConfig(), 128 // 9)["linear_gmac"]
+    assert short == pytest.approx(
+        compute_breakdown(MobileBertConfig(), 128)["linear_gmac"] / 9, rel=0.05
+    )
+
+
+def test_mobilebert_trigram_rewrite_is_exact_and_exports_with_a_dynamic_length_from_2() -> None:
+    from transformers import MobileBertForTokenClassification
+
+    from export.exportable import ExportableModel
+    from export.models import load_config, resolve
+
+    torch.manual_seed(0)
+    model = MobileBertForTokenClassification(load_config(resolve("mobilebert", "random", True)))
+    model.eval()
+    result = rewrite_for_export(model, target="executorch")
+    assert result.report.counts == {"trigram_embeddings": 1}
+    eager, rewritten = ExportableModel(model), ExportableModel(result.model)
+    for length in (2, 3, 9):
+        ids = torch.randint(1000, 3000, (2, length))
+        mask = torch.ones_like(ids)
+        mask[1, -1] = 0
+        with torch.no_grad():
+            assert torch.equal(rewritten(ids, mask), eager(ids, mask))
+    seq = torch.export.Dim("sequence", min=2, max=512)
+    example = (torch.ones(1, 9, dtype=torch.long), torch.ones(1, 9, dtype=torch.long))
+    shapes = {"input_ids": {1: seq}, "attention_mask": {1: seq}}
+    torch.export.export(rewritten.eval(), example, dynamic_shapes=shapes, strict=False)
 
 
 def test_exported_batch_one_graph_keeps_xnnpack_friendly_shapes(

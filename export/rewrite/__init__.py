@@ -10,7 +10,7 @@ and what was measured and rejected: docs/performance.md ("Export rewrite").
 
 from __future__ import annotations
 
-from export.rewrite import bert, squeezebert  # noqa: F401  (register their rules)
+from export.rewrite import bert, mobilebert, squeezebert  # noqa: F401  (register their rules)
 from export.rewrite.blocks import GroupedLinear, PointwiseConv1dAsLinear, additive_attention_mask
 from export.rewrite.registry import (
     REWRITE_VERSION,
