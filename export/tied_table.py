@@ -3,10 +3,11 @@
 The word-embedding lookup runs outside XNNPACK and the decoder inside it, and neither can read
 the other's copy of the table (docs/performance.md, "int8 .pte layouts"), so an int8 `.pte`
 carries the 30,522-row table twice: 2 x 23.4 MB for a 768-wide model. In 4 bits each copy is
-half that: the lookup becomes ExecuTorch's `embedding_4bit` (symmetric, groups of
-`LOOKUP_GROUP` columns) and the decoder an XNNPACK 4-bit per-channel GEMM with dynamically
-quantized activations. Measured on the trained MiniLM table, masked-token accuracy stays within
-a point of fp32 (docs/performance.md).
+half that: the lookup becomes ExecuTorch's `embedding_4bit` and the decoder an XNNPACK 4-bit
+GEMM with dynamically quantized int8 activations (torchao's `Int8DynamicActivationIntxWeight`,
+qd8-f32-qb4w), both symmetric in groups of `GROUP` columns. Per-channel 4-bit decoder weights
+moved the trained MiniLM's masked-token accuracy by 1.5 points; groups of 32 keep it within a
+point (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 
 import torch
 
-#: columns per scale in the 4-bit lookup table (ExecuTorch llama's `-E 4,32`)
-LOOKUP_GROUP = 32
+#: columns per scale in both 4-bit copies (ExecuTorch llama's `-E 4,32` and `8da4w` group)
+GROUP = 32
 #: the qmin/qmax of a signed 4-bit value, as embedding_4bit and XNNPACK's qc4w expect them
 INT4_RANGE = (-8, 7)
 #: the name of the decoder submodule a quantizer addresses (MaskedLmExportable.decoder)
@@ -28,7 +29,7 @@ class Int4GroupEmbedding(torch.nn.Module):
     """An `nn.Embedding` whose table is 4-bit, packed two values per byte, with one fp32 scale
     per `group` columns: runs as `quantized_decomposed::embedding_4bit` in the `.pte`."""
 
-    def __init__(self, table: torch.Tensor, group: int = LOOKUP_GROUP) -> None:
+    def __init__(self, table: torch.Tensor, group: int = GROUP) -> None:
         super().__init__()
         from executorch.exir.passes import _quant_patterns_and_replacements  # noqa: F401  (ops)
         from torchao.quantization.quant_primitives import (
@@ -57,25 +58,62 @@ class Int4GroupEmbedding(torch.nn.Module):
         )
 
 
-def with_int4_lookup(model: torch.nn.Module) -> torch.nn.Module:
-    """A copy of a masked-LM exportable whose word-embedding lookup reads a 4-bit table; the
-    decoder keeps the fp32 parameter (the quantizer makes it 4-bit, `decoder_int4_config`)."""
+class Int4Decoder(torch.nn.Module):
+    """The decoder as one `nn.Linear` over the table (and MobileBERT's `rest` columns) with
+    torchao's dynamic-int8-activation, 4-bit-group weight quantization, which XNNPACK runs."""
+
+    def __init__(self, decoder: torch.nn.Module, group: int = GROUP) -> None:
+        super().__init__()
+        from torchao.quantization import Int8DynamicActivationIntxWeightConfig, quantize_
+        from torchao.quantization.granularity import PerGroup
+
+        weight = decoder.table.detach()
+        if decoder.rest is not None:
+            weight = torch.cat([weight, decoder.rest.detach()], dim=1)
+        rows, width = weight.shape
+        self.linear = torch.nn.Linear(width, rows)
+        with torch.no_grad():
+            self.linear.weight.copy_(weight)
+            self.linear.bias.copy_(decoder.bias.detach())
+        group = group if width % group == 0 else width
+        config = Int8DynamicActivationIntxWeightConfig(
+            weight_dtype=torch.int4, weight_granularity=PerGroup(group)
+        )
+        quantize_(self.linear, config)
+
+    def forward(self, picked: torch.Tensor) -> torch.Tensor:
+        return self.linear(picked)
+
+
+def with_int4_table(model: torch.nn.Module, group: int = GROUP) -> torch.nn.Module:
+    """A copy of a masked-LM exportable whose lookup and decoder read 4-bit tables. Its
+    `DECODER_MODULE` is already quantized: the PT2E quantizer must leave it alone
+    (`KeepAsIs`)."""
     model = copy.deepcopy(model)
     embeddings = model.model.base_model.embeddings
-    embeddings.word_embeddings = Int4GroupEmbedding(embeddings.word_embeddings.weight.detach())
+    table = embeddings.word_embeddings.weight.detach()
+    embeddings.word_embeddings = Int4GroupEmbedding(table, group)
+    setattr(model, DECODER_MODULE, Int4Decoder(getattr(model, DECODER_MODULE), group))
     return model
 
 
-def decoder_int4_config() -> Any:
-    """XNNPACK's dynamic per-channel 4-bit weight config (qd8-f32-qc4w) for the decoder."""
-    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
-        get_symmetric_quantization_config,
-    )
+def keep_as_is_quantizer(module_name: str = DECODER_MODULE) -> Any:
+    """A PT2E quantizer that marks every node of one submodule as annotated, so that the
+    quantizers after it in a ComposableQuantizer leave that submodule as it is."""
+    from torchao.quantization.pt2e.quantizer import QuantizationAnnotation, Quantizer
 
-    qmin, qmax = INT4_RANGE
-    return get_symmetric_quantization_config(
-        is_per_channel=True, is_dynamic=True, weight_qmin=qmin, weight_qmax=qmax
-    )
+    class KeepAsIs(Quantizer):
+        def annotate(self, model: torch.fx.GraphModule) -> torch.fx.GraphModule:
+            for node in model.graph.nodes:
+                paths = [path for path, _ in (node.meta.get("nn_module_stack") or {}).values()]
+                if any(p == module_name or p.startswith(module_name + ".") for p in paths):
+                    node.meta["quantization_annotation"] = QuantizationAnnotation(_annotated=True)
+            return model
+
+        def validate(self, model: torch.fx.GraphModule) -> None:
+            return None
+
+    return KeepAsIs()
 
 
 def has_tied_decoder(model: torch.nn.Module) -> bool:

@@ -13,7 +13,7 @@ from export.pipeline import auto_class, encode, load_task_data
 from export.rewrite import rewrite_for_export
 from export.tasks import get_task
 from export.tasks.base import IGNORE, Feature
-from export.tied_table import LOOKUP_GROUP, Int4GroupEmbedding
+from export.tied_table import GROUP, Int4GroupEmbedding
 
 
 #: every masked-LM head adapter (export.mlm_heads): BERT's, MobileBERT's split decode, DistilBERT's
@@ -96,8 +96,8 @@ def test_the_int4_lookup_returns_each_row_within_half_a_quantization_step(tiny_m
     assert lookup.packed.dtype == torch.uint8
     assert lookup.packed.shape == (table.shape[0], table.shape[1] // 2)  # two values a byte
     ids = torch.tensor([[0, 101, 5000, table.shape[0] - 1]])
-    want = table[ids[0]].reshape(4, -1, LOOKUP_GROUP)
-    got = lookup(ids)[0].reshape(4, -1, LOOKUP_GROUP)
+    want = table[ids[0]].reshape(4, -1, GROUP)
+    got = lookup(ids)[0].reshape(4, -1, GROUP)
     step = want.abs().amax(-1, keepdim=True) / 7.5  # symmetric, [-8, 7]
     assert torch.all((got - want).abs() <= step / 2 + 1e-7)
     assert not torch.equal(got, want)  # it is 4-bit, not the table itself

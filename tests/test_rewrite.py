@@ -8,12 +8,14 @@ in a batch so the attention mask matters.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 from transformers import (
+    AutoModelForTokenClassification,
     AutoTokenizer,
     BertConfig,
     BertForSequenceClassification,
@@ -420,3 +422,30 @@ def test_exported_batch_one_graph_keeps_xnnpack_friendly_shapes(
     assert views, "expected head split/merge views"
     for node in views:
         assert all(isinstance(d, int) for d in node.args[1]), node.format_node()
+
+
+@pytest.mark.parametrize("name", ["mobilebert", "distilbert"])
+def test_bmm_attention_rule_gives_the_eager_output_for_other_encoders(name: str) -> None:
+    from export.exportable import ExportableModel
+    from export.models import build_task_model, resolve
+    from export.rewrite.bert import attention_rules
+
+    spec = resolve(name, "random", tiny=True)
+    model = build_task_model(spec, AutoModelForTokenClassification, ["O", "B", "I"], 123).eval()
+    model.set_attn_implementation("eager")
+    attention_type, rule = attention_rules()[name]
+    rewritten = copy.deepcopy(model)
+    replaced = 0
+    for module in list(rewritten.modules()):
+        for child_name, child in list(module.named_children()):
+            if type(child) is attention_type:
+                setattr(module, child_name, rule(child, RewriteOptions())[0])
+                replaced += 1
+    assert replaced == getattr(model.config, "num_hidden_layers", None) or model.config.n_layers
+    ids = torch.randint(1000, 2000, (2, 9))
+    mask = torch.ones(2, 9, dtype=torch.long)
+    mask[1, 6:] = 0  # a padded row
+    with torch.no_grad():
+        want = ExportableModel(model)(ids, mask)
+        got = ExportableModel(rewritten)(ids, mask)
+    assert (got - want)[mask.bool()].abs().max().item() <= TOLERANCE

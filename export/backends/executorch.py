@@ -31,14 +31,16 @@ class ExecuTorchQuant:
             runtime must have ExecuTorch's quantized kernels registered.
         attention_matmuls: always False on XNNPACK: it has no int8 ``bmm``.
         tied_table: the masked-LM's tied embedding/decoder table: ``"int8"`` (uint8 lookup,
-            int8 decoder) or ``"int4"`` (both 4-bit, export.tied_table): the `.pte` holds two
-            copies of it either way, and 4 bits halve them.
+            int8 per-channel decoder) or ``"int4"`` (both 4-bit in groups of 32,
+            export.tied_table): the `.pte` holds two copies either way; 4 bits halve them.
+        tied_table_group: columns per scale of the 4-bit tied table (both copies).
     """
 
     linear: str = "dynamic_per_channel"
     embeddings: bool = True
     attention_matmuls: bool = False
     tied_table: str = "int4"
+    tied_table_group: int = 32
 
 
 TIED_TABLE_BITS = ("int8", "int4")
@@ -51,8 +53,10 @@ def executorch_quantizer(settings: ExecuTorchQuant, tied_decoder: bool = False) 
         XNNPACKQuantizer,
         get_symmetric_quantization_config,
     )
+    from torchao.quantization.pt2e.quantizer import ComposableQuantizer
+    from torchao.quantization.pt2e.quantizer.embedding_quantizer import EmbeddingQuantizer
 
-    from export.tied_table import DECODER_MODULE, decoder_int4_config
+    from export.tied_table import keep_as_is_quantizer
 
     if settings.linear != "dynamic_per_channel":
         raise ValueError(f"unsupported ExecuTorch linear scheme {settings.linear!r}")
@@ -60,14 +64,10 @@ def executorch_quantizer(settings: ExecuTorchQuant, tied_decoder: bool = False) 
         raise ValueError(f"unsupported tied table {settings.tied_table!r}: {TIED_TABLE_BITS}")
     xnnpack = XNNPACKQuantizer()
     xnnpack.set_global(get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
-    if tied_decoder and settings.tied_table == "int4":
-        xnnpack.set_module_name(DECODER_MODULE, decoder_int4_config())
-    if not settings.embeddings:
-        return xnnpack
-    from torchao.quantization.pt2e.quantizer import ComposableQuantizer
-    from torchao.quantization.pt2e.quantizer.embedding_quantizer import EmbeddingQuantizer
-
-    return ComposableQuantizer([EmbeddingQuantizer(), xnnpack])
+    quantizers = [EmbeddingQuantizer(), xnnpack] if settings.embeddings else [xnnpack]
+    if tied_decoder and settings.tied_table == "int4":  # quantized before capture
+        quantizers.insert(0, keep_as_is_quantizer())
+    return ComposableQuantizer(quantizers)
 
 
 _QUANTIZED_KERNELS_LOADED = False
@@ -191,13 +191,13 @@ class ExecuTorchBackend(Backend):
         calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        from export.tied_table import has_tied_decoder, with_int4_lookup
+        from export.tied_table import has_tied_decoder, with_int4_table
 
         settings = request.quant_policy.part(self.name, self.quant_defaults)
         tied = has_tied_decoder(request.model)
         model = request.model
         if tied and settings.tied_table == "int4":
-            model = with_int4_lookup(model)
+            model = with_int4_table(model, settings.tied_table_group)
         captured = torch.export.export(model, example, dynamic_shapes=shapes, strict=False).module()
         prepared = prepare_pt2e(captured, executorch_quantizer(settings, tied))
         with torch.no_grad():
