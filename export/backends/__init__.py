@@ -47,6 +47,9 @@ class BackendInfo:
 
 _ONNX = ("onnx", "onnxscript", "onnxruntime")
 _LITERT = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
+#: 3-D bmm attention (export/rewrite/bert.py), measured faster on XNNPACK for each of these
+#: architectures (docs/performance.md); LiteRT measured it for BERT only
+BMM_ATTENTION = ("bert_bmm_attention", "mobilebert_bmm_attention", "distilbert_bmm_attention")
 
 #: Every backend, in the order reports list them.
 CATALOG: dict[str, BackendInfo] = {
@@ -59,7 +62,7 @@ CATALOG: dict[str, BackendInfo] = {
         BackendInfo(
             "executorch", "export.backends.executorch", ".pte", ("executorch", "torchao"),
             "tab:orange", on_device=True, aliases=("pte",), app_default=True,
-            rewrites=("bert_bmm_attention",),
+            rewrites=BMM_ATTENTION,
         ),
         BackendInfo(
             "litert", "export.backends.litert", ".tflite", _LITERT, "tab:green",
