@@ -391,8 +391,13 @@ def test_mobilebert_trigram_rewrite_is_exact_and_exports_with_a_dynamic_length_f
     torch.manual_seed(0)
     model = MobileBertForTokenClassification(load_config(resolve("mobilebert", "random", True)))
     model.eval()
-    result = rewrite_for_export(model, target="executorch")
+    result = rewrite_for_export(model, target="onnx")  # the trigram rule alone
     assert result.report.counts == {"trigram_embeddings": 1}
+    layers = model.config.num_hidden_layers
+    assert rewrite_for_export(model, target="executorch").report.counts == {
+        "trigram_embeddings": 1,
+        "attention_bmm": layers,
+    }
     eager, rewritten = ExportableModel(model), ExportableModel(result.model)
     for length in (2, 3, 9):
         ids = torch.randint(1000, 3000, (2, length))
