@@ -8,6 +8,7 @@ Verification (export.verify) and runtime_bench only ever talk to this interface.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -100,7 +101,10 @@ class Backend(ABC):
         policy's overrides): part of every int8 artifact's fingerprint, so that changing a
         default re-exports what it changes."""
         defaults = getattr(self, "quant_defaults", None)
-        return asdict(policy.part(self.name, defaults)) if defaults is not None else {}
+        if defaults is None:
+            return {}
+        # as the manifest stores it (tuples become lists), so a reread fingerprint compares equal
+        return json.loads(json.dumps(asdict(policy.part(self.name, defaults))))
 
     def decoder_layout(self, precision: str) -> str:
         """How a masked-LM export reads its tied table (export.exportable.DECODER_LAYOUTS)."""
