@@ -153,8 +153,9 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
         "policy": policy.to_manifest(),
         "versions": package_versions((*CORE_PACKAGES, *backend.info.packages)),
     }
-    if get_scheme(precision).quantized and backend.quant_settings(policy):
-        fingerprint["quant_settings"] = backend.quant_settings(policy)
+    settings = backend.quant_settings(policy) if get_scheme(precision).quantized else {}
+    if settings:
+        fingerprint["quant_settings"] = settings
     if backend.static_shapes:
         fingerprint["static_lengths"] = job.options.static_lengths
     return fingerprint

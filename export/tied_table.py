@@ -114,9 +114,3 @@ def keep_as_is_quantizer(module_name: str = DECODER_MODULE) -> Any:
             return None
 
     return KeepAsIs()
-
-
-def has_tied_decoder(model: torch.nn.Module) -> bool:
-    return isinstance(getattr(model, DECODER_MODULE, None), torch.nn.Module) and hasattr(
-        getattr(model, "model", None), "base_model"
-    )

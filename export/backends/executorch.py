@@ -191,10 +191,11 @@ class ExecuTorchBackend(Backend):
         calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        from export.tied_table import has_tied_decoder, with_int4_table
+        from export.exportable import MaskedLmExportable
+        from export.tied_table import with_int4_table
 
         settings = request.quant_policy.part(self.name, self.quant_defaults)
-        tied = has_tied_decoder(request.model)
+        tied = isinstance(request.model, MaskedLmExportable)  # decodes a tied table
         model = request.model
         if tied and settings.tied_table == "int4":
             model = with_int4_table(model, settings.tied_table_group)

@@ -86,20 +86,11 @@ class BertBmmSelfAttention(BmmAttention):
         return self.attend(hidden_states, hidden_states, hidden_states, attention_mask), None
 
 
-class MobileBertBmmSelfAttention(BmmAttention):
-    """MobileBERT's attention takes separate (bottlenecked) query, key and value inputs."""
+class MobileBertBmmSelfAttention(BertBmmSelfAttention):
+    """MobileBERT's attention: BERT's Linear names, but separate (bottlenecked) query, key and
+    value inputs."""
 
-    def __init__(self, attention: nn.Module) -> None:
-        super().__init__(
-            attention.query,
-            attention.key,
-            attention.value,
-            attention.num_attention_heads,
-            attention.attention_head_size,
-            attention.scaling,
-        )
-
-    def forward(
+    def forward(  # type: ignore[override]
         self,
         query_tensor: torch.Tensor,
         key_tensor: torch.Tensor,
@@ -136,25 +127,18 @@ class DistilBertBmmSelfAttention(BmmAttention):
 _INFO = {"attention": "eager bmm, query pre-scaled; needs an additive float mask"}
 
 
-def _rewrite_bert_attention(
-    attention: nn.Module, options: RewriteOptions
-) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
-    config = attention.config
-    if config.is_decoder or getattr(config, "add_cross_attention", False):
-        return None
-    return BertBmmSelfAttention(attention), {"attention_bmm": 1}, dict(_INFO)
+def _bmm_rule(bmm_type: type[BmmAttention]) -> Any:
+    """The rewrite rule that replaces an encoder's self-attention with `bmm_type`."""
 
+    def rule(
+        attention: nn.Module, options: RewriteOptions
+    ) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
+        config = attention.config
+        if getattr(config, "is_decoder", False) or getattr(config, "add_cross_attention", False):
+            return None
+        return bmm_type(attention), {"attention_bmm": 1}, dict(_INFO)
 
-def _rewrite_mobilebert_attention(
-    attention: nn.Module, options: RewriteOptions
-) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
-    return MobileBertBmmSelfAttention(attention), {"attention_bmm": 1}, dict(_INFO)
-
-
-def _rewrite_distilbert_attention(
-    attention: nn.Module, options: RewriteOptions
-) -> tuple[nn.Module, dict[str, int], dict[str, Any]] | None:
-    return DistilBertBmmSelfAttention(attention), {"attention_bmm": 1}, dict(_INFO)
+    return rule
 
 
 def attention_rules() -> dict[str, tuple[type[nn.Module], Any]]:
@@ -162,15 +146,15 @@ def attention_rules() -> dict[str, tuple[type[nn.Module], Any]]:
     from importlib import import_module
 
     found = {}
-    for module, cls, rule in (
-        ("bert", "BertSelfAttention", _rewrite_bert_attention),
-        ("mobilebert", "MobileBertSelfAttention", _rewrite_mobilebert_attention),
-        ("distilbert", "DistilBertSelfAttention", _rewrite_distilbert_attention),
+    for module, cls, bmm_type in (
+        ("bert", "BertSelfAttention", BertBmmSelfAttention),
+        ("mobilebert", "MobileBertSelfAttention", MobileBertBmmSelfAttention),
+        ("distilbert", "DistilBertSelfAttention", DistilBertBmmSelfAttention),
     ):
         try:
             found[module] = (
                 getattr(import_module(f"transformers.models.{module}.modeling_{module}"), cls),
-                rule,
+                _bmm_rule(bmm_type),
             )
         except (ImportError, AttributeError):  # pragma: no cover
             continue
@@ -178,5 +162,4 @@ def attention_rules() -> dict[str, tuple[type[nn.Module], Any]]:
 
 
 for _model, (_type, _rule) in attention_rules().items():
-    _name = "bert_bmm_attention" if _model == "bert" else f"{_model}_bmm_attention"
-    register_rewrite(_type, _name, opt_in=True)(_rule)
+    register_rewrite(_type, f"{_model}_bmm_attention", opt_in=True)(_rule)
