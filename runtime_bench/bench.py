@@ -2,9 +2,9 @@
 
 Order of work, most valuable first so an interrupted run still has the core numbers:
   1. host description, thread pinning, matmul peaks, FLOPs per model and length;
-  2. latency groups: per task and sequence length, all models x backends x precisions are
-     loaded (load time, first inference), warmed up and measured round-robin; results.json
-     is rewritten after every group;
+  2. latency groups: per sequence length and task, all models x backends x precisions are
+     loaded (load time, first inference), warmed up and measured round-robin, over
+     `sessions` fresh loads of each; results.json is rewritten after every group;
   3. the study's CPU-time column: each artifact runs the task's test split (or --eval-limit);
   4. peak RSS per artifact in a fresh subprocess.
 """
@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import gc
 import os
+import statistics
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from export.errors import first_line
@@ -27,7 +29,7 @@ from runtime_bench.ratios import compute_ratios
 from runtime_bench.results import FIRST, LOAD, LOAD_STATUS, latency_metrics, new_document, record_id
 from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
 from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
-from runtime_bench.schedule import run_round_robin
+from runtime_bench.schedule import DEFAULT_SESSIONS, run_round_robin
 from runtime_bench.store import ResultsStore, host_ids, may_replace
 from runtime_bench.timing import Timing, cpu_wall_summary, timed
 
@@ -52,6 +54,8 @@ class BenchConfig:
     matmul_sizes: list[int] = field(default_factory=lambda: list(DEFAULT_SIZES))
     batch_size: int = 1
     num_threads: int = 1
+    #: fresh loads of every artifact per group; the measured rounds are split across them
+    sessions: int = DEFAULT_SESSIONS
 
 
 def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
@@ -150,7 +154,8 @@ class HostBenchmark:
         return list(dict.fromkeys(s.task for s in self.specs))
 
     def _total_calls(self) -> int:
-        per_group = self.config.warmup + self.config.runs + 2  # + load + first inference
+        # per load: warm-up rounds + load + first inference
+        per_group = self.config.runs + self.config.sessions * (self.config.warmup + 2)
         calls = len(self.specs) * len(self.config.seq_lens) * per_group
         calls += len(self.specs) if self.config.evaluate else 0
         calls += len(self.specs) if self.config.memory else 0
@@ -173,9 +178,9 @@ class HostBenchmark:
         bar = Progress(self._total_calls(), self.progress_enabled)
         try:
             start = time.perf_counter()
-            for task in self._tasks():
-                items = [s for s in self.specs if s.task == task]
-                for seq_len in self.config.seq_lens:
+            for seq_len in self.config.seq_lens:  # a length's tasks back to back: cross-task
+                for task in self._tasks():  # ratios (masked-LM vs NER) are minutes apart
+                    items = [s for s in self.specs if s.task == task]
                     self.doc["records"].extend(self._measure_group(task, seq_len, items, bar))
                     phases["latency"] = time.perf_counter() - start
                     self.save()
@@ -217,40 +222,75 @@ class HostBenchmark:
     def _measure_group(
         self, task: str, seq_len: int, items: list[ArtifactSpec], bar: Progress
     ) -> list[dict[str, Any]]:
-        """Load, first-run, warm up and measure all `items` round-robin at one length."""
+        """Measure all `items` round-robin at one length, over `sessions` fresh loads.
+
+        Each load gets its own warm-up and an equal share of the measured rounds; the load
+        order rotates so no artifact is always loaded first. Load time and first inference
+        are the first load's (the cold numbers)."""
         group = f"{task}/L{seq_len}"
         inputs = {s.task_dir: BenchInputs(s.task_dir, seq_len) for s in items}
+        sessions = self.config.sessions
+        runs = self.config.runs
+        shares = [runs // sessions + (i < runs % sessions) for i in range(sessions)]
+        measured: dict[str, list[Timing]] = {s.key: [] for s in items}
+        medians: dict[str, list[float]] = {s.key: [] for s in items}
+        cold: dict[str, tuple[Timing, Timing]] = {}
+        offset = 0
+        for session, rounds in enumerate(shares):
+            shift = session % len(items)
+            label = f"{group} (load {session + 1}/{sessions})"
+            block, starts = self._measure_session(
+                items[shift:] + items[:shift], inputs, offset, rounds, label, bar
+            )
+            for key, timings in block.items():
+                measured[key].extend(timings)
+                medians[key].append(statistics.median(t.wall_ms for t in timings))
+                cold.setdefault(key, starts[key])
+            offset += rounds
+        return [
+            self._record(
+                spec, seq_len, group, measured[spec.key], cold[spec.key], medians[spec.key]
+            )
+            for spec in items
+        ]
+
+    def _measure_session(
+        self,
+        items: list[ArtifactSpec],
+        inputs: dict[Path, BenchInputs],
+        offset: int,
+        rounds: int,
+        label: str,
+        bar: Progress,
+    ) -> tuple[dict[str, list[Timing]], dict[str, tuple[Timing, Timing]]]:
+        """Load every item (timing the load and first inference), warm up, and measure
+        `rounds` rounds on the examples from `offset` on; every runner is freed after."""
         runners: dict[str, Any] = {}
-        loads: dict[str, Timing] = {}
-        firsts: dict[str, Timing] = {}
+        starts: dict[str, tuple[Timing, Timing]] = {}
         try:
             for spec in items:
                 pin_single_thread()
-                runners[spec.key], loads[spec.key] = timed(lambda s=spec: load_checked(s))
-                bar.step(f"{group} load {spec.backend}/{spec.precision}")
-                example = inputs[spec.task_dir][0]
-                _, firsts[spec.key] = timed(lambda r=runners[spec.key], x=example: r(*x))
+                runners[spec.key], load = timed(lambda s=spec: load_checked(s))
+                bar.step(f"{label} load {spec.backend}/{spec.precision}")
+                example = inputs[spec.task_dir][offset]
+                _, first = timed(lambda r=runners[spec.key], x=example: r(*x))
                 bar.step()
+                starts[spec.key] = (load, first)
 
             def call(spec: ArtifactSpec) -> Callable[[int], Timing]:
                 runner, data = runners[spec.key], inputs[spec.task_dir]
-                return lambda rnd: timed(lambda: runner(*data[rnd]))[1]
+                return lambda rnd: timed(lambda: runner(*data[offset + rnd]))[1]
 
             measured = run_round_robin(
                 {s.key: call(s) for s in items},
-                rounds=self.config.runs,
+                rounds=rounds,
                 warmup=self.config.warmup,
-                on_slot=lambda slot: bar.step(f"{group} {'warm-up' if slot.warmup else 'run'}"),
+                on_slot=lambda slot: bar.step(f"{label} {'warm-up' if slot.warmup else 'run'}"),
             )
         finally:
             runners.clear()
             gc.collect()
-        return [
-            self._record(
-                spec, seq_len, group, measured[spec.key], loads[spec.key], firsts[spec.key]
-            )
-            for spec in items
-        ]
+        return measured, starts
 
     def _record(
         self,
@@ -258,9 +298,11 @@ class HostBenchmark:
         seq_len: int,
         group: str,
         timings: list[Timing],
-        load: Timing,
-        first: Timing,
+        cold: tuple[Timing, Timing],
+        session_medians: list[float],
     ) -> dict[str, Any]:
+        """One latency record; `cold` is the first load's (load, first inference) timings."""
+        load, first = cold
         samples = [t.wall_ms for t in timings]
         metrics: dict[str, Any] = latency_metrics(samples)
         metrics[FIRST] = first.wall_ms
@@ -287,6 +329,9 @@ class HostBenchmark:
             "batch_size": self.config.batch_size,
             "num_threads": self.config.num_threads,
             "warmup": self.config.warmup,
+            "sessions": len(session_medians),
+            #: each fresh load's median: the spread the pooled median averages over
+            "session_medians_ms": session_medians,
             "metrics": metrics,
             "samples_ms": samples,
             "cpu_samples_ms": [t.cpu_ms for t in timings],

@@ -30,6 +30,7 @@ from runtime_bench.artifacts import (
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import check_inputs
 from runtime_bench.report import write_report
+from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
@@ -67,7 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma list of sequence lengths (default: {DEFAULT_SEQ_LENS})",
     )
     p.add_argument("--runs", type=int, default=50, help="measured rounds (default: 50)")
-    p.add_argument("--warmup", type=int, default=5, help="warm-up rounds (default: 5)")
+    p.add_argument("--warmup", type=int, default=5, help="warm-up rounds per load (default: 5)")
+    p.add_argument(
+        "--sessions",
+        type=int,
+        default=None,
+        help="fresh loads of every artifact per length and task; the measured rounds are "
+        "split across them, so one load's memory placement cannot bias a ratio "
+        f"(default: {DEFAULT_SESSIONS}, at most --runs)",
+    )
     p.add_argument(
         "--eval-limit",
         type=int,
@@ -126,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
         raise BenchError("--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0")
     if args.runs < 1 or args.warmup < 0:
         raise BenchError("--runs must be >= 1 and --warmup >= 0")
+    if args.sessions is None:
+        args.sessions = min(DEFAULT_SESSIONS, args.runs)
+    if not 1 <= args.sessions <= args.runs:
+        raise BenchError(
+            f"--sessions must be between 1 and --runs ({args.runs}): each load measures at "
+            "least one round"
+        )
     if args.eval_limit is not None and args.eval_limit < 1:
         raise BenchError("--eval-limit must be >= 1")
     backends = parse_list(args.backends, BACKENDS, "--backends")
@@ -194,6 +210,7 @@ def _run_host(
         seq_lens=seq_lens,
         runs=args.runs,
         warmup=args.warmup,
+        sessions=args.sessions,
         eval_limit=args.eval_limit,
         evaluate=not args.no_eval,
         memory=not args.no_memory,

@@ -35,8 +35,9 @@ def _host_section(doc: dict[str, Any]) -> list[str]:
         f"- Packages: {packages}",
         f"- Date: {host.get('date_utc', '?')}; load average at start "
         f"{host.get('load_average_at_start', '?')}",
-        f"- Run: {config.get('runs', '?')} measured rounds after {config.get('warmup', '?')} "
-        f"warm-up rounds, round-robin over all artifacts of a task; batch "
+        f"- Run: {config.get('runs', '?')} measured rounds, round-robin over all artifacts of "
+        f"a task, split over {config.get('sessions', 1)} fresh load(s) of each, every load "
+        f"after {config.get('warmup', '?')} warm-up rounds; batch "
         f"{config.get('batch_size', 1)}; sequence lengths {config.get('seq_lens', '?')}; "
         "inputs are real test examples from bench_inputs.json, truncated or padded.",
         f"- Threads: {', '.join(f'{k} = {v}' for k, v in threads.items()) or 'not recorded'}",

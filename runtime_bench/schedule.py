@@ -14,6 +14,12 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+#: Fresh loads of every artifact a latency group measures over (``--sessions``): identical
+#: sessions of one file differ by up to 25% on a 2-core VM, by where their weights land in
+#: memory, so one load per artifact would bias every ratio it enters (docs/performance.md,
+#: "Session-to-session spread").
+DEFAULT_SESSIONS = 3
+
 
 @dataclass(frozen=True)
 class Slot:

@@ -54,6 +54,8 @@ def test_sha256_mismatch_is_caught_before_anything_runs(
         ("--precisions", "fp16", "unknown precision 'fp16': choose from fp32, int8"),
         ("--seq-lens", "32,abc", "--seq-lens '32,abc': give comma-separated integers"),
         ("--runs", "0", "--runs must be >= 1"),
+        ("--sessions", "0", "--sessions must be between 1 and --runs (50)"),
+        ("--sessions", "51", "--sessions must be between 1 and --runs (50)"),
         ("--matmul-sizes", "0", "--matmul-sizes '0': give values of at least 1"),
         ("--adb-timeout", "0", "--adb-timeout and --run-timeout must be > 0"),
     ],

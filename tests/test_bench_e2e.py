@@ -63,6 +63,8 @@ def test_tiny_benchmark_writes_results_report_and_plots(
         "5",
         "--warmup",
         "1",
+        "--sessions",
+        "2",
         "--eval-limit",
         "8",
         "--no-memory",  # covered below on fewer artifacts: each probe is a fresh interpreter
@@ -87,6 +89,8 @@ def test_tiny_benchmark_writes_results_report_and_plots(
     for record in doc["records"]:
         m = record["metrics"]
         assert m["num_iter"] == 5 and len(record["samples_ms"]) == 5
+        # the 5 rounds were split over two fresh loads (3 + 2), each with its own median
+        assert record["sessions"] == 2 and len(record["session_medians_ms"]) == 2
         assert m["cpu_wall_ratio"] <= 1.15, record["id"]  # one thread, proven
         assert m["min_inference_latency(ms)"] <= m["median_inference_latency(ms)"]
         assert m["median_inference_latency(ms)"] <= m["max_inference_latency(ms)"]
@@ -216,6 +220,8 @@ def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) ->
         "--runs",
         "3",
         "--warmup",
+        "1",
+        "--sessions",
         "1",
         "--eval-limit",
         "4",
