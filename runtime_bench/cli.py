@@ -135,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         raise BenchError("--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0")
     if args.runs < 1 or args.warmup < 0:
         raise BenchError("--runs must be >= 1 and --warmup >= 0")
+    if args.adb and args.sessions is not None:
+        raise BenchError("--sessions is for the host benchmark; drop it with --adb")
     if args.sessions is None:
         args.sessions = min(DEFAULT_SESSIONS, args.runs)
     if not 1 <= args.sessions <= args.runs:

@@ -84,6 +84,14 @@ def test_filters_that_match_nothing_list_what_exists(
     assert "no artifact" in err and "squeezebert" in err
 
 
+def test_sessions_is_refused_for_the_phone_benchmark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_fake_artifacts(tmp_path)
+    err = one_line_error(capsys, ["--artifacts", str(tmp_path), "--adb", "--sessions", "2"])
+    assert "--sessions is for the host benchmark" in err
+
+
 def test_device_options_need_adb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     make_fake_artifacts(tmp_path)
     err = one_line_error(capsys, ["--artifacts", str(tmp_path), "--serial", "X"])
