@@ -4,7 +4,9 @@ Order of work, most valuable first so an interrupted run still has the core numb
   1. host description, thread pinning, matmul peaks, FLOPs per model and length;
   2. latency groups: per sequence length and task, all models x backends x precisions are
      loaded (load time, first inference), warmed up and measured round-robin, over
-     `sessions` fresh loads of each; results.json is rewritten after every group;
+     `sessions` fresh loads of each; a length's tasks take turns load by load, so round i of
+     masked-LM and round i of NER are at most one load apart (the "task" ratios);
+     results.json is rewritten after every length;
   3. the study's CPU-time column: each artifact runs the task's test split (or --eval-limit);
   4. peak RSS per artifact in a fresh subprocess.
 """
@@ -36,9 +38,9 @@ from runtime_bench.timing import Timing, cpu_wall_summary, timed
 #: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
 MEMORY_PROBES_IN_PARALLEL = 2
 
-#: Test-only hook: when set to "1", the run blocks after its first saved latency group until a
+#: Test-only hook: when set to "1", the run blocks after its first saved sequence length until a
 #: signal arrives, so an interrupt test knows work is still pending (no race with fast hosts).
-HOLD_AFTER_FIRST_GROUP_ENV = "RUNTIME_BENCH_TEST_HOLD_AFTER_FIRST_GROUP"
+HOLD_AFTER_FIRST_LENGTH_ENV = "RUNTIME_BENCH_TEST_HOLD_AFTER_FIRST_LENGTH"
 
 
 @dataclass
@@ -79,10 +81,11 @@ def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
 
 
 def _hold_for_test_signal() -> None:
-    """Block until a signal handler raises (Ctrl-C), when the test-only hook is set."""
-    if os.environ.get(HOLD_AFTER_FIRST_GROUP_ENV) != "1":
+    """Block until a signal handler raises (Ctrl-C), when the test-only hook is set (after
+    the first saved length)."""
+    if os.environ.get(HOLD_AFTER_FIRST_LENGTH_ENV) != "1":
         return
-    os.environ.pop(HOLD_AFTER_FIRST_GROUP_ENV)  # only after the first group
+    os.environ.pop(HOLD_AFTER_FIRST_LENGTH_ENV)  # only after the first length
     while True:  # sleep, not signal.pause(): a signal that lands just before pause() is lost
         time.sleep(0.05)
 
@@ -178,13 +181,11 @@ class HostBenchmark:
         bar = Progress(self._total_calls(), self.progress_enabled)
         try:
             start = time.perf_counter()
-            for seq_len in self.config.seq_lens:  # a length's tasks back to back: cross-task
-                for task in self._tasks():  # ratios (masked-LM vs NER) are minutes apart
-                    items = [s for s in self.specs if s.task == task]
-                    self.doc["records"].extend(self._measure_group(task, seq_len, items, bar))
-                    phases["latency"] = time.perf_counter() - start
-                    self.save()
-                    _hold_for_test_signal()
+            for seq_len in self.config.seq_lens:
+                self.doc["records"].extend(self._measure_length(seq_len, bar))
+                phases["latency"] = time.perf_counter() - start
+                self.save()
+                _hold_for_test_signal()
             if self.config.evaluate:
                 start = time.perf_counter()
                 for spec in self.specs:
@@ -219,38 +220,45 @@ class HostBenchmark:
             del module
             gc.collect()
 
-    def _measure_group(
-        self, task: str, seq_len: int, items: list[ArtifactSpec], bar: Progress
-    ) -> list[dict[str, Any]]:
-        """Measure all `items` round-robin at one length, over `sessions` fresh loads.
+    def _measure_length(self, seq_len: int, bar: Progress) -> list[dict[str, Any]]:
+        """Every task's group at one length, over `sessions` fresh loads of each artifact.
 
-        Each load gets its own warm-up and an equal share of the measured rounds; the load
-        order rotates so no artifact is always loaded first. Load time and first inference
-        are the first load's (the cold numbers)."""
-        group = f"{task}/L{seq_len}"
-        inputs = {s.task_dir: BenchInputs(s.task_dir, seq_len) for s in items}
-        sessions = self.config.sessions
-        runs = self.config.runs
+        A group measures its items round-robin; each load gets its own warm-up and an equal
+        share of the measured rounds, with the load order rotated so no artifact is always
+        loaded first. The tasks take turns load by load (load 1 of every task, then load 2),
+        so two tasks' round i are at most one load apart: close enough in time to pair them
+        (ratios of kind "task"), without holding every task's artifacts in memory at once.
+        Load time and first inference are each artifact's first load (the cold numbers)."""
+        groups = {task: [s for s in self.specs if s.task == task] for task in self._tasks()}
+        inputs = {s.task_dir: BenchInputs(s.task_dir, seq_len) for s in self.specs}
+        sessions, runs = self.config.sessions, self.config.runs
         shares = [runs // sessions + (i < runs % sessions) for i in range(sessions)]
-        measured: dict[str, list[Timing]] = {s.key: [] for s in items}
-        medians: dict[str, list[float]] = {s.key: [] for s in items}
+        measured: dict[str, list[Timing]] = {s.key: [] for s in self.specs}
+        medians: dict[str, list[float]] = {s.key: [] for s in self.specs}
         cold: dict[str, tuple[Timing, Timing]] = {}
         offset = 0
         for session, rounds in enumerate(shares):
-            shift = session % len(items)
-            label = f"{group} (load {session + 1}/{sessions})"
-            block, starts = self._measure_session(
-                items[shift:] + items[:shift], inputs, offset, rounds, label, bar
-            )
-            for key, timings in block.items():
-                measured[key].extend(timings)
-                medians[key].append(statistics.median(t.wall_ms for t in timings))
-                cold.setdefault(key, starts[key])
+            for task, items in groups.items():
+                shift = session % len(items)
+                label = f"{task}/L{seq_len} (load {session + 1}/{sessions})"
+                block, starts = self._measure_session(
+                    items[shift:] + items[:shift], inputs, offset, rounds, label, bar
+                )
+                for key, timings in block.items():
+                    measured[key].extend(timings)
+                    medians[key].append(statistics.median(t.wall_ms for t in timings))
+                    cold.setdefault(key, starts[key])
             offset += rounds
         return [
             self._record(
-                spec, seq_len, group, measured[spec.key], cold[spec.key], medians[spec.key]
+                spec,
+                seq_len,
+                f"{spec.task}/L{seq_len}",
+                measured[spec.key],
+                cold[spec.key],
+                medians[spec.key],
             )
+            for items in groups.values()
             for spec in items
         ]
 
@@ -330,6 +338,8 @@ class HostBenchmark:
             "num_threads": self.config.num_threads,
             "warmup": self.config.warmup,
             "sessions": len(session_medians),
+            #: records sharing this took turns load by load: their rounds pair across tasks
+            "interleave": f"L{seq_len}",
             #: each fresh load's median: the spread the pooled median averages over
             "session_medians_ms": session_medians,
             "metrics": metrics,

@@ -1,6 +1,6 @@
 """Round-by-round latency ratios between artifacts measured in the same round-robin group.
 
-Five comparisons, each at the same task and sequence length:
+Five comparisons at the same task and sequence length, and one across tasks:
 
 * model: one model over another, same backend and precision, for each pair runtime_bench.study
   declares (every model over the BERT-base baseline, plus SqueezeBERT over MobileBERT);
@@ -9,7 +9,10 @@ Five comparisons, each at the same task and sequence length:
 * best: for the same pairs, a model on its fastest exported backend over the other model on
   *its* fastest backend, same precision: what a user choosing a runtime per model cares about;
 * rewrite: an artifact over the same runtime's stock export (backend ``<name>-stock``, built
-  without export.rewrite), same model and precision: what the rewrite buys on that runtime.
+  without export.rewrite), same model and precision: what the rewrite buys on that runtime;
+* task: one task over another (runtime_bench.study's pairs, masked-LM over NER), same model,
+  backend, precision and length. Tasks are separate groups, but their loads take turns
+  (runtime_bench.bench), so round i of each is at most one load apart.
 
 Each ratio is taken per round and summarized by its median (with p10/p90), which is robust to
 machine drift in a way that a ratio of two medians is not.
@@ -23,11 +26,23 @@ from typing import Any
 from export.quantization import REFERENCE_PRECISION, SCHEMES
 from runtime_bench.artifacts import EAGER, STOCK_OF
 from runtime_bench.stats import paired_ratios, summarize
-from runtime_bench.study import BASELINE_MODEL, comparisons, model_rank
+from runtime_bench.study import BASELINE_MODEL, TASK_COMPARISONS, comparisons, model_rank
+
+
+def _paired(kind: str, num: dict[str, Any], den: dict[str, Any]) -> bool:
+    """Whether round i of `num` and of `den` were taken close enough together to pair."""
+    if kind == "task":  # interleaved load by load, with the same split of rounds
+        return num.get("interleave") is not None and (
+            num.get("interleave") == den.get("interleave")
+            and num.get("session_medians_ms") is not None
+            and len(num["session_medians_ms"]) == len(den.get("session_medians_ms") or [])
+            and len(num["samples_ms"]) == len(den["samples_ms"])
+        )
+    return num.get("group") == den.get("group")
 
 
 def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any] | None:
-    if num.get("group") != den.get("group"):
+    if not _paired(kind, num, den):
         return None  # not measured in the same rounds: no paired ratio
     series = paired_ratios(num["samples_ms"], den["samples_ms"])
     summary = summarize(series)
@@ -47,8 +62,9 @@ def _ratio(kind: str, num: dict[str, Any], den: dict[str, Any]) -> dict[str, Any
 def compute_ratios(
     records: list[dict[str, Any]], pairs: Sequence[tuple[str, str]] | None = None
 ) -> list[dict[str, Any]]:
-    """All model, precision, backend, best and rewrite ratios the records allow; model and best
-    ratios for `pairs` of (numerator, denominator) models (default: runtime_bench.study's)."""
+    """All model, precision, backend, best, rewrite and task ratios the records allow; model
+    and best ratios for `pairs` of (numerator, denominator) models (default:
+    runtime_bench.study's)."""
     if pairs is None:
         pairs = comparisons(r["model"] for r in records)
     index = {
@@ -73,6 +89,11 @@ def compute_ratios(
             if eager is not None:
                 ratios.append(_ratio("backend", record, eager))
     ratios += _best_backend_ratios(records, pairs)
+    for num_task, den_task in TASK_COMPARISONS:
+        for (model, task, backend, precision, seq_len), record in sorted(index.items()):
+            den = index.get((model, den_task, backend, precision, seq_len))
+            if task == num_task and den is not None:
+                ratios.append(_ratio("task", record, den))
     return [r for r in ratios if r is not None]
 
 

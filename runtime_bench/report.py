@@ -139,7 +139,8 @@ def _ratio_section(doc: dict[str, Any]) -> list[str]:
         "## Ratios (median of round-by-round ratios, p10–p90)",
         "",
         "Below 1.0 the numerator is faster. Each ratio pairs two measurements from the same "
-        "round-robin round.",
+        "round-robin round (task over task: the same round of two loads that ran one after "
+        "the other).",
         "",
     ]
     for title, chosen in _ratio_tables(ratios, by_id):
@@ -150,8 +151,8 @@ def _ratio_section(doc: dict[str, Any]) -> list[str]:
                 [
                     ratio["task"],
                     str(ratio["seq_len"]),
-                    f"{num['model']} {num['backend']} {num['precision']}",
-                    f"{den['model']} {den['backend']} {den['precision']}",
+                    _ratio_label(num, den),
+                    _ratio_label(den, num),
                     fmt(ratio["median"]),
                     f"{fmt(ratio['p10'])}–{fmt(ratio['p90'])}",
                     fmt(1.0 / ratio["median"]) if ratio["median"] else "–",
@@ -164,6 +165,13 @@ def _ratio_section(doc: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _ratio_label(record: dict[str, Any], other: dict[str, Any]) -> str:
+    """`record` as a ratio table names it: model, backend, precision (and task, when the
+    ratio is across tasks)."""
+    task = f" {record['task']}" if record["task"] != other["task"] else ""
+    return f"{record['model']} {record['backend']} {record['precision']}{task}"
+
+
 #: ratio kind -> table title; model and best tables get one table per denominator model
 RATIO_TITLES = {
     "model": "Model over {den} (same task, backend, precision)",
@@ -171,6 +179,7 @@ RATIO_TITLES = {
     "backend": "Backend over eager PyTorch fp32 (same model, task)",
     "best": "Model on its fastest backend over {den} on its fastest backend (same task, precision)",
     "rewrite": "Rewritten export over the same runtime's stock export (same model, task, precision)",
+    "task": "Task over task: the masked-LM decode's cost (same model, backend, precision)",
 }
 
 

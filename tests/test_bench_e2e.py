@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime_bench.bench import HOLD_AFTER_FIRST_GROUP_ENV
+from runtime_bench.bench import HOLD_AFTER_FIRST_LENGTH_ENV
 from runtime_bench.results import validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,6 +91,7 @@ def test_tiny_benchmark_writes_results_report_and_plots(
         assert m["num_iter"] == 5 and len(record["samples_ms"]) == 5
         # the 5 rounds were split over two fresh loads (3 + 2), each with its own median
         assert record["sessions"] == 2 and len(record["session_medians_ms"]) == 2
+        assert record["interleave"] == f"L{record['seq_len']}"
         assert m["cpu_wall_ratio"] <= 1.15, record["id"]  # one thread, proven
         assert m["min_inference_latency(ms)"] <= m["median_inference_latency(ms)"]
         assert m["median_inference_latency(ms)"] <= m["max_inference_latency(ms)"]
@@ -152,8 +153,8 @@ def test_peak_rss_is_probed_in_a_fresh_process_per_artifact(
 
 
 def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path) -> None:
-    """SIGINT while later groups are certainly pending: the test-only hook holds the run after
-    its first saved group until the signal lands, so the outcome never depends on speed."""
+    """SIGINT while later lengths are certainly pending: the test-only hook holds the run after
+    its first saved length until the signal lands, so the outcome never depends on speed."""
     out = tmp_path / "out"
     results = out / "results.json"
     cmd = bench(
@@ -180,7 +181,7 @@ def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", HOLD_AFTER_FIRST_GROUP_ENV: "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", HOLD_AFTER_FIRST_LENGTH_ENV: "1"},
         preexec_fn=default_sigint,
     )
     hang_guard = time.monotonic() + 900  # only against a hung test; the run waits for us

@@ -75,3 +75,20 @@ def test_fmt_keeps_three_significant_digits() -> None:
     assert [fmt(1234.5), fmt(12.345), fmt(0.012345), fmt(None), fmt(3)] == [
         "1234", "12.3", "0.0123", "–", "3",
     ]  # fmt: skip
+
+
+def test_masked_lm_over_ner_gets_its_own_table_naming_both_tasks(tmp_path: Path) -> None:
+    from runtime_bench.ratios import compute_ratios
+
+    doc = synthetic_results(seq_lens=(128,))
+    twins = []
+    for record in doc["records"]:
+        record.update(interleave="L128", session_medians_ms=[1.0])
+        twins.append({**record, "id": record["id"].replace("/ner/", "/mlm/"), "task": "mlm",
+                      "group": "mlm/L128", "samples_ms": [x * 1.1 for x in record["samples_ms"]]})  # fmt: skip
+    doc["records"] += twins
+    doc["ratios"] = compute_ratios(doc["records"])
+    write_report(doc, tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    section = report.split("### Task over task")[1].split("###")[0]
+    assert "| mlm | 128 | squeezebert onnx int8 mlm | squeezebert onnx int8 ner | 1.10 |" in section

@@ -98,3 +98,33 @@ def test_records_from_different_groups_are_never_paired() -> None:
             record["group"] = "ner/L32-another-run"
     kinds = {r["kind"] for r in compute_ratios(doc["records"])}
     assert "model" not in kinds and {"precision", "backend"} <= kinds
+
+
+def _with_mlm_twin(records: list[dict], factor: float, interleave: str | None) -> list[dict]:
+    """NER records plus a masked-LM copy of each, `factor` slower in every round."""
+    out = []
+    for record in records:
+        ner = {**record, "interleave": interleave, "session_medians_ms": [1.0, 1.0]}
+        mlm = {
+            **ner,
+            "id": record["id"].replace("/ner/", "/mlm/"),
+            "task": "mlm",
+            "group": record["group"].replace("ner/", "mlm/"),
+            "samples_ms": [x * factor for x in record["samples_ms"]],
+        }
+        out += [ner, mlm]
+    return out
+
+
+def test_masked_lm_over_ner_pairs_rounds_of_interleaved_loads() -> None:
+    records = _with_mlm_twin(synthetic_results(seq_lens=(128,))["records"], 1.08, "L128")
+    task = [r for r in compute_ratios(records) if r["kind"] == "task"]
+    assert len(task) == 2 * 5  # two models x (eager fp32 + onnx/executorch x fp32/int8)
+    assert all(r["numerator"].split("/")[1] == "mlm" for r in task)
+    assert all(r["denominator"].split("/")[1] == "ner" for r in task)
+    assert all(r["median"] == pytest.approx(1.08) for r in task)
+
+
+def test_tasks_whose_loads_did_not_take_turns_are_never_paired() -> None:
+    records = _with_mlm_twin(synthetic_results(seq_lens=(128,))["records"], 1.08, None)
+    assert not [r for r in compute_ratios(records) if r["kind"] == "task"]
