@@ -2,11 +2,9 @@
 
 Order of work, most valuable first so an interrupted run still has the core numbers:
   1. host description, thread pinning, matmul peaks, FLOPs per model and length;
-  2. latency groups: per sequence length and task, all models x backends x precisions are
-     loaded (load time, first inference), warmed up and measured round-robin, over
-     `sessions` fresh loads of each; a length's tasks take turns load by load, so round i of
-     masked-LM and round i of NER are at most one load apart (the "task" ratios);
-     results.json is rewritten after every length;
+  2. latency groups (runtime_bench.latency): per sequence length and task, all models x
+     backends x precisions, round-robin over `sessions` fresh loads of each, the tasks
+     taking turns load by load; results.json is rewritten after every length;
   3. the study's CPU-time column: each artifact runs the task's test split (or --eval-limit);
   4. peak RSS per artifact in a fresh subprocess.
 """
@@ -15,25 +13,24 @@ from __future__ import annotations
 
 import gc
 import os
-import statistics
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from export.errors import first_line
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import BenchInputs, check_inputs
+from runtime_bench.latency import Measured, measure_length
+from runtime_bench.progress import Progress
 from runtime_bench.ratios import compute_ratios
 from runtime_bench.results import FIRST, LOAD, LOAD_STATUS, latency_metrics, new_document, record_id
 from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
 from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
-from runtime_bench.schedule import DEFAULT_SESSIONS, run_round_robin
+from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore, host_ids, may_replace
-from runtime_bench.timing import Timing, cpu_wall_summary, timed
+from runtime_bench.timing import cpu_wall_summary, timed
 
 #: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
 MEMORY_PROBES_IN_PARALLEL = 2
@@ -88,24 +85,6 @@ def _hold_for_test_signal() -> None:
     os.environ.pop(HOLD_AFTER_FIRST_LENGTH_ENV)  # only after the first length
     while True:  # sleep, not signal.pause(): a signal that lands just before pause() is lost
         time.sleep(0.05)
-
-
-class Progress:
-    """A tqdm bar over every timed call (no monitor thread: it would add CPU time)."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        from tqdm import tqdm
-
-        tqdm.monitor_interval = 0
-        self.bar = tqdm(total=total, unit="call", disable=not enabled, dynamic_ncols=True)
-
-    def step(self, desc: str | None = None, n: int = 1) -> None:
-        if desc is not None:
-            self.bar.set_description(desc, refresh=False)
-        self.bar.update(n)
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 class HostBenchmark:
@@ -221,96 +200,19 @@ class HostBenchmark:
             gc.collect()
 
     def _measure_length(self, seq_len: int, bar: Progress) -> list[dict[str, Any]]:
-        """Every task's group at one length, over `sessions` fresh loads of each artifact.
-
-        A group measures its items round-robin; each load gets its own warm-up and an equal
-        share of the measured rounds, with the load order rotated so no artifact is always
-        loaded first. The tasks take turns load by load (load 1 of every task, then load 2),
-        so two tasks' round i are at most one load apart: close enough in time to pair them
-        (ratios of kind "task"), without holding every task's artifacts in memory at once.
-        Load time and first inference are each artifact's first load (the cold numbers)."""
+        """Every task's latency group at one length (runtime_bench.latency)."""
         groups = {task: [s for s in self.specs if s.task == task] for task in self._tasks()}
-        inputs = {s.task_dir: BenchInputs(s.task_dir, seq_len) for s in self.specs}
-        sessions, runs = self.config.sessions, self.config.runs
-        shares = [runs // sessions + (i < runs % sessions) for i in range(sessions)]
-        measured: dict[str, list[Timing]] = {s.key: [] for s in self.specs}
-        medians: dict[str, list[float]] = {s.key: [] for s in self.specs}
-        cold: dict[str, tuple[Timing, Timing]] = {}
-        offset = 0
-        for session, rounds in enumerate(shares):
-            for task, items in groups.items():
-                shift = session % len(items)
-                label = f"{task}/L{seq_len} (load {session + 1}/{sessions})"
-                block, starts = self._measure_session(
-                    items[shift:] + items[:shift], inputs, offset, rounds, label, bar
-                )
-                for key, timings in block.items():
-                    measured[key].extend(timings)
-                    medians[key].append(statistics.median(t.wall_ms for t in timings))
-                    cold.setdefault(key, starts[key])
-            offset += rounds
+        config = self.config
+        measured = measure_length(groups, seq_len, config.runs, config.warmup, config.sessions, bar)
         return [
-            self._record(
-                spec,
-                seq_len,
-                f"{spec.task}/L{seq_len}",
-                measured[spec.key],
-                cold[spec.key],
-                medians[spec.key],
-            )
+            self._record(spec, seq_len, measured[spec.key])
             for items in groups.values()
             for spec in items
         ]
 
-    def _measure_session(
-        self,
-        items: list[ArtifactSpec],
-        inputs: dict[Path, BenchInputs],
-        offset: int,
-        rounds: int,
-        label: str,
-        bar: Progress,
-    ) -> tuple[dict[str, list[Timing]], dict[str, tuple[Timing, Timing]]]:
-        """Load every item (timing the load and first inference), warm up, and measure
-        `rounds` rounds on the examples from `offset` on; every runner is freed after."""
-        runners: dict[str, Any] = {}
-        starts: dict[str, tuple[Timing, Timing]] = {}
-        try:
-            for spec in items:
-                pin_single_thread()
-                runners[spec.key], load = timed(lambda s=spec: load_checked(s))
-                bar.step(f"{label} load {spec.backend}/{spec.precision}")
-                example = inputs[spec.task_dir][offset]
-                _, first = timed(lambda r=runners[spec.key], x=example: r(*x))
-                bar.step()
-                starts[spec.key] = (load, first)
-
-            def call(spec: ArtifactSpec) -> Callable[[int], Timing]:
-                runner, data = runners[spec.key], inputs[spec.task_dir]
-                return lambda rnd: timed(lambda: runner(*data[offset + rnd]))[1]
-
-            measured = run_round_robin(
-                {s.key: call(s) for s in items},
-                rounds=rounds,
-                warmup=self.config.warmup,
-                on_slot=lambda slot: bar.step(f"{label} {'warm-up' if slot.warmup else 'run'}"),
-            )
-        finally:
-            runners.clear()
-            gc.collect()
-        return measured, starts
-
-    def _record(
-        self,
-        spec: ArtifactSpec,
-        seq_len: int,
-        group: str,
-        timings: list[Timing],
-        cold: tuple[Timing, Timing],
-        session_medians: list[float],
-    ) -> dict[str, Any]:
-        """One latency record; `cold` is the first load's (load, first inference) timings."""
-        load, first = cold
+    def _record(self, spec: ArtifactSpec, seq_len: int, measured: Measured) -> dict[str, Any]:
+        """One latency record, with the floor of this model at this length."""
+        timings, load, first = measured.timings, measured.load, measured.first
         samples = [t.wall_ms for t in timings]
         metrics: dict[str, Any] = latency_metrics(samples)
         metrics[FIRST] = first.wall_ms
@@ -331,17 +233,17 @@ class HostBenchmark:
             metrics["achieved_gflops"] = flops.total / (median * 1e6) if median > 0 else None
         return {
             "id": record_id(spec.model_tag, spec.task, spec.backend, spec.precision, seq_len),
-            "group": group,
+            "group": f"{spec.task}/L{seq_len}",
             **spec.as_dict(),
             "seq_len": seq_len,
             "batch_size": self.config.batch_size,
             "num_threads": self.config.num_threads,
             "warmup": self.config.warmup,
-            "sessions": len(session_medians),
+            "sessions": len(measured.session_medians),
             #: records sharing this took turns load by load: their rounds pair across tasks
             "interleave": f"L{seq_len}",
             #: each fresh load's median: the spread the pooled median averages over
-            "session_medians_ms": session_medians,
+            "session_medians_ms": measured.session_medians,
             "metrics": metrics,
             "samples_ms": samples,
             "cpu_samples_ms": [t.cpu_ms for t in timings],

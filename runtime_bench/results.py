@@ -4,7 +4,7 @@ One record per artifact x sequence length. Metric names follow ExecuTorch's Andr
 benchmark app where they fit (`avg_inference_latency(ms)`, `trimmean_inference_latency(ms)`,
 `model_load_time(ms)`, `load_status`), and ours use the same style, so a host record and a
 phone record can sit in one table. The file is rewritten atomically (temp file + rename)
-after every completed group, so an interrupted run keeps what it finished.
+after every completed length, so an interrupted run keeps what it finished.
 """
 
 from __future__ import annotations

@@ -44,6 +44,8 @@ def bench(artifacts: Path, out: Path, *extra: str) -> list[str]:
         "--no-progress",
         "--matmul-sizes",
         "64,128",
+        "--sessions",  # one load per artifact unless a test asks for more (argparse: last wins)
+        "1",
         *extra,
     ]
 
@@ -221,8 +223,6 @@ def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) ->
         "--runs",
         "3",
         "--warmup",
-        "1",
-        "--sessions",
         "1",
         "--eval-limit",
         "4",

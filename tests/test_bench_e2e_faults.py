@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def bench(artifacts: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "runtime_bench", "--artifacts", str(artifacts),
            "--out", str(out), "--no-progress", "--matmul-sizes", "64", "--seq-lens", "8",
-           "--runs", "2", "--warmup", "0", "--no-eval", "--no-memory", *extra]  # fmt: skip
+           "--runs", "2", "--warmup", "0", "--sessions", "1", "--no-eval", "--no-memory", *extra]  # fmt: skip
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
 
 

@@ -206,7 +206,7 @@ def test_benchmark_times_three_runtimes_and_the_stock_export_side_by_side(
     out = tmp_path / "bench"
     cmd = [sys.executable, "-m", "runtime_bench", "--artifacts", str(tiny_litert_artifacts)]
     cmd += ["--out", str(out), "--no-progress", "--matmul-sizes", "64", "--seq-lens", "32"]
-    cmd += ["--runs", "3", "--warmup", "1", "--eval-limit", "4", "--no-memory"]
+    cmd += ["--runs", "3", "--warmup", "1", "--sessions", "1", "--eval-limit", "4", "--no-memory"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads((out / "results.json").read_text())
