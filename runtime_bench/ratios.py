@@ -12,7 +12,7 @@ Five comparisons at the same task and sequence length, and one across tasks:
   without export.rewrite), same model and precision: what the rewrite buys on that runtime;
 * task: one task over another (runtime_bench.study's pairs, masked-LM over NER), same model,
   backend, precision and length. Tasks are separate groups, but their loads take turns
-  (runtime_bench.bench), so round i of each is at most one load apart.
+  (runtime_bench.latency), so round i of each is at most one load apart.
 
 Each ratio is taken per round and summarized by its median (with p10/p90), which is robust to
 machine drift in a way that a ratio of two medians is not.
