@@ -67,6 +67,7 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old  # type: ignore[return-value]
 
+    _check_static_lengths(job, backend)
     export_model, rewrite_info = prepare_for_export(
         job.eager, backend.name, backend.rewrite_target(policy), job.task.task_type, precision
     )
@@ -114,6 +115,21 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
     )
     _log_check(name, check, job.task.primary_metric)
     return entry
+
+
+def _check_static_lengths(job: TaskExport, backend: Backend) -> None:
+    """A static-shape artifact runs only inputs up to its longest signature, and verification
+    runs every test example: refuse before exporting rather than fail in the middle."""
+    lengths = job.options.static_lengths
+    if not backend.static_shapes or not lengths or not job.features:
+        return
+    longest = max(len(f.input_ids) for f in job.features)
+    if longest > max(lengths):
+        raise ConfigError(
+            f"{job.task_dir.name}'s test split has a {longest}-token example but --static-lengths "
+            f"stops at {max(lengths)}: add a length of at least {longest} (for example "
+            f"--static-lengths {','.join(map(str, sorted({*lengths, longest})))})"
+        )
 
 
 def _calibration(job: TaskExport) -> list[tuple[torch.Tensor, ...]]:

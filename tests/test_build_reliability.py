@@ -411,3 +411,12 @@ def test_a_full_disk_during_export_is_one_line_and_leaves_no_partial_files(capsy
         assert_one_line_error(code, err, "no space left on the device while writing")
         assert "model_fp32.onnx" in err and "--out" in err
         assert no_partial_files(disk) == []
+
+
+def test_static_lengths_shorter_than_a_test_example_are_refused_before_exporting(
+    capsys, tmp_path, data_dir
+):
+    argv = [*BASE, "--model", "bert-base", "--tasks", "ner", "--data-dir", str(data_dir)]
+    code, err = run_cli(capsys, tmp_path, *argv, "--formats", "litert", "--static-lengths", "8")
+    assert_one_line_error(code, err, "--static-lengths stops at 8: add a length of at least")
+    assert not list((tmp_path / "out").rglob("*.tflite"))
