@@ -123,11 +123,11 @@ def _check_static_lengths(job: TaskExport, backend: Backend) -> None:
     lengths = job.options.static_lengths
     if not backend.static_shapes or not lengths or not job.features:
         return
-    longest = max(len(f.input_ids) for f in job.features)
-    if longest > max(lengths):
+    longest, top = max(len(f.input_ids) for f in job.features), max(lengths)
+    if longest > top:
         raise ConfigError(
             f"{job.task_dir.name}'s test split has a {longest}-token example but --static-lengths "
-            f"stops at {max(lengths)}: add a length of at least {longest} (for example "
+            f"stops at {top}: add a length of at least {longest} (for example "
             f"--static-lengths {','.join(map(str, sorted({*lengths, longest})))})"
         )
 

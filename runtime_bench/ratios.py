@@ -31,11 +31,9 @@ from runtime_bench.study import BASELINE_MODEL, TASK_COMPARISONS, comparisons, m
 
 def _paired(kind: str, num: dict[str, Any], den: dict[str, Any]) -> bool:
     """Whether round i of `num` and of `den` were taken close enough together to pair."""
-    if kind == "task":  # interleaved load by load, with the same split of rounds
+    if kind == "task":  # took turns load by load in one run: the same split of rounds
         return num.get("interleave") is not None and (
             num.get("interleave") == den.get("interleave")
-            and num.get("session_medians_ms") is not None
-            and len(num["session_medians_ms"]) == len(den.get("session_medians_ms") or [])
             and len(num["samples_ms"]) == len(den["samples_ms"])
         )
     return num.get("group") == den.get("group")
