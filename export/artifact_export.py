@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from export.backends import load_backend
+from export.backends import CATALOG, load_backend
 from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
 from export.evaluate import EvalResult, RunFn
@@ -67,7 +67,6 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old  # type: ignore[return-value]
 
-    _check_static_lengths(job, backend)
     export_model, rewrite_info = prepare_for_export(
         job.eager, backend.name, backend.rewrite_target(policy), job.task.task_type, precision
     )
@@ -117,16 +116,13 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
     return entry
 
 
-def _check_static_lengths(job: TaskExport, backend: Backend) -> None:
+def check_static_lengths(task: str, features: list[Feature], lengths: tuple[int, ...]) -> None:
     """A static-shape artifact runs only inputs up to its longest signature, and verification
-    runs every test example: refuse before exporting rather than fail in the middle."""
-    lengths = job.options.static_lengths
-    if not backend.static_shapes or not lengths or not job.features:
-        return
-    longest, top = max(len(f.input_ids) for f in job.features), max(lengths)
+    runs every test example: the build refuses before fine-tuning rather than fail after it."""
+    longest, top = max((len(f.input_ids) for f in features), default=0), max(lengths)
     if longest > top:
         raise ConfigError(
-            f"{job.task_dir.name}'s test split has a {longest}-token example but --static-lengths "
+            f"{task}'s test split has a {longest}-token example but --static-lengths "
             f"stops at {top}: add a length of at least {longest} (for example "
             f"--static-lengths {','.join(map(str, sorted({*lengths, longest})))})"
         )
@@ -164,6 +160,7 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
         "max_seq_len": job.max_seq_len,
         "eval_limit": job.options.eval_limit,
         "rewrite_version": REWRITE_VERSION,
+        "rewrite_opt_in": list(CATALOG[backend_name].rewrites),  # the catalog line's rules
         "inputs": list(job.task.input_names),
         "decoder": decoder_layout(backend_name, precision) if fill_mask else None,
         "policy": policy.to_manifest(),

@@ -10,7 +10,13 @@ from typing import Any
 
 import torch
 
-from export.artifact_export import TaskExport, export_artifact, log, still_valid
+from export.artifact_export import (
+    TaskExport,
+    check_static_lengths,
+    export_artifact,
+    log,
+    still_valid,
+)
 from export.backends import CATALOG, get_backend, load_backend
 from export.device import is_main_process, resolve_device, world_size
 from export.errors import BuildError
@@ -60,6 +66,11 @@ def train_task(
         max_steps=options.max_steps,
         seed=options.seed,
     )
+    lengths = options.static_lengths
+    if lengths and any(load_backend(name).static_shapes for name in options.formats):
+        tokenizer = load_tokenizer(spec.source, spec)
+        test = encode(data, data.test, tokenizer, options.seed, "test")
+        check_static_lengths(task.name, test, lengths)  # before minutes of fine-tuning
     threads = options.threads or (os.cpu_count() or 1) // world_size()
     torch.set_num_threads(max(1, threads))
     model, training = obtain_model(

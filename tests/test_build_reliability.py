@@ -413,10 +413,31 @@ def test_a_full_disk_during_export_is_one_line_and_leaves_no_partial_files(capsy
         assert no_partial_files(disk) == []
 
 
-def test_static_lengths_shorter_than_a_test_example_are_refused_before_exporting(
+def test_static_lengths_shorter_than_a_test_example_are_refused_before_fine_tuning(
     capsys, tmp_path, data_dir
 ):
     argv = [*BASE, "--model", "bert-base", "--tasks", "ner", "--data-dir", str(data_dir)]
     code, err = run_cli(capsys, tmp_path, *argv, "--formats", "litert", "--static-lengths", "8")
     assert_one_line_error(code, err, "--static-lengths stops at 8: add a length of at least")
-    assert not list((tmp_path / "out").rglob("*.tflite"))
+    written = {p.name for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert not written & {"model.safetensors", "training.json"}
+    assert not any(name.endswith(".tflite") for name in written)
+
+
+def test_a_change_to_a_backends_opt_in_rewrites_exports_its_artifacts_again(
+    tiny_artifacts, tmp_path, capsys, monkeypatch
+):
+    from dataclasses import replace
+
+    from export.backends import CATALOG
+
+    out = tmp_path / "art"
+    task_dir = copy_task(tiny_artifacts, out)
+    built = read_manifest(task_dir, verify=True)["artifacts"][PTE_FP32]
+    assert "bert_bmm_attention" in built["rewrite"]["rules"]
+    monkeypatch.setitem(CATALOG, "executorch", replace(CATALOG["executorch"], rewrites=()))
+    code, err = rebuild(capsys, out, "--formats", "executorch", "--precisions", "fp32")
+    assert code == 0, err
+    assert f"{PTE_FP32}: up to date" not in err
+    rebuilt = read_manifest(task_dir, verify=True)["artifacts"][PTE_FP32]
+    assert "bert_bmm_attention" not in rebuilt["rewrite"]["rules"]
