@@ -14,7 +14,7 @@ from export.backends import CATALOG, load_backend
 from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
 from export.evaluate import EvalResult, RunFn
-from export.exportable import decoder_layout, export_module
+from export.exportable import MASKED_LM_VERSION, decoder_layout, export_module
 from export.io import atomic_path, sha256_file
 from export.manifest import CORE_PACKAGES, artifact_entry, file_entry, package_versions
 from export.options import BuildOptions
@@ -163,6 +163,7 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
         "rewrite_opt_in": list(CATALOG[backend_name].rewrites),  # the catalog line's rules
         "inputs": list(job.task.input_names),
         "decoder": decoder_layout(backend_name, precision) if fill_mask else None,
+        "masked_lm_version": MASKED_LM_VERSION if fill_mask else None,
         "policy": policy.to_manifest(),
         "versions": package_versions((*CORE_PACKAGES, *backend.info.packages)),
     }

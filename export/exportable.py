@@ -17,6 +17,11 @@ from transformers import AutoConfig
 from export.errors import ModelLoadError
 from export.mlm_heads import MaskedLmHead, masked_lm_head
 from export.models import load_pretrained, refuse_remote_code
+from export.rewrite.blocks import gather_positions
+
+#: Bumped whenever the masked-LM export graph changes (the artifact fingerprint records it).
+#: 2: an encoder that offers `hidden_rows` runs its last layer on the masked rows only.
+MASKED_LM_VERSION = 2
 
 
 class ExportableModel(torch.nn.Module):
@@ -48,12 +53,6 @@ class ExportableModel(torch.nn.Module):
         return self.model(**self.encoder_kwargs(input_ids, attention_mask)).logits
 
 
-def gather_positions(values: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
-    """values[b, mask_positions[b, m]] for [B, L, D] values and int64 [B, M] positions."""
-    index = mask_positions[:, :, None].expand(-1, -1, values.shape[-1])
-    return torch.gather(values, 1, index)
-
-
 class FullDecodeMaskedLm(ExportableModel):
     """The reference masked-LM path: the Hugging Face model decodes every position, and the
     rows at `mask_positions` are picked afterwards. Verification compares the exported
@@ -75,7 +74,9 @@ class MaskedLmExportable(ExportableModel):
 
     The encoder runs on every token; the hidden states of the masked positions are gathered
     before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
-    projection runs on M rows instead of L. The decoder reads the one word-embedding parameter
+    projection runs on M rows instead of L. An encoder that offers ``hidden_rows`` (the
+    rewritten SqueezeBERT) gathers them earlier, before its last layer's queries: that layer's
+    keys and values read every token, the rest of it only the M rows (exact). The decoder reads the one word-embedding parameter
     the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`. Each
     architecture's head comes from its adapter (export.mlm_heads); MobileBERT's decodes the
     features past the table's width with its own `rest` weight.
@@ -96,8 +97,12 @@ class MaskedLmExportable(ExportableModel):
         mask_positions: torch.Tensor,
     ) -> torch.Tensor:
         kwargs = self.encoder_kwargs(input_ids, attention_mask)
-        hidden = self.model.base_model(**kwargs).last_hidden_state
-        return self.decoder(self.transform(gather_positions(hidden, mask_positions)))
+        encoder = self.model.base_model
+        if hasattr(encoder, "hidden_rows"):
+            picked = encoder.hidden_rows(mask_positions, **kwargs)
+        else:
+            picked = gather_positions(encoder(**kwargs).last_hidden_state, mask_positions)
+        return self.decoder(self.transform(picked))
 
 
 class TiedDecoder(torch.nn.Module):

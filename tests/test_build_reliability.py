@@ -433,11 +433,13 @@ def test_a_change_to_a_backends_opt_in_rewrites_exports_its_artifacts_again(
 
     out = tmp_path / "art"
     task_dir = copy_task(tiny_artifacts, out)
-    built = read_manifest(task_dir, verify=True)["artifacts"][PTE_FP32]
-    assert "bert_bmm_attention" in built["rewrite"]["rules"]
-    monkeypatch.setitem(CATALOG, "executorch", replace(CATALOG["executorch"], rewrites=()))
-    code, err = rebuild(capsys, out, "--formats", "executorch", "--precisions", "fp32")
+    onnx = "model_fp32.onnx"
+    built = read_manifest(task_dir, verify=True)["artifacts"][onnx]
+    assert "bert_bmm_attention" not in built["rewrite"]["rules"]
+    opted_in = replace(CATALOG["onnx"], rewrites=("bert_bmm_attention",))
+    monkeypatch.setitem(CATALOG, "onnx", opted_in)
+    code, err = rebuild(capsys, out, "--formats", "onnx", "--precisions", "fp32")
     assert code == 0, err
-    assert f"{PTE_FP32}: up to date" not in err
-    rebuilt = read_manifest(task_dir, verify=True)["artifacts"][PTE_FP32]
-    assert "bert_bmm_attention" not in rebuilt["rewrite"]["rules"]
+    assert f"{onnx}: up to date" not in err
+    rebuilt = read_manifest(task_dir, verify=True)["artifacts"][onnx]
+    assert "bert_bmm_attention" in rebuilt["rewrite"]["rules"]

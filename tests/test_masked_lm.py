@@ -101,3 +101,25 @@ def test_the_int4_lookup_returns_each_row_within_half_a_quantization_step(tiny_m
     step = want.abs().amax(-1, keepdim=True) / 7.5  # symmetric, [-8, 7]
     assert torch.all((got - want).abs() <= step / 2 + 1e-7)
     assert not torch.equal(got, want)  # it is 4-bit, not the table itself
+
+
+def test_squeezebert_runs_its_last_layer_on_the_masked_rows_only(tiny_mlm):
+    task, model, features, _, pad_id = tiny_mlm
+    if model.config.model_type != "squeezebert":
+        pytest.skip("only the rewritten SqueezeBERT offers hidden_rows")
+    exportable = MaskedLmExportable(rewrite_for_export(model, target="executorch").model)
+    layers = exportable.model.base_model.layers
+    seen: dict[str, tuple[int, ...]] = {}
+
+    def record(name: str):  # the FFN's input shape, once per layer
+        def hook(_module, args, _output) -> None:
+            seen.setdefault(name, tuple(args[0].shape))
+
+        return hook
+
+    layers[-1].intermediate[0].register_forward_hook(record("last"))
+    layers[-2].intermediate[0].register_forward_hook(record("before"))
+    input_ids, attention_mask, positions = task.model_inputs(features[:3], pad_id)
+    exportable(*(torch.from_numpy(a) for a in (input_ids, attention_mask, positions)))
+    assert seen["before"][1] == input_ids.shape[1]  # every token
+    assert seen["last"][1] == positions.shape[1]  # the masked rows only

@@ -26,6 +26,7 @@ from export.rewrite.blocks import (
     _slices,
     _static_one,
     additive_attention_mask,
+    gather_positions,
 )
 from export.rewrite.registry import RewriteOptions, register_rewrite
 
@@ -86,19 +87,28 @@ class SqueezeBertChannelsLastLayer(nn.Module):
         self.post_attention_norm = norm(layer.post_attention.layernorm)
         self.output_norm = norm(layer.output.layernorm)
 
-    def _attention(self, parts: Sequence[torch.Tensor], mask: torch.Tensor) -> torch.Tensor:
+    def _attention(
+        self, parts: Sequence[torch.Tensor], query_parts: Sequence[torch.Tensor], mask: torch.Tensor
+    ) -> torch.Tensor:
         contexts = []
-        for g, x in enumerate(parts):
-            q, k, v = self.query[g](x), self.key[g](x), self.value[g](x)
+        for g, (x, xq) in enumerate(zip(parts, query_parts, strict=True)):
+            q, k, v = self.query[g](xq), self.key[g](x), self.value[g](x)
             contexts.append(_attend(q, k, v, mask, self.heads_per_piece, self.head_dim))
         return contexts[0] if len(contexts) == 1 else torch.cat(contexts, dim=-1)
 
     def _ffn(self, parts: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         return [self.output[g](self.act(self.intermediate[g](x))) for g, x in enumerate(parts)]
 
-    def forward(self, state: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        ctx = self._attention(_slices(state, self.piece, self.pieces), mask)
-        h = self.post_attention_norm(self.post_attention(ctx) + state)
+    def forward(
+        self, state: torch.Tensor, mask: torch.Tensor, rows: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The layer's output [B, L, C], or with `rows` ([B, M] positions) its output at those
+        rows only [B, M, C]: keys and values still read every row, the rest runs on M."""
+        query = state if rows is None else gather_positions(state, rows)
+        parts = _slices(state, self.piece, self.pieces)
+        query_parts = parts if rows is None else _slices(query, self.piece, self.pieces)
+        ctx = self._attention(parts, query_parts, mask)
+        h = self.post_attention_norm(self.post_attention(ctx) + query)
         ffn = self._ffn(_slices(h, self.piece, self.pieces))
         f = ffn[0] if len(ffn) == 1 else torch.cat(ffn, dim=-1)
         return self.output_norm(f + h)
@@ -191,18 +201,41 @@ class SqueezeBertChannelsLastModel(nn.Module):
                 "the export-rewritten SqueezeBERT does not return attentions or hidden states; "
                 "use the original model for that"
             )
-        x = self._embed(input_ids, token_type_ids, position_ids)
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
-        mask = self._mask(attention_mask, x.dtype)
-        hidden = x
-        for layer in self.layers:
-            hidden = layer(hidden, mask)
+        hidden = self._encode(input_ids, attention_mask, token_type_ids, position_ids)
         pooled = self.pooler(hidden)
         use_dict = return_dict if return_dict is not None else self.config.return_dict
         if not use_dict:
             return (hidden, pooled)
         return BaseModelOutputWithPooling(last_hidden_state=hidden, pooler_output=pooled)
+
+    def hidden_rows(
+        self,
+        rows: torch.Tensor,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> torch.Tensor:
+        """The last hidden state at `rows` ([B, M] positions) only, [B, M, C]: what a
+        masked-LM head reads (export.exportable.MaskedLmExportable). The last layer runs its
+        queries, attention output and FFN on those M rows; equal to gathering `forward`'s."""
+        return self._encode(input_ids, attention_mask, token_type_ids, None, rows)
+
+    def _encode(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        token_type_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
+        rows: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        hidden = self._embed(input_ids, token_type_ids, position_ids)
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        mask = self._mask(attention_mask, hidden.dtype)
+        for layer in self.layers[:-1]:
+            hidden = layer(hidden, mask)
+        return self.layers[-1](hidden, mask, rows)
 
 
 def _squeezebert_model_type() -> type[nn.Module] | None:
@@ -240,6 +273,7 @@ def _rewrite_squeezebert(
             "output": config.output_groups,
         },
         "attention": "eager bmm, query pre-scaled by 1/sqrt(head_dim)",
+        "masked_lm": "the last layer's queries, attention output and FFN on the masked rows",
         "attention_mask": "the additive [B, 1, 1, L] float mask export.models.ExportableModel "
         "passes, repeated per head",
     }
