@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from export.backends import CATALOG, load_backend
+from export.backends import load_backend
 from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
 from export.evaluate import EvalResult, RunFn
@@ -160,7 +160,7 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
         "max_seq_len": job.max_seq_len,
         "eval_limit": job.options.eval_limit,
         "rewrite_version": REWRITE_VERSION,
-        "rewrite_opt_in": list(CATALOG[backend_name].rewrites),  # the catalog line's rules
+        "rewrite_opt_in": list(backend.info.rewrites),  # the catalog line's rules
         "inputs": list(job.task.input_names),
         "decoder": decoder_layout(backend_name, precision) if fill_mask else None,
         "masked_lm_version": MASKED_LM_VERSION if fill_mask else None,

@@ -76,10 +76,10 @@ class MaskedLmExportable(ExportableModel):
     before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
     projection runs on M rows instead of L. An encoder that offers ``hidden_rows`` (the
     rewritten SqueezeBERT) gathers them earlier, before its last layer's queries: that layer's
-    keys and values read every token, the rest of it only the M rows (exact). The decoder reads the one word-embedding parameter
-    the input lookup also reads (tied weights), in one of the `DECODER_LAYOUTS`. Each
-    architecture's head comes from its adapter (export.mlm_heads); MobileBERT's decodes the
-    features past the table's width with its own `rest` weight.
+    keys and values read every token, the rest of it only the M rows (exact). The decoder reads
+    the one word-embedding parameter the input lookup also reads (tied weights), in one of the
+    `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.mlm_heads);
+    MobileBERT's decodes the features past the table's width with its own `rest` weight.
     """
 
     input_names = ("input_ids", "attention_mask", "mask_positions")
