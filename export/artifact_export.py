@@ -60,7 +60,7 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
     """The manifest entry of `backend` x `precision`: exported and verified, or reused."""
     name = backend.artifact_name(job.file_tag, precision)
     path = job.task_dir / name
-    policy = policy_for(job.eager.model.config, precision)
+    policy = policy_for(job.eager.model.config, precision, job.task.name)
     fingerprint = export_fingerprint(job, backend.name, precision)
     old = job.previous.get(name)
     if not job.options.force and _reusable(job, old, fingerprint, path, backend):
@@ -152,7 +152,7 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
     """Everything an artifact depends on: equal fingerprints mean an equal export."""
     backend = load_backend(backend_name)
     fill_mask = job.task.task_type == "fill-mask"
-    policy = policy_for(job.eager.model.config, precision)
+    policy = policy_for(job.eager.model.config, precision, job.task.name)
     fingerprint = {
         "checkpoint": sha256_file(job.task_dir / "model.safetensors"),
         "backend": backend_name,

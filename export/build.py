@@ -17,13 +17,16 @@ from export.errors import BuildError
 from export.quantization import PRECISIONS
 
 DESCRIPTION = __doc__.split("\n\n")[0]
-EPILOG = """examples:
+#: export.models' registry, named here so that --help imports no torch (a test compares them)
+BUILTIN_MODELS = ("squeezebert", "bert-base", "mobilebert", "distilbert", "minilm")
+EPILOG = f"""examples:
   python -m export.build --model minilm --tasks ner,news --data-dir ../shared/data
   python -m export.build --model squeezebert --init random --tiny --data-dir tests/fixtures/data
   python -m export.build --model ./my-finetuned-ner --tasks ner --formats onnx --precisions int8
 
-built-in models: squeezebert, bert-base, minilm (offline); or any Hugging Face id or local
-directory. Artifacts go to OUT/<model-tag>/<task>/ with a manifest.json."""
+built-in models: {", ".join(BUILTIN_MODELS)}
+(offline: every one with --init random, minilm pretrained too); or any Hugging Face id or
+local directory. Artifacts go to OUT/<model-tag>/<task>/ with a manifest.json."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -37,7 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--model",
         required=True,
         metavar="NAME_OR_PATH",
-        help="squeezebert, bert-base, minilm, a Hugging Face id or a local directory",
+        help=f"{', '.join(BUILTIN_MODELS)}, a Hugging Face id or a local directory",
     )
     p.add_argument(
         "--tasks", default="mlm,news,ner", help="comma list of mlm,news,ner (default: all)"

@@ -25,6 +25,7 @@ __all__ = [
     "PRECISION_ALIASES",
     "REFERENCE_PRECISION",
     "SCHEMES",
+    "TASK_OVERRIDES",
     "QuantPolicy",
     "QuantScheme",
     "compute_breakdown",
@@ -127,7 +128,8 @@ _BY_MODEL: dict[str, QuantPolicy] = {
         rewrite=True,
         notes=(
             "Every Linear int8 (bottlenecks, 4 stacked FFNs, the split masked-LM decode), "
-            "embeddings int8; NoNorm (x*w+b) stays fp32 elementwise. export.rewrite builds the "
+            "embeddings int8; NoNorm (x*w+b) stays fp32 elementwise; the masked-LM .pte has "
+            "4-bit FFN weights (TASK_OVERRIDES). export.rewrite builds the "
             "trigram embedding from one padded copy (dynamic length from 2 on ExecuTorch). "
             "Random-init int8 stays within 1 point on every task (docs/performance.md, "
             "'MobileBERT and DistilBERT'); trained weights need their own measurement."
@@ -150,14 +152,35 @@ POLICIES: dict[tuple[str, str], QuantPolicy] = {
     (model_type, scheme): policy for model_type, policy in _BY_MODEL.items() for scheme in SCHEMES
 }
 
+#: MobileBERT's four stacked FFNs per layer (intermediate and output Linears): 12.6 M of its
+#: encoder's 20.1 M weights
+MOBILEBERT_FFNS = r"encoder\.layer\.\d+\.(ffn\.\d+\.)?(intermediate|output)\.dense$"
 
-def policy_for(config: Any, scheme: str = "int8") -> QuantPolicy:
-    """The policy for a Hugging Face config (or a ``model_type`` string) and a scheme; a model
-    the table does not know gets the default policy under its own name."""
+#: What one task of one architecture needs on top of its quantized policy, keyed by
+#: ``(model_type, task name)``: backend -> settings, as ``QuantPolicy.overrides``.
+TASK_OVERRIDES: dict[tuple[str, str], Mapping[str, Mapping[str, Any]]] = {
+    # The masked-LM head adds 11.7 M weights of its own: with int8 FFNs the .pte is 33.7 MB,
+    # 27.9 MB with 4-bit ones (1.07x slower on x86; docs/performance.md, "MobileBERT and
+    # DistilBERT"). NER and news keep int8 FFNs: 26.2 MB, and faster on x86.
+    ("mobilebert", "mlm"): {"executorch": {"int4_linears": MOBILEBERT_FFNS}},
+}
+
+
+def policy_for(config: Any, scheme: str = "int8", task: str = "") -> QuantPolicy:
+    """The policy for a Hugging Face config (or a ``model_type`` string), a scheme and a task
+    name (its `TASK_OVERRIDES` merged in when the scheme is quantized); a model the table does
+    not know gets the default policy under its own name."""
     model_type = config if isinstance(config, str) else getattr(config, "model_type", "")
     policy = POLICIES.get((model_type, scheme)) or POLICIES.get(("default", scheme), _DEFAULT)
     if policy.model_type != model_type:
         policy = replace(policy, model_type=model_type or "default")
+    extra = TASK_OVERRIDES.get((model_type, task), {})
+    if extra and get_scheme(scheme).quantized:
+        merged = {
+            b: {**policy.overrides.get(b, {}), **extra.get(b, {})}
+            for b in {*policy.overrides, *extra}
+        }
+        policy = replace(policy, overrides=merged)
     return policy
 
 

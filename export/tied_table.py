@@ -13,6 +13,8 @@ point (docs/performance.md).
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -97,16 +99,45 @@ def with_int4_table(model: torch.nn.Module, group: int = GROUP) -> torch.nn.Modu
     return model
 
 
-def keep_as_is_quantizer(module_name: str = DECODER_MODULE) -> Any:
-    """A PT2E quantizer that marks every node of one submodule as annotated, so that the
-    quantizers after it in a ComposableQuantizer leave that submodule as it is."""
+def with_int4_linears(
+    model: torch.nn.Module, pattern: str, group: int = GROUP
+) -> tuple[torch.nn.Module, list[str]]:
+    """A copy of `model` whose `nn.Linear` layers named by `pattern` (a regex searched in the
+    module name) hold 4-bit weights in groups of `group` input columns, run by XNNPACK as
+    qd8-f32-qb4w GEMMs, as the 4-bit decoder is. Returns the copy and the names it changed,
+    which the PT2E quantizer must leave alone (`keep_as_is_quantizer`)."""
+    from torchao.quantization import Int8DynamicActivationIntxWeightConfig, quantize_
+    from torchao.quantization.granularity import PerGroup
+
+    model = copy.deepcopy(model)
+    wanted = re.compile(pattern)
+    names = [
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear)
+        and wanted.search(name)
+        and module.in_features % group == 0
+    ]
+    config = Int8DynamicActivationIntxWeightConfig(
+        weight_dtype=torch.int4, weight_granularity=PerGroup(group)
+    )
+    for name in names:
+        quantize_(model.get_submodule(name), config)
+    return model, names
+
+
+def keep_as_is_quantizer(module_names: Sequence[str] = (DECODER_MODULE,)) -> Any:
+    """A PT2E quantizer that marks every node of the named submodules as annotated, so that
+    the quantizers after it in a ComposableQuantizer leave those submodules as they are."""
     from torchao.quantization.pt2e.quantizer import QuantizationAnnotation, Quantizer
+
+    kept = tuple(module_names)
 
     class KeepAsIs(Quantizer):
         def annotate(self, model: torch.fx.GraphModule) -> torch.fx.GraphModule:
             for node in model.graph.nodes:
                 paths = [path for path, _ in (node.meta.get("nn_module_stack") or {}).values()]
-                if any(p == module_name or p.startswith(module_name + ".") for p in paths):
+                if any(p == name or p.startswith(name + ".") for p in paths for name in kept):
                     node.meta["quantization_annotation"] = QuantizationAnnotation(_annotated=True)
             return model
 

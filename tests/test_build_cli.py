@@ -130,3 +130,21 @@ def test_help_lists_every_option():
         "--verbose",
     ):
         assert option in proc.stdout
+
+
+def test_help_names_every_builtin_model_and_imports_no_torch():
+    from export.build import BUILTIN_MODELS
+    from export.models import builtin_models
+
+    assert set(BUILTIN_MODELS) == set(builtin_models())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from export.build import parse_args; print('torch' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.stdout.strip() == "False"

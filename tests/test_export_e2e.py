@@ -135,6 +135,14 @@ def test_int8_artifacts_hold_int8_computation_and_are_smaller(request, tag, task
     if task == "mlm":  # the tied table in 4 bits: the word lookup and the delegated decoder
         assert "quantized_decomposed::embedding_4bit.dtype_out" in _pte_operators(q8)
         assert entry["quantization"]["tied_table"] == "int4"
+    # 4-bit weights run inside XNNPACK behind torchao's per-token activation quantization, one
+    # per Linear: the masked-LM decoder, and MobileBERT masked-LM's stacked FFNs (2 layers x 2
+    # FFNs x 2 Linears in the tiny config; export.quantization.TASK_OVERRIDES)
+    four_bit = 8 if (tag.startswith("mobilebert") and task == "mlm") else 0
+    assert entry["quantization"]["int4_linear_layers"] == four_bit
+    census = entry["delegation"]["by_operator"].get("torchao_choose_qparams_affine_default", {})
+    assert census.get("delegated", 0) == four_bit + (task == "mlm")
+    assert census.get("not_delegated", 0) == 0
     # int8 weights are a quarter of fp32 ones; a tiny masked-LM's tied table (two copies, one
     # per side of the delegate) leaves its files at just over half the fp32 size.
     for int8, full in ((task_dir / "model_int8.onnx", task_dir / "model_fp32.onnx"), (q8, fp32)):

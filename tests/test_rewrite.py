@@ -354,6 +354,41 @@ def test_policy_table_never_quantizes_conv_and_int8s_squeezebert_embeddings() ->
     assert policy_for(BertConfig()).model_type == "bert"
 
 
+def test_task_overrides_apply_to_their_task_and_quantized_schemes_only() -> None:
+    from export.backends.executorch import ExecuTorchQuant
+    from export.quantization import MOBILEBERT_FFNS
+
+    def int4(scheme: str, task: str) -> str:
+        return (
+            policy_for("mobilebert", scheme, task)
+            .part("executorch", ExecuTorchQuant())
+            .int4_linears
+        )
+
+    assert int4("int8", "mlm") == MOBILEBERT_FFNS
+    assert int4("int8", "ner") == int4("int8", "news") == int4("fp32", "mlm") == ""
+    assert policy_for("mobilebert", "int8", "mlm").rewrite  # the model's own entry still holds
+    assert policy_for("squeezebert", "int8", "mlm") == policy_for("squeezebert", "int8")
+
+
+def test_mobilebert_ffn_pattern_names_exactly_the_four_stacked_ffns_of_every_layer() -> None:
+    import re
+
+    from transformers import MobileBertConfig, MobileBertForMaskedLM
+
+    from export.quantization import MOBILEBERT_FFNS
+
+    with torch.device("meta"):
+        model = MobileBertForMaskedLM(MobileBertConfig())  # the released architecture
+    names = [
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and re.search(MOBILEBERT_FFNS, name)
+    ]
+    assert len(names) == 24 * 4 * 2  # layers x stacked FFNs x (intermediate, output)
+    assert not [n for n in names if "attention" in n or "bottleneck" in n]
+
+
 def test_a_backend_the_policy_table_does_not_name_gets_its_defaults() -> None:
     from export.backends.litert import LiteRTQuant
 

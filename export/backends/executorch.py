@@ -6,6 +6,7 @@ model's maximum, and run here through ExecuTorch's own Python runtime.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -33,22 +34,27 @@ class ExecuTorchQuant:
         tied_table: the masked-LM's tied embedding/decoder table: ``"int8"`` (uint8 lookup,
             int8 per-channel decoder) or ``"int4"`` (both 4-bit in groups of 32,
             export.tied_table): the `.pte` holds two copies either way; 4 bits halve them.
-        tied_table_group: columns per scale of the 4-bit tied table (both copies).
+        int4_linears: a regex over the exportable's Linear module names whose weights are
+            4-bit (XNNPACK ``qd8-f32-qb4w``, as the 4-bit decoder) instead of int8 per
+            channel; "" for none. A size lever for a policy that needs one.
+        int4_group: input columns per scale of every 4-bit weight (the tied table's two
+            copies and `int4_linears`).
     """
 
     linear: str = "dynamic_per_channel"
     embeddings: bool = True
     attention_matmuls: bool = False
     tied_table: str = "int4"
-    tied_table_group: int = 32
+    int4_linears: str = ""
+    int4_group: int = 32
 
 
 TIED_TABLE_BITS = ("int8", "int4")
 
 
-def executorch_quantizer(settings: ExecuTorchQuant, tied_decoder: bool = False) -> Any:
-    """The PT2E quantizer for ``prepare_pt2e``: XNNPACK dynamic per-channel (+ embeddings, and
-    the 4-bit decoder of a tied masked-LM table)."""
+def executorch_quantizer(settings: ExecuTorchQuant, kept: Sequence[str] = ()) -> Any:
+    """The PT2E quantizer for ``prepare_pt2e``: XNNPACK dynamic per-channel (+ embeddings),
+    leaving alone the `kept` submodules, already quantized in 4 bits before capture."""
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
         XNNPACKQuantizer,
         get_symmetric_quantization_config,
@@ -65,8 +71,8 @@ def executorch_quantizer(settings: ExecuTorchQuant, tied_decoder: bool = False) 
     xnnpack = XNNPACKQuantizer()
     xnnpack.set_global(get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
     quantizers = [EmbeddingQuantizer(), xnnpack] if settings.embeddings else [xnnpack]
-    if tied_decoder and settings.tied_table == "int4":  # quantized before capture
-        quantizers.insert(0, keep_as_is_quantizer())
+    if kept:
+        quantizers.insert(0, keep_as_is_quantizer(kept))
     return ComposableQuantizer(quantizers)
 
 
@@ -192,15 +198,18 @@ class ExecuTorchBackend(Backend):
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
         from export.exportable import MaskedLmExportable
-        from export.tied_table import with_int4_table
+        from export.tied_table import DECODER_MODULE, with_int4_linears, with_int4_table
 
         settings = request.quant_policy.part(self.name, self.quant_defaults)
         tied = isinstance(request.model, MaskedLmExportable)  # decodes a tied table
-        model = request.model
+        model, kept = request.model, []
         if tied and settings.tied_table == "int4":
-            model = with_int4_table(model, settings.tied_table_group)
+            model, kept = with_int4_table(model, settings.int4_group), [DECODER_MODULE]
+        if settings.int4_linears:
+            model, names = with_int4_linears(model, settings.int4_linears, settings.int4_group)
+            kept += names
         captured = torch.export.export(model, example, dynamic_shapes=shapes, strict=False).module()
-        prepared = prepare_pt2e(captured, executorch_quantizer(settings, tied))
+        prepared = prepare_pt2e(captured, executorch_quantizer(settings, kept))
         with torch.no_grad():
             for inputs in request.calibration or [example]:
                 prepared(*(t[:1] for t in inputs))
@@ -210,6 +219,7 @@ class ExecuTorchBackend(Backend):
             "calibration_examples": len(request.calibration),
             **asdict(settings),
             "tied_table": settings.tied_table if tied else None,
+            "int4_linear_layers": len(kept) - (tied and settings.tied_table == "int4"),
         }
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
