@@ -202,14 +202,13 @@ class ExecuTorchBackend(Backend):
 
         settings = request.quant_policy.part(self.name, self.quant_defaults)
         tied = isinstance(request.model, MaskedLmExportable)  # decodes a tied table
-        model, kept = request.model, []
+        model, kept, four_bit = request.model, [], []  # submodules quantized before capture
         if tied and settings.tied_table == "int4":
             model, kept = with_int4_table(model, settings.int4_group), [DECODER_MODULE]
         if settings.int4_linears:
-            model, names = with_int4_linears(model, settings.int4_linears, settings.int4_group)
-            kept += names
+            model, four_bit = with_int4_linears(model, settings.int4_linears, settings.int4_group)
         captured = torch.export.export(model, example, dynamic_shapes=shapes, strict=False).module()
-        prepared = prepare_pt2e(captured, executorch_quantizer(settings, kept))
+        prepared = prepare_pt2e(captured, executorch_quantizer(settings, kept + four_bit))
         with torch.no_grad():
             for inputs in request.calibration or [example]:
                 prepared(*(t[:1] for t in inputs))
@@ -219,7 +218,7 @@ class ExecuTorchBackend(Backend):
             "calibration_examples": len(request.calibration),
             **asdict(settings),
             "tied_table": settings.tied_table if tied else None,
-            "int4_linear_layers": len(kept) - (tied and settings.tied_table == "int4"),
+            "int4_linear_layers": len(four_bit),
         }
 
     def load(self, path: Path, num_threads: int = 1) -> Runner:
