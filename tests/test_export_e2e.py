@@ -143,6 +143,8 @@ def test_int8_artifacts_hold_int8_computation_and_are_smaller(request, tag, task
     census = entry["delegation"]["by_operator"].get("torchao_choose_qparams_affine_default", {})
     assert census.get("delegated", 0) == four_bit + (task == "mlm")
     assert census.get("not_delegated", 0) == 0
+    # nothing of torchao's is left for the runtime: the app's ExecuTorch needs no extra kernels
+    assert not [op for op in _pte_operators(q8) if op.startswith("torchao::")]
     # int8 weights are a quarter of fp32 ones; a tiny masked-LM's tied table (two copies, one
     # per side of the delegate) leaves its files at just over half the fp32 size.
     for int8, full in ((task_dir / "model_int8.onnx", task_dir / "model_fp32.onnx"), (q8, fp32)):
