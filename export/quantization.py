@@ -129,7 +129,8 @@ _BY_MODEL: dict[str, QuantPolicy] = {
         notes=(
             "Every Linear int8 (bottlenecks, 4 stacked FFNs, the split masked-LM decode), "
             "embeddings int8; NoNorm (x*w+b) stays fp32 elementwise; the masked-LM .pte has "
-            "4-bit FFN weights (TASK_OVERRIDES). export.rewrite builds the "
+            "4-bit FFN weights (TASK_OVERRIDES). export.rewrite folds 192 of the 193 NoNorms "
+            "into the Linear before them and builds the "
             "trigram embedding from one padded copy (dynamic length from 2 on ExecuTorch). "
             "Random-init int8 stays within 1 point on every task (docs/performance.md, "
             "'MobileBERT and DistilBERT'); trained weights need their own measurement."

@@ -422,24 +422,29 @@ def test_mobilebert_trigram_rewrite_is_exact_and_exports_with_a_dynamic_length_f
 
     from export.exportable import ExportableModel
     from export.models import load_config, resolve
+    from export.rewrite.mobilebert import MobileBertTrigramEmbeddings
 
     torch.manual_seed(0)
     model = MobileBertForTokenClassification(load_config(resolve("mobilebert", "random", True)))
     model.eval()
-    result = rewrite_for_export(model, target="onnx")  # the trigram rule alone
-    assert result.report.counts == {"trigram_embeddings": 1}
+    result = rewrite_for_export(model, target="onnx")  # trigram and NoNorm folds, no bmm
     layers = model.config.num_hidden_layers
+    # per layer: 2 bottlenecks, attention output, 1 stacked FFN output, output, output bottleneck
+    folds = {"trigram_embeddings": 1, "no_norm_folded": layers * 6}
+    assert result.report.counts == folds
     assert rewrite_for_export(model, target="executorch").report.counts == {
-        "trigram_embeddings": 1,
+        **folds,
         "attention_bmm": layers,
     }
+    trigram = MobileBertTrigramEmbeddings(model.mobilebert.embeddings)
     eager, rewritten = ExportableModel(model), ExportableModel(result.model)
     for length in (2, 3, 9):
         ids = torch.randint(1000, 3000, (2, length))
         mask = torch.ones_like(ids)
         mask[1, -1] = 0
-        with torch.no_grad():
-            assert torch.equal(rewritten(ids, mask), eager(ids, mask))
+        with torch.no_grad():  # the trigram is bit-exact; the folds are equal up to rounding
+            assert torch.equal(trigram(ids), model.mobilebert.embeddings(ids))
+            assert torch.allclose(rewritten(ids, mask), eager(ids, mask), atol=1e-5)
     seq = torch.export.Dim("sequence", min=2, max=512)
     example = (torch.ones(1, 9, dtype=torch.long), torch.ones(1, 9, dtype=torch.long))
     shapes = {"input_ids": {1: seq}, "attention_mask": {1: seq}}
