@@ -12,7 +12,6 @@ point (docs/performance.md).
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -66,8 +65,7 @@ class Int4Decoder(torch.nn.Module):
 
     def __init__(self, decoder: torch.nn.Module, group: int = GROUP) -> None:
         super().__init__()
-        from torchao.quantization import Int8DynamicActivationIntxWeightConfig, quantize_
-        from torchao.quantization.granularity import PerGroup
+        from torchao.quantization import quantize_
 
         weight = decoder.table.detach()
         if decoder.rest is not None:
@@ -77,39 +75,42 @@ class Int4Decoder(torch.nn.Module):
         with torch.no_grad():
             self.linear.weight.copy_(weight)
             self.linear.bias.copy_(decoder.bias.detach())
-        group = group if width % group == 0 else width
-        config = Int8DynamicActivationIntxWeightConfig(
-            weight_dtype=torch.int4, weight_granularity=PerGroup(group)
-        )
-        quantize_(self.linear, config)
+        quantize_(self.linear, int4_weight_config(group if width % group == 0 else width))
 
     def forward(self, picked: torch.Tensor) -> torch.Tensor:
         return self.linear(picked)
 
 
-def with_int4_table(model: torch.nn.Module, group: int = GROUP) -> torch.nn.Module:
-    """A copy of a masked-LM exportable whose lookup and decoder read 4-bit tables. Its
-    `DECODER_MODULE` is already quantized: the PT2E quantizer must leave it alone
-    (`KeepAsIs`)."""
-    model = copy.deepcopy(model)
+def int4_weight_config(group: int) -> Any:
+    """torchao's dynamic-int8-activation, 4-bit-weight config (groups of `group` input
+    columns): what XNNPACK runs as qd8-f32-qb4w."""
+    from torchao.quantization import Int8DynamicActivationIntxWeightConfig
+    from torchao.quantization.granularity import PerGroup
+
+    return Int8DynamicActivationIntxWeightConfig(
+        weight_dtype=torch.int4, weight_granularity=PerGroup(group)
+    )
+
+
+def int4_table_inplace(model: torch.nn.Module, group: int = GROUP) -> list[str]:
+    """Make a masked-LM exportable's lookup and decoder read 4-bit tables, in place (the
+    caller passes its own copy). Returns the submodule the PT2E quantizer must leave alone
+    (`keep_as_is_quantizer`): the `DECODER_MODULE`, already quantized."""
     embeddings = model.model.base_model.embeddings
     table = embeddings.word_embeddings.weight.detach()
     embeddings.word_embeddings = Int4GroupEmbedding(table, group)
     setattr(model, DECODER_MODULE, Int4Decoder(getattr(model, DECODER_MODULE), group))
-    return model
+    return [DECODER_MODULE]
 
 
-def with_int4_linears(
-    model: torch.nn.Module, pattern: str, group: int = GROUP
-) -> tuple[torch.nn.Module, list[str]]:
-    """A copy of `model` whose `nn.Linear` layers named by `pattern` (a regex searched in the
-    module name) hold 4-bit weights in groups of `group` input columns, run by XNNPACK as
-    qd8-f32-qb4w GEMMs, as the 4-bit decoder is. Returns the copy and the names it changed,
-    which the PT2E quantizer must leave alone (`keep_as_is_quantizer`)."""
-    from torchao.quantization import Int8DynamicActivationIntxWeightConfig, quantize_
-    from torchao.quantization.granularity import PerGroup
+def int4_linears_inplace(model: torch.nn.Module, pattern: str, group: int = GROUP) -> list[str]:
+    """Give `model`'s `nn.Linear` layers named by `pattern` (a regex searched in the module
+    name) 4-bit weights in groups of `group` input columns, in place (the caller passes its own
+    copy); XNNPACK runs them as qd8-f32-qb4w GEMMs, as the 4-bit decoder. A Linear whose width
+    `group` does not divide stays for the int8 quantizer. Returns the names it changed, which
+    the PT2E quantizer must leave alone (`keep_as_is_quantizer`)."""
+    from torchao.quantization import quantize_
 
-    model = copy.deepcopy(model)
     wanted = re.compile(pattern)
     names = [
         name
@@ -118,12 +119,9 @@ def with_int4_linears(
         and wanted.search(name)
         and module.in_features % group == 0
     ]
-    config = Int8DynamicActivationIntxWeightConfig(
-        weight_dtype=torch.int4, weight_granularity=PerGroup(group)
-    )
     for name in names:
-        quantize_(model.get_submodule(name), config)
-    return model, names
+        quantize_(model.get_submodule(name), int4_weight_config(group))
+    return names
 
 
 def keep_as_is_quantizer(module_names: Sequence[str] = (DECODER_MODULE,)) -> Any:

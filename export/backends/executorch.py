@@ -6,6 +6,7 @@ model's maximum, and run here through ExecuTorch's own Python runtime.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -198,15 +199,18 @@ class ExecuTorchBackend(Backend):
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
         from export.exportable import MaskedLmExportable
-        from export.tied_table import DECODER_MODULE, with_int4_linears, with_int4_table
+        from export.tied_table import int4_linears_inplace, int4_table_inplace
 
         settings = request.quant_policy.part(self.name, self.quant_defaults)
         tied = isinstance(request.model, MaskedLmExportable)  # decodes a tied table
+        int4_table = tied and settings.tied_table == "int4"
         model, kept, four_bit = request.model, [], []  # submodules quantized before capture
-        if tied and settings.tied_table == "int4":
-            model, kept = with_int4_table(model, settings.int4_group), [DECODER_MODULE]
+        if int4_table or settings.int4_linears:
+            model = copy.deepcopy(model)  # one copy for both: the request's model is the eager one
+        if int4_table:
+            kept = int4_table_inplace(model, settings.int4_group)
         if settings.int4_linears:
-            model, four_bit = with_int4_linears(model, settings.int4_linears, settings.int4_group)
+            four_bit = int4_linears_inplace(model, settings.int4_linears, settings.int4_group)
         captured = torch.export.export(model, example, dynamic_shapes=shapes, strict=False).module()
         prepared = prepare_pt2e(captured, executorch_quantizer(settings, kept + four_bit))
         with torch.no_grad():
