@@ -13,7 +13,7 @@ import torch
 from export.backends import load_backend
 from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
-from export.evaluate import EvalResult, RunFn
+from export.evaluate import EvalResult, Runner
 from export.exportable import MASKED_LM_VERSION, decoder_layout, export_module
 from export.io import atomic_path, sha256_file
 from export.manifest import CORE_PACKAGES, artifact_entry, file_entry, package_versions
@@ -46,7 +46,7 @@ class TaskExport:
     features: list[Feature]  # the test split, encoded
     ctx: TaskContext
     eager: Any  # export.models reference module: (input_ids, attention_mask[, ...]) -> logits
-    eager_run: RunFn  # the CPU fp32 reference every artifact is verified against
+    eager_run: Runner  # the CPU fp32 reference every artifact is verified against
     eager_result: EvalResult
     max_seq_len: int
     previous: dict[str, Any]  # the artifacts of the task's last manifest

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -18,8 +18,12 @@ from tqdm.auto import tqdm
 
 from export.tasks.base import Feature, Task, TaskContext
 
-#: run(*inputs) -> logits, inputs as int64 arrays in the task's `input_names` order
-RunFn = Callable[..., np.ndarray]
+
+class Runner(Protocol):
+    """run(*inputs) -> logits, inputs as int64 arrays in the task's `input_names` order:
+    two for NER and news, three for the masked-LM (`mask_positions` last)."""
+
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass
@@ -29,16 +33,20 @@ class EvalResult:
     examples: int
 
 
-def eager_runner(module: torch.nn.Module) -> RunFn:
+def eager_runner(module: torch.nn.Module, device: str | torch.device = "cpu") -> Runner:
+    """Run `module` on `device` with every input the task feeds (the logits come back as fp32
+    on the CPU)."""
+
     def run(*inputs: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return module(*(torch.from_numpy(a) for a in inputs)).numpy()
+            out = module(*(torch.from_numpy(a).to(device) for a in inputs))
+            return out.float().cpu().numpy()
 
     return run
 
 
 @contextlib.contextmanager
-def device_runner(module: torch.nn.Module, device: str) -> Iterator[RunFn]:
+def device_runner(module: torch.nn.Module, device: str) -> Iterator[Runner]:
     """Run `module` in fp32 on `device` (moved back to the CPU afterwards).
 
     TF32 is switched off on CUDA while it runs: the eager reference must be fp32 for the CPU
@@ -50,15 +58,8 @@ def device_runner(module: torch.nn.Module, device: str) -> Iterator[RunFn]:
     saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     module.to(device)
-
-    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            ids = torch.from_numpy(input_ids).to(device)
-            mask = torch.from_numpy(attention_mask).to(device)
-            return module(ids, mask).float().cpu().numpy()
-
     try:
-        yield run
+        yield eager_runner(module, device)
     finally:
         module.to("cpu")
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
@@ -73,7 +74,7 @@ def batches(
 
 
 def evaluate(
-    run: RunFn,
+    run: Runner,
     task: Task,
     features: list[Feature],
     ctx: TaskContext,

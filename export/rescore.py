@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from export.errors import DataError
-from export.evaluate import EvalResult, RunFn, evaluate, task_context
+from export.evaluate import EvalResult, Runner, evaluate, task_context
 from export.io import sha256_file
 from export.manifest import check_checkpoint, read_manifest
 from export.models import load_pretrained, load_tokenizer, refuse_remote_code
@@ -55,7 +55,7 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
 
 
 def evaluate_runner(
-    runner: RunFn,
+    runner: Runner,
     task_dir: str | Path,
     limit: int | None = None,
     batch_size: int = 1,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from export.errors import ValidationError
-from export.evaluate import EvalResult, RunFn, batches, evaluate
+from export.evaluate import EvalResult, Runner, batches, evaluate
 from export.quantization import get_scheme
 from export.tasks.base import Feature, Task, TaskContext
 
@@ -64,7 +64,7 @@ def _worst(deltas: dict[str, float]) -> tuple[str, float]:
 
 
 def max_logit_diff(
-    run: RunFn, eager: RunFn, task: Task, features: list[Feature], pad_id: int, batch_size: int
+    run: Runner, eager: Runner, task: Task, features: list[Feature], pad_id: int, batch_size: int
 ) -> float:
     """Largest |artifact - eager| over real (non-padding) positions."""
     worst = 0.0
@@ -82,8 +82,8 @@ def max_logit_diff(
 def verify(
     name: str,
     precision: str,
-    run: RunFn,
-    eager: RunFn,
+    run: Runner,
+    eager: Runner,
     task: Task,
     features: list[Feature],
     ctx: TaskContext,

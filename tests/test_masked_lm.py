@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from export.evaluate import eager_runner, evaluate, task_context
+from export.evaluate import device_runner, eager_runner, evaluate, task_context
 from export.exportable import MaskedLmExportable, reference_module
 from export.models import build_task_model, load_tokenizer, resolve
 from export.pipeline import auto_class, encode, load_task_data
@@ -125,3 +125,14 @@ def test_squeezebert_runs_its_last_layer_on_the_masked_rows_only(data_dir):
     exportable(*(torch.from_numpy(a) for a in (input_ids, attention_mask, positions)))
     assert seen["before"][1] == input_ids.shape[1]  # every token
     assert seen["last"][1] == positions.shape[1]  # the masked rows only
+
+
+def test_masked_lm_scores_through_the_training_device_runner_as_on_the_cpu(data_dir):
+    """The eager score on a training device (CUDA, MPS) feeds the masked-LM's three inputs.
+    "cpu:0" is not "cpu", so it takes the device path on a machine without a GPU."""
+    task, model, features, ctx, pad_id = build_tiny_mlm("squeezebert", data_dir)
+    module = reference_module(model, task.task_type)
+    want = evaluate(eager_runner(module), task, features, ctx, pad_id, 4, progress=False)
+    with device_runner(module, "cpu:0") as run:
+        got = evaluate(run, task, features, ctx, pad_id, 4, progress=False)
+    assert got.metrics == want.metrics and got.examples == len(features)
