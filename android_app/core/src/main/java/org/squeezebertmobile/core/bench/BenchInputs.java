@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.squeezebertmobile.core.json.Json;
 import org.squeezebertmobile.core.json.JsonException;
+import org.squeezebertmobile.core.tasks.TaskPipeline;
+import org.squeezebertmobile.core.tokenizer.Vocab;
 
 /**
  * {@code bench_inputs.json}: real test examples the exporter tokenized for the benchmark, so the
@@ -23,13 +25,16 @@ public final class BenchInputs {
   private final String source;
   private final List<int[]> examples;
   private final List<int[]> maskPositions;
+  private final List<String> texts;
 
   private BenchInputs(
-      String task, String source, List<int[]> examples, List<int[]> maskPositions) {
+      String task, String source, List<int[]> examples, List<int[]> maskPositions,
+      List<String> texts) {
     this.task = task;
     this.source = source;
     this.examples = Collections.unmodifiableList(examples);
     this.maskPositions = Collections.unmodifiableList(maskPositions);
+    this.texts = Collections.unmodifiableList(texts);
   }
 
   public static BenchInputs parse(String text) {
@@ -37,6 +42,7 @@ public final class BenchInputs {
     List<Object> rows = Json.array(Json.require(doc, "examples"), "\"examples\"");
     List<int[]> examples = new ArrayList<>(rows.size());
     List<int[]> positions = new ArrayList<>(rows.size());
+    List<String> texts = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       Map<String, Object> row = Json.object(rows.get(i), "examples[" + i + "]");
       int[] ids = Json.intArray(Json.require(row, "input_ids"), "examples[" + i + "].input_ids");
@@ -44,6 +50,8 @@ public final class BenchInputs {
         throw new JsonException("examples[" + i + "].input_ids is empty");
       }
       examples.add(ids);
+      Object raw = row.get("text");
+      texts.add(raw instanceof String ? (String) raw : null);
       Object p = row.get("mask_positions");
       positions.add(p == null ? null : Json.intArray(p, "examples[" + i + "].mask_positions"));
       if ((positions.get(0) == null) != (positions.get(i) == null)) {
@@ -59,7 +67,8 @@ public final class BenchInputs {
         task instanceof String ? (String) task : "",
         source instanceof String ? (String) source : "",
         examples,
-        positions);
+        positions,
+        texts);
   }
 
   /** Reads {@code dir/bench_inputs.json}; errors say how to produce the file. */
@@ -100,6 +109,21 @@ public final class BenchInputs {
    */
   public List<int[]> maskPositions() {
     return maskPositions;
+  }
+
+  /**
+   * The request text of example {@code i} for end-to-end timing: its {@code text} when the file
+   * has one, else its ids decoded ({@link TaskPipeline#decode}); a fill-mask example gets [MASK]
+   * at the M = max(1, round(L / 10)) positions it is benchmarked with at its own length L.
+   */
+  public String textOf(int i, Vocab vocab) {
+    if (texts.get(i) != null) {
+      return texts.get(i);
+    }
+    int[] ids = examples.get(i);
+    int[] positions = maskPositions.get(i);
+    long[] maskAt = positions == null ? null : InputFitter.fitPositions(positions, ids.length);
+    return TaskPipeline.decode(ids, maskAt, vocab);
   }
 
   /** The example used in benchmark round {@code round}: rounds cycle through the examples. */

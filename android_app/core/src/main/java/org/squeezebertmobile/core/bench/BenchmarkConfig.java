@@ -3,9 +3,13 @@ package org.squeezebertmobile.core.bench;
 /**
  * The benchmark's settings as passed by {@code am start ... --ei num_iter N --ei
  * num_warm_up_iter W --ei num_threads T --ei seq_len L}; validated with messages that name the
- * extra to fix.
+ * extra to fix. {@code seq_len 0} ({@link #REAL_INPUTS}) times the real examples at their own
+ * lengths, end to end, instead of fitting them to one length.
  */
 public final class BenchmarkConfig {
+  /** {@code --ei seq_len 0}: each real example at its own length, timed end to end too. */
+  public static final int REAL_INPUTS = 0;
+
   public final int numIter;
   public final int numWarmUpIter;
   public final int numThreads;
@@ -23,12 +27,19 @@ public final class BenchmarkConfig {
       throw new IllegalArgumentException(
           "num_threads must be at least 1 (pass --ei num_threads 1), got " + numThreads);
     }
-    if (seqLen < 2) {
-      throw new IllegalArgumentException("seq_len must be at least 2, got " + seqLen);
+    if (seqLen < 2 && seqLen != REAL_INPUTS) {
+      throw new IllegalArgumentException(
+          "seq_len must be at least 2, or 0 for the real inputs at their own lengths, got "
+              + seqLen);
     }
     this.numIter = numIter;
     this.numWarmUpIter = numWarmUpIter;
     this.numThreads = numThreads;
     this.seqLen = seqLen;
+  }
+
+  /** True for the real-traffic run (each example at its own length). */
+  public boolean realInputs() {
+    return seqLen == REAL_INPUTS;
   }
 }

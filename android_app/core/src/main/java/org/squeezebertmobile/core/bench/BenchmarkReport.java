@@ -33,6 +33,22 @@ public final class BenchmarkReport {
   public static final String LOAD_TIME = "model_load_time(ms)";
   public static final String LOAD_STATUS = "load_status";
   public static final String NUM_ITER = "num_iter";
+  /** minibench's name: PSS growth over the idle process after the timed runs, in MB. */
+  public static final String PSS = "ram_pss_usage(mb)";
+  public static final String PSS_AFTER_LOAD = "ram_pss_after_load(mb)";
+  public static final String PSS_IDLE = "ram_pss_idle(mb)";
+  /** The process's peak RSS (VmHWM) after the load and after the timed runs, in MB. */
+  public static final String PEAK_RSS_AFTER_LOAD = "peak_rss_after_load(mb)";
+  public static final String PEAK_RSS = "peak_rss(mb)";
+  /** Real-traffic runs: per-example end-to-end time and its stages. */
+  public static final String E2E_MEDIAN = "median_e2e_latency(ms)";
+  public static final String E2E_P90 = "p90_e2e_latency(ms)";
+  public static final String E2E_AVG = "avg_e2e_latency(ms)";
+  public static final String TOKENIZE_MEDIAN = "median_tokenize(ms)";
+  public static final String POSTPROCESS_MEDIAN = "median_postprocess(ms)";
+  public static final String MEDIAN_TOKENS = "median_tokens";
+  /** The pseudo-metric whose entry carries the per-sample core, clock and time lists. */
+  public static final String SAMPLES = "samples";
 
   /** load_status of a model that loaded and ran. */
   public static final int STATUS_OK = 0;
@@ -86,6 +102,37 @@ public final class BenchmarkReport {
     }
     add(run, LOAD_TIME, loadMs);
     add(run, LOAD_STATUS, status);
+  }
+
+  /** Adds one more metric of a model (memory, end-to-end); call before addSuccess. */
+  public void addMetric(Run run, String metric, double value) {
+    add(run, metric, value);
+  }
+
+  /**
+   * Adds the per-sample lists of a model's timed passes: milliseconds, the core each pass ended
+   * on ({@code /proc/thread-self/stat} field 39, -1 unknown), that core's clock and its
+   * cluster's maximum clock in kHz (-1 unknown). Written as one entry with metric {@code
+   * samples}, its value the count and the lists under {@code "samples"}.
+   */
+  public void addSamples(Run run, double[] ms, int[] cpu, long[] freqKhz, long[] maxFreqKhz) {
+    add(run, SAMPLES, ms.length);
+    Map<String, Object> lists = new LinkedHashMap<>();
+    List<Object> msList = new ArrayList<>();
+    List<Object> cpuList = new ArrayList<>();
+    List<Object> freqList = new ArrayList<>();
+    List<Object> maxList = new ArrayList<>();
+    for (int i = 0; i < ms.length; i++) {
+      msList.add(ms[i]);
+      cpuList.add(cpu[i]);
+      freqList.add(freqKhz[i]);
+      maxList.add(maxFreqKhz[i]);
+    }
+    lists.put("ms", msList);
+    lists.put("cpu", cpuList);
+    lists.put("freq_khz", freqList);
+    lists.put("max_freq_khz", maxList);
+    entries.get(entries.size() - 1).put("samples", lists);
   }
 
   private void add(Run run, String metric, double value) {

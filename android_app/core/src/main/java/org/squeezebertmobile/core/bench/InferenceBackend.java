@@ -31,6 +31,12 @@ public interface InferenceBackend {
     /** One forward pass; outputs are discarded. */
     void forward(I input) throws BackendException;
 
+    /**
+     * One forward pass that reads the logits back, flattened, with padding the runtime needed
+     * dropped (a LiteRT signature's padded rows): what the app's post-processing consumes.
+     */
+    float[] logits(I input) throws BackendException;
+
     @Override
     void close();
   }

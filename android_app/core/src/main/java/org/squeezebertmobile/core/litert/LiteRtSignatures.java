@@ -19,7 +19,9 @@ import org.squeezebertmobile.core.bench.InputFitter;
  * {@link InputFitter#maskedCount} of L (the benchmark's 10%) and return [1, M_L, V]. A request
  * with M positions runs on the smallest signature whose length holds the tokens and whose M_L
  * holds M; its positions are padded to M_L by repeating the last one, and the first M rows of
- * the output are kept.
+ * the output are kept. A request with more positions than any fitting signature takes runs in
+ * chunks of positions ({@link #feeds}), as the Python runner does and task.json's {@code
+ * mask_positions.padding} says: each chunk on the signature that fits it, the rows concatenated.
  */
 public final class LiteRtSignatures {
   public static final String PREFIX = "seq_";
@@ -170,6 +172,49 @@ public final class LiteRtSignatures {
       return flat;
     }
     return Arrays.copyOf(flat, rows * outputShape[2]);
+  }
+
+  /**
+   * The feeds one request needs: one, unless a fill-mask request has more {@code maskPositions}
+   * than the largest signature that holds its tokens takes; then one feed per chunk of that many
+   * positions, in order. Concatenate the chunks' {@link #realLogits} with {@link #concat}.
+   */
+  public List<Feed> feeds(long[] inputIds, long[] attentionMask, long[] maskPositions) {
+    if (maskPositions == null || maskPositions.length == 0) {
+      return Collections.singletonList(feed(inputIds, attentionMask, maskPositions));
+    }
+    bucketFor(inputIds.length); // the tokens must fit a signature, whatever the positions
+    int room = maskedCount(largest()); // the largest signature fits them and takes the most
+    if (maskPositions.length <= room) {
+      return Collections.singletonList(feed(inputIds, attentionMask, maskPositions));
+    }
+    List<Feed> chunks = new ArrayList<>();
+    for (int start = 0; start < maskPositions.length; start += room) {
+      long[] chunk =
+          Arrays.copyOfRange(maskPositions, start, Math.min(start + room, maskPositions.length));
+      chunks.add(feed(inputIds, attentionMask, chunk));
+    }
+    return chunks;
+  }
+
+  /** The largest signature length. */
+  public int largest() {
+    return lengths[lengths.length - 1];
+  }
+
+  /** The chunks' real logits, in order: [1, M, V] for the whole request. */
+  public static float[] concat(List<float[]> parts) {
+    int total = 0;
+    for (float[] part : parts) {
+      total += part.length;
+    }
+    float[] out = new float[total];
+    int at = 0;
+    for (float[] part : parts) {
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
+    return out;
   }
 
   private static int[] padded(long[] values, int size) {

@@ -54,6 +54,11 @@ class BenchmarkJobTest {
         public void forward(long[] ids) {}
 
         @Override
+        public float[] logits(long[] ids) {
+          return new float[ids.length * 3];
+        }
+
+        @Override
         public void close() {}
       };
     }
@@ -134,7 +139,7 @@ class BenchmarkJobTest {
             () -> new BenchmarkRunner(new Instant(), System::nanoTime),
             dir, CONFIG, () -> DEVICE, model -> done.add(model.getFileName().toString())));
     assertEquals(List.of("a_xnnpack_fp32.pte", "b_xnnpack_q8.pte"), done);
-    assertEquals(24, Json.array(Json.parse(read(files.resolve(BenchmarkReport.FILE_NAME))), "r")
+    assertEquals(26, Json.array(Json.parse(read(files.resolve(BenchmarkReport.FILE_NAME))), "r")
         .size());
     assertFalse(Files.exists(files.resolve(BenchmarkJob.ERROR_FILE)));
   }

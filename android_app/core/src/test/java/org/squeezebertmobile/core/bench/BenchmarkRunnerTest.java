@@ -69,6 +69,12 @@ class BenchmarkRunnerTest {
         }
 
         @Override
+        public float[] logits(long[] ids) {
+          forward(ids);
+          return new float[ids.length * 3]; // [1, L, 3]: O, B-PER, I-PER
+        }
+
+        @Override
         public void close() {
           events.add("close " + name);
         }
@@ -115,7 +121,7 @@ class BenchmarkRunnerTest {
             "close sq_xnnpack_fp32.pte", "load sq_xnnpack_q8.pte threads=1", "prepare 4",
             "prepare 4", "close sq_xnnpack_q8.pte"),
         runtime.events);
-    assertEquals(List.of("sq_xnnpack_fp32.pte:12", "sq_xnnpack_q8.pte:24"), saved);
+    assertEquals(List.of("sq_xnnpack_fp32.pte:13", "sq_xnnpack_q8.pte:26"), saved);
     // Round i uses example i mod 2, fitted to seq_len 4 (truncated with [SEP], or padded).
     assertArrayEquals(new long[] {101, 5, 6, 102}, runtime.inputs.get(3));
     assertArrayEquals(new long[] {101, 8, 102, 0}, runtime.inputs.get(4));
@@ -140,8 +146,14 @@ class BenchmarkRunnerTest {
         new BenchmarkRunner(runtime, () -> runtime.now)
             .run(dir, new BenchmarkConfig(3, 0, 1, 128), DEVICE, null);
     List<Object> entries = Json.array(Json.parse(report.toJson()), "report");
-    assertEquals(12, entries.size());
-    Map<String, Object> first = Json.object(entries.get(0), "entry");
+    assertEquals(13, entries.size());
+    Map<String, Object> samples = Json.object(entries.get(0), "entry");
+    assertEquals(BenchmarkReport.SAMPLES, samples.get("metric"));
+    assertEquals(3.0, samples.get("actualValue"));
+    Map<String, Object> lists = Json.object(samples.get("samples"), "samples");
+    assertEquals(List.of(1.0, 1.0, 1.0), lists.get("ms"));
+    assertEquals(List.of(-1L, -1L, -1L), lists.get("cpu"), "no probe: cores unknown");
+    Map<String, Object> first = Json.object(entries.get(1), "entry");
     assertEquals(BenchmarkReport.AVG, first.get("metric"));
     assertEquals(0.0, first.get("targetValue"));
     Map<String, Object> model = Json.object(first.get("benchmarkModel"), "benchmarkModel");
@@ -212,5 +224,105 @@ class BenchmarkRunnerTest {
     assertTrue(e.getMessage().contains("num_threads"));
     assertThrows(IllegalArgumentException.class, () -> new BenchmarkConfig(0, 1, 1, 128));
     assertThrows(IllegalArgumentException.class, () -> new BenchmarkConfig(1, -1, 1, 128));
+  }
+
+  /** A probe scripted like a phone: the thread hops to core 4 after two samples. */
+  private static final class ScriptedProbe implements org.squeezebertmobile.core.device.DeviceProbe {
+    int reads;
+    long pss = 50 * 1024;
+    long peak = 70 * 1024;
+
+    @Override
+    public int currentCpu() {
+      return reads++ < 2 ? 7 : 4;
+    }
+
+    @Override
+    public long currentFreqKhz(int cpu) {
+      return cpu == 7 ? 2_803_200 : 1_996_800;
+    }
+
+    @Override
+    public long maxFreqKhz(int cpu) {
+      return 2_803_200;
+    }
+
+    @Override
+    public long pssKb() {
+      long now = pss;
+      pss += 30 * 1024; // idle 50, after load 80, after runs 110 MB
+      return now;
+    }
+
+    @Override
+    public long peakRssKb() {
+      long now = peak;
+      peak += 25 * 1024; // after load 70, after runs 95 MB
+      return now;
+    }
+  }
+
+  @Test
+  void eachTimedSampleRecordsItsCoreAndClockAndMemoryIsReadAfterLoadAndRuns(@TempDir Path tmp)
+      throws IOException {
+    Path dir = taskDir(tmp, "sq_xnnpack_q8.pte");
+    FakeRuntime runtime = new FakeRuntime();
+    runtime.durations = new double[] {3};
+    BenchmarkReport report =
+        new BenchmarkRunner(runtime, () -> runtime.now, new ScriptedProbe())
+            .run(dir, new BenchmarkConfig(4, 1, 1, 8), DEVICE, null);
+    Map<String, Double> m = metrics(report, "sq_xnnpack_q8.pte");
+    assertEquals(60.0, m.get(BenchmarkReport.PSS), 1e-9, "minibench: after runs minus idle");
+    assertEquals(50.0, m.get(BenchmarkReport.PSS_IDLE), 1e-9);
+    assertEquals(80.0, m.get(BenchmarkReport.PSS_AFTER_LOAD), 1e-9);
+    assertEquals(70.0, m.get(BenchmarkReport.PEAK_RSS_AFTER_LOAD), 1e-9);
+    assertEquals(95.0, m.get(BenchmarkReport.PEAK_RSS), 1e-9);
+    Map<String, Object> samples = null;
+    for (Map<String, Object> e : report.entries()) {
+      if (BenchmarkReport.SAMPLES.equals(e.get("metric"))) {
+        samples = Json.object(Json.parse(org.squeezebertmobile.core.json.JsonWriter.writePretty(
+            e.get("samples"))), "samples");
+      }
+    }
+    assertEquals(List.of(7L, 7L, 4L, 4L), samples.get("cpu"));
+    assertEquals(List.of(2803200L, 2803200L, 1996800L, 1996800L), samples.get("freq_khz"));
+    assertEquals(List.of(3.0, 3.0, 3.0, 3.0), samples.get("ms"));
+  }
+
+  @Test
+  void realInputsRunAtTheirOwnLengthsAndAreTimedEndToEndThroughTheTaskPipeline(
+      @TempDir Path tmp) throws IOException {
+    Path dir = taskDir(tmp, "sq_xnnpack_q8.pte");
+    List<String> vocab = new ArrayList<>();
+    for (int i = 0; i < 104; i++) {
+      vocab.add("[unused" + i + "]");
+    }
+    vocab.set(0, "[PAD]");
+    vocab.set(100, "[UNK]");
+    vocab.set(101, "[CLS]");
+    vocab.set(102, "[SEP]");
+    vocab.set(103, "[MASK]");
+    vocab.set(5, "john");
+    vocab.set(6, "lives");
+    vocab.set(7, "here");
+    vocab.set(8, "paris");
+    Files.write(dir.resolve("vocab.txt"), vocab);
+    FakeRuntime runtime = new FakeRuntime();
+    // first request 9 ms, one warm-up 5 ms, then 3 timed runtime calls
+    runtime.durations = new double[] {9, 5, 2, 4, 6};
+    BenchmarkReport report =
+        new BenchmarkRunner(runtime, () -> runtime.now)
+            .run(dir, new BenchmarkConfig(3, 1, 1, BenchmarkConfig.REAL_INPUTS), DEVICE, null);
+    // The decoded texts ("john lives here", "paris") re-tokenize to the examples' own ids.
+    assertArrayEquals(new long[] {101, 5, 6, 7, 102}, runtime.inputs.get(2));
+    assertArrayEquals(new long[] {101, 8, 102}, runtime.inputs.get(3));
+    Map<String, Double> m = metrics(report, "sq_xnnpack_q8.pte");
+    assertEquals(4.0, m.get(BenchmarkReport.MEDIAN), 1e-9, "model-only: the runtime call");
+    // Each request's tokenize stage holds the (scripted 1 s) tensor preparation; post-processing
+    // (BIO decoding of the zero logits) advances no fake clock.
+    assertEquals(1004.0, m.get(BenchmarkReport.E2E_MEDIAN), 1e-9);
+    assertEquals(1000.0, m.get(BenchmarkReport.TOKENIZE_MEDIAN), 1e-9);
+    assertEquals(0.0, m.get(BenchmarkReport.POSTPROCESS_MEDIAN), 1e-9);
+    assertEquals(5.0, m.get(BenchmarkReport.MEDIAN_TOKENS), 1e-9);
   }
 }

@@ -32,6 +32,11 @@ class RuntimeDispatchTest {
         public void forward(long[] input) {}
 
         @Override
+        public float[] logits(long[] input) {
+          return new float[input.length];
+        }
+
+        @Override
         public void close() {}
       };
     }

@@ -151,6 +151,32 @@ class LiteRtSignaturesTest {
   }
 
   @Test
+  void moreMasksThanTheLargestSignatureTakesRunInChunksLikeThePythonRunner() {
+    LiteRtSignatures signatures = LiteRtSignatures.fromKeys(new String[] {"seq_32", "seq_64"});
+    long[] positions = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+    java.util.List<LiteRtSignatures.Feed> feeds =
+        signatures.feeds(new long[20], new long[20], positions);
+    // seq_64 takes 6 positions: 14 run as 6 + 6 on seq_64, the last 2 on seq_32 (M_32 = 3).
+    assertEquals(3, feeds.size());
+    assertEquals("seq_64", feeds.get(0).signature);
+    assertArrayEquals(new int[] {1, 2, 3, 4, 5, 6}, feeds.get(0).maskPositions[0]);
+    assertArrayEquals(new int[] {7, 8, 9, 10, 11, 12}, feeds.get(1).maskPositions[0]);
+    assertEquals("seq_32", feeds.get(2).signature);
+    assertArrayEquals(new int[] {13, 14, 14}, feeds.get(2).maskPositions[0]);
+    assertEquals(2, feeds.get(2).rows);
+    // Rows concatenate in request order: [1, 14, V].
+    float[] merged =
+        LiteRtSignatures.concat(
+            java.util.List.of(new float[] {1, 2}, new float[] {3}, new float[] {4, 5}));
+    assertArrayEquals(new float[] {1, 2, 3, 4, 5}, merged);
+    assertEquals(1, signatures.feeds(new long[20], new long[20], new long[] {3}).size());
+    assertEquals(1, signatures.feeds(new long[20], new long[20], null).size());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> signatures.feeds(new long[65], new long[65], positions));
+  }
+
+  @Test
   void aRealMaskedLmFileTakesTheMaskedCountOfEachSignatureAndTheCoreFeedsItAsPython()
       throws IOException {
     Map<String, Object> fixture = Json.parseObject(Fixtures.read("litert_signatures_mlm.json"));
