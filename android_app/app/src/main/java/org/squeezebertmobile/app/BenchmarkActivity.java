@@ -5,6 +5,7 @@ import android.app.ActivityManager;
 import android.content.Intent;
 import android.os.Build;
 import android.os.Bundle;
+import android.os.Debug;
 import android.util.Log;
 import android.widget.TextView;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import org.squeezebertmobile.core.bench.BenchmarkRunner;
 import org.squeezebertmobile.core.bench.DeviceInfo;
 import org.squeezebertmobile.core.bench.ModelRuntime;
 import org.squeezebertmobile.core.bench.RuntimeDispatch;
+import org.squeezebertmobile.core.device.LinuxProbe;
 
 /**
  * Latency benchmark driven over adb, single-threaded by default (ExecuTorch's own benchmark app
@@ -26,6 +28,11 @@ import org.squeezebertmobile.core.bench.RuntimeDispatch;
  *   --es model_dir /data/local/tmp/squeezebert-mobile/TAG/TASK \
  *   --ei num_iter 50 --ei num_warm_up_iter 5 --ei num_threads 1 --ei seq_len 128
  * </pre>
+ *
+ * <p>{@code --ei seq_len 0} times the real examples at their own lengths instead, end to end
+ * (tokenize, runtime call, post-processing) as well as model-only. Every timed sample records
+ * the core it ran on and that core's clock; PSS ({@code Debug.getPss}) and peak RSS are read
+ * after each model's load and after its timed runs (core's BenchmarkRunner).
  *
  * <p>Runs every {@code .pte} (ExecuTorch) and {@code .tflite} (LiteRT) in {@code model_dir} on the real examples of its {@code
  * bench_inputs.json} (procedure: core's {@link BenchmarkRunner}) and writes {@code
@@ -91,7 +98,9 @@ public final class BenchmarkActivity extends Activity {
                         Map.of(
                             ModelRuntime.EXECUTORCH, new ExecuTorchBackend(),
                             ModelRuntime.LITERT, new LiteRtBackend())),
-                    System::nanoTime),
+                    System::nanoTime,
+                    // Core and clock per sample from /proc and /sys; PSS from the platform.
+                    new LinuxProbe(Paths.get("/proc"), Paths.get("/"), Debug::getPss)),
             Paths.get(modelDir),
             config,
             this::deviceInfo,

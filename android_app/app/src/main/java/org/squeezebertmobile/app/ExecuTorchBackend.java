@@ -54,6 +54,18 @@ final class ExecuTorchBackend implements InferenceBackend {
     }
 
     @Override
+    public float[] logits(EValue[] input) throws BackendException {
+      try {
+        return model.logits(input);
+      } catch (ExecutorchRuntimeException e) {
+        throw new BackendException(e.getErrorCode(), e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw new BackendException(
+            ExecuTorchErrorCode.of(e, INTERNAL), String.valueOf(e.getMessage()), e);
+      }
+    }
+
+    @Override
     public void close() {
       model.close();
     }

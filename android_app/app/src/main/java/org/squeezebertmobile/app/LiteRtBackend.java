@@ -48,6 +48,15 @@ final class LiteRtBackend implements InferenceBackend {
     }
 
     @Override
+    public float[] logits(LiteRtModel.Prepared input) throws BackendException {
+      try {
+        return model.logits(input);
+      } catch (RuntimeException e) {
+        throw new BackendException(INTERNAL, String.valueOf(e.getMessage()), e);
+      }
+    }
+
+    @Override
     public void close() {
       model.close();
     }

@@ -53,10 +53,28 @@ public final class MainActivity extends Activity {
     }
   }
 
-  private final ExecutorService worker = Executors.newSingleThreadExecutor();
+  /**
+   * The worker thread and the model it holds, handed from one activity instance to the next
+   * across a configuration change (rotation) with {@link #onRetainNonConfigurationInstance}, so
+   * exactly one model stays loaded: the new instance takes it over instead of loading a second
+   * copy while the old one is still being closed.
+   */
+  private static final class Engine {
+    final ExecutorService worker = Executors.newSingleThreadExecutor();
+    TaskSession session; // touched on the worker thread only
+
+    void close() {
+      if (session != null) {
+        session.close();
+        session = null;
+      }
+    }
+  }
+
+  private Engine engine;
+  private ExecutorService worker;
   private final Handler ui = new Handler(Looper.getMainLooper());
   private ModelLocator locator;
-  private TaskSession session; // touched on the worker thread only
 
   private Mode mode = Mode.FILL_MASK;
   private Spinner models;
@@ -69,6 +87,9 @@ public final class MainActivity extends Activity {
   @Override
   protected void onCreate(Bundle savedInstanceState) {
     super.onCreate(savedInstanceState);
+    Object kept = getLastNonConfigurationInstance();
+    engine = kept instanceof Engine ? (Engine) kept : new Engine();
+    worker = engine.worker;
     setContentView(R.layout.activity_main);
     locator = new ModelLocator(this);
     models = findViewById(R.id.models);
@@ -95,9 +116,17 @@ public final class MainActivity extends Activity {
   }
 
   @Override
+  public Object onRetainNonConfigurationInstance() {
+    return engine;
+  }
+
+  @Override
   protected void onDestroy() {
-    worker.execute(this::closeSession);
-    worker.shutdown();
+    if (!isChangingConfigurations()) { // a rotation hands the engine to the next instance
+      Engine finished = engine;
+      worker.execute(finished::close);
+      worker.shutdown();
+    }
     super.onDestroy();
   }
 
@@ -172,19 +201,12 @@ public final class MainActivity extends Activity {
 
   /** The loaded session for {@code choice}, replacing (and freeing) any other. Worker only. */
   private TaskSession sessionFor(ModelLocator.Choice choice) throws Exception {
-    if (session != null && session.choice.file.equals(choice.file)) {
-      return session;
+    if (engine.session != null && engine.session.choice.file.equals(choice.file)) {
+      return engine.session;
     }
-    closeSession();
-    session = new TaskSession(choice, DEMO_THREADS);
-    return session;
-  }
-
-  private void closeSession() {
-    if (session != null) {
-      session.close();
-      session = null;
-    }
+    engine.close(); // free the old model before loading the next: one in memory at a time
+    engine.session = new TaskSession(choice, DEMO_THREADS);
+    return engine.session;
   }
 
   private void show(TaskSession loaded, TaskSession.Output out) {

@@ -2,16 +2,12 @@ package org.squeezebertmobile.app;
 
 import java.io.File;
 import java.io.IOException;
-import java.util.Collections;
 import java.util.List;
 import org.squeezebertmobile.core.tasks.EntitySpan;
-import org.squeezebertmobile.core.tasks.FillMask;
 import org.squeezebertmobile.core.tasks.LabelScore;
 import org.squeezebertmobile.core.tasks.MaskPrediction;
-import org.squeezebertmobile.core.tasks.SequenceClassification;
 import org.squeezebertmobile.core.tasks.TaskConfig;
-import org.squeezebertmobile.core.tasks.TaskType;
-import org.squeezebertmobile.core.tasks.TokenClassification;
+import org.squeezebertmobile.core.tasks.TaskPipeline;
 import org.squeezebertmobile.core.tokenizer.Encoding;
 import org.squeezebertmobile.core.tokenizer.Vocab;
 import org.squeezebertmobile.core.tokenizer.WordPieceTokenizer;
@@ -29,7 +25,7 @@ final class TaskSession implements AutoCloseable {
   final TaskConfig config;
   final int numThreads;
   final double loadMs;
-  private final WordPieceTokenizer tokenizer;
+  private final TaskPipeline pipeline;
   private final LogitsModel model;
 
   /** What one run produced; exactly one of the result lists is non-empty for its task type. */
@@ -56,44 +52,32 @@ final class TaskSession implements AutoCloseable {
     this.choice = choice;
     this.numThreads = numThreads;
     this.config = TaskConfig.load(choice.taskDir.toPath());
-    this.tokenizer =
-        new WordPieceTokenizer(Vocab.load(new File(choice.taskDir, config.vocabFile()).toPath()));
+    this.pipeline =
+        new TaskPipeline(
+            config,
+            new WordPieceTokenizer(
+                Vocab.load(new File(choice.taskDir, config.vocabFile()).toPath())),
+            TOP_K);
     long start = System.nanoTime();
     this.model = LogitsModel.load(choice.file, numThreads);
     this.loadMs = (System.nanoTime() - start) / 1e6;
   }
 
-  /** The tokenizer's view of {@code text}, truncated to the task's max_length. */
+  /** The tokenizer's view of {@code text}, truncated to what the task and the model accept. */
   Encoding encode(String text) {
-    return tokenizer.encode(text, config.maxLength());
+    return pipeline.encode(text);
   }
 
+  /** Text to result: core's TaskPipeline around the runtime call (timed on its own). */
   Output run(String text) {
-    Encoding encoding = encode(text);
-    boolean fillMask = config.taskType() == TaskType.FILL_MASK;
-    long[] positions =
-        fillMask ? FillMask.positionsInput(encoding.ids(), config.maskTokenId()) : null;
-    long[] ids = encoding.idsAsLongs();
-    long[] mask = encoding.attentionMask();
+    Encoding encoding = pipeline.encode(text);
+    long[] positions = pipeline.positions(encoding);
     long start = System.nanoTime();
-    float[] logits = model.logits(ids, mask, positions);
+    float[] logits = model.logits(encoding.idsAsLongs(), encoding.attentionMask(), positions);
     double forwardMs = (System.nanoTime() - start) / 1e6;
-    List<MaskPrediction> masks = Collections.emptyList();
-    List<LabelScore> labels = Collections.emptyList();
-    List<EntitySpan> entities = Collections.emptyList();
-    switch (config.taskType()) {
-      case FILL_MASK:
-        masks =
-            FillMask.predict(positions, logits, TOP_K, tokenizer.vocab());
-        break;
-      case SEQUENCE_CLASSIFICATION:
-        labels = SequenceClassification.rank(logits, config.labels());
-        break;
-      case TOKEN_CLASSIFICATION:
-        entities = TokenClassification.entities(text, encoding, logits, config.labels());
-        break;
-    }
-    return new Output(text, encoding, forwardMs, masks, labels, entities);
+    TaskPipeline.Result result = pipeline.postprocess(text, encoding, positions, logits);
+    return new Output(
+        text, encoding, forwardMs, result.masks, result.labels, result.entities);
   }
 
   @Override
