@@ -5,26 +5,40 @@ runtime_bench.adb_client, which quotes every remote command and times out every 
 whole driver is tested at that process boundary with a fake `adb`. It has not been run against a real phone
 on this project's machines (no device is attached to them).
 
-Flow per device: check state -> push each task dir's .pte files, task.json, bench_inputs.json
-and vocab.txt to /data/local/tmp/squeezebert-mobile/<tag>/<task>/ -> optionally install the
-APK -> for every task dir and sequence length: clear the old result file, `am start -W -S` the
-activity with one thread, poll `run-as <package> cat files/benchmark_results.json` until the
-run's entries are there -> merge into results.json after every pull (runtime_bench.store: a
-phone's earlier entry is replaced only by a complete run covering it). A device that disappears
-or stops answering keeps what was pulled and the run names what is missing.
+Flow per device: check state -> read its CPU clusters (runtime_bench.adb_device) -> push each
+task dir's model files, task.json, bench_inputs.json and vocab.txt to
+/data/local/tmp/squeezebert-mobile/<tag>/<task>/ -> optionally install the APK -> for every
+artifact, first on the real inputs at their own lengths, then at each fixed length: wait (with a
+bound) until the phone is cool, clear the old result file, `am start -W -S` the activity with
+one thread on that one file, pin the app to one core of the chosen cluster, poll `run-as
+<package> cat files/benchmark_results.json` until the run's entries are there -> merge into
+results.json after every pull (runtime_bench.store: a phone's earlier entry is replaced only by
+a complete run covering it). Each record says where it ran (placement), how hot the phone was
+(thermal), and per sample the core and clock. A device that disappears or stops answering keeps
+what was pulled and the run names what is missing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import logging
 from pathlib import Path
 from typing import Any
 
 from runtime_bench.adb_client import AdbClient, DeviceLost, list_devices
+from runtime_bench.adb_device import (
+    choose_core,
+    discover_clusters,
+    pin,
+    throttled_samples,
+    wait_until_cool,
+)
 from runtime_bench.adb_steps import (
     ACTIVITY,
     ERROR_FILE,
     PACKAGE,
+    REAL_INPUTS,
     REMOTE_ROOT,
     AdbConfig,
     Device,
@@ -60,6 +74,9 @@ __all__ = [
     "select_devices",
     "to_records",
 ]
+
+
+log = logging.getLogger("runtime_bench.adb")
 
 
 def _serial(entry: dict[str, Any]) -> str:
@@ -110,9 +127,13 @@ class AdbBenchmark:
             "status": "running",
             "config": {
                 "seq_lens": self.config.seq_lens,
+                "real_inputs": self.config.real_inputs,
                 "runs": self.config.runs,
                 "warmup": self.config.warmup,
                 "num_threads": 1,
+                "cluster": self.config.cluster,
+                "max_temp_c": self.config.max_temp_c,
+                "cool_wait_s": self.config.cool_wait,
             },
             "date_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "records": [],
@@ -172,23 +193,43 @@ class AdbBenchmark:
         self, client: AdbClient, device: Device, groups: dict[Path, list[ArtifactSpec]]
     ) -> str | None:
         entry = self._device_entry(device)
+        lengths = [REAL_INPUTS] * self.config.real_inputs + list(self.config.seq_lens)
         units = [
-            DeviceUnit(specs[0].model, specs[0].model_tag, specs[0].task,
-                       remote_path(specs[0].model_tag, specs[0].task),
-                       tuple(s.file for s in specs), seq_len, tuple(s.backend for s in specs))
+            DeviceUnit(spec.model, spec.model_tag, spec.task,
+                       remote_path(spec.model_tag, spec.task), (spec.file,), seq_len,
+                       (spec.backend,))
             for specs in groups.values()
-            for seq_len in self.config.seq_lens
+            for seq_len in lengths
+            for spec in specs
         ]  # fmt: skip
         done: set[str] = set()
         current = "setup"
         try:
             install_apk(client, self.config.apk)
+            clusters = discover_clusters(client)
+            entry["device"]["clusters"] = [dataclasses.asdict(c) for c in clusters]
+            core = choose_core(clusters, self.config.cluster)
             for task_dir, specs in groups.items():
                 current = f"push {specs[0].model_tag}/{specs[0].task}"
                 push_task_dir(client, task_dir, specs)
+            warned = False
             for unit in units:
                 current = unit.name
+                thermal = wait_until_cool(
+                    client, self.config.max_temp_c, self.config.cool_wait,
+                    self.config.poll_interval,
+                )  # fmt: skip
+                if thermal["gate"] == "timed out":
+                    log.warning(
+                        "device %s still hot after %.0fs (battery %s °C, thermal status %s); "
+                        "running %s anyway, flagged in its records", device.serial,
+                        self.config.cool_wait, thermal["battery_c"], thermal["status"], unit.name,
+                    )  # fmt: skip
                 start_activity(client, unit, self.config)
+                placement = pin(client, core, self.config.cluster)
+                if "refused" in placement.note and not warned:
+                    warned = True
+                    log.warning("device %s: %s; the records say so", device.serial, placement.note)
                 try:
                     entries = pull_results(client, unit, self.config)
                 except (TimeoutError, RunFailed) as exc:
@@ -198,6 +239,12 @@ class AdbBenchmark:
                     self._save()
                     continue
                 records, info = to_records(entries, unit, device.serial)
+                for record in records:
+                    record["placement"] = dataclasses.asdict(placement)
+                    record["thermal"] = thermal
+                    record["metrics"]["throttled_samples"] = throttled_samples(
+                        record["sample_freq_khz"], record["sample_max_freq_khz"]
+                    )
                 entry["device"].update(
                     {k: v for k, v in {
                         "brand": info.get("device"), "model": info.get("arch"),

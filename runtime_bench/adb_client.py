@@ -76,28 +76,47 @@ class AdbClient:
         self.serial = serial
         self.timeout = timeout
 
-    def run(self, *args: str, allow_failure: bool = False) -> str:
-        """A local adb command (push, install): its arguments never pass through a shell."""
-        cmd = [self.adb, "-s", self.serial, *args]
+    def _call(
+        self, args: tuple[str, ...], remote_errors: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """One adb process under the timeout; a hung or vanished device raises DeviceLost.
+
+        With `remote_errors` the device command's own messages are answers (a remote
+        "taskset: not found" is no lost device): only adb's own "error: ..." lines count."""
         shown = " ".join(args)[:120]
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=self.timeout, check=False
+                [self.adb, "-s", self.serial, *args],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise DeviceLost(
                 f"no answer to `adb {shown}` within {self.timeout:g}s; unlock the phone, "
                 "reconnect it, restart adb (`adb kill-server`) or raise --adb-timeout"
             ) from None
-        output = proc.stdout + proc.stderr
         if proc.returncode != 0:
-            message = (output.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-            if any(marker in message.lower() for marker in LOST_MARKERS):
+            message = ((proc.stdout + proc.stderr).strip().splitlines() or [""])[-1]
+            from_adb = not remote_errors or message.startswith("error:")
+            if from_adb and any(marker in message.lower() for marker in LOST_MARKERS):
                 raise DeviceLost(message)
-            if allow_failure:
-                return proc.stdout
-            raise DeviceError(f"adb {shown[:60]} failed on {self.serial}: {message}")
+        return proc
+
+    def run(self, *args: str, allow_failure: bool = False) -> str:
+        """A local adb command (push, install): its arguments never pass through a shell."""
+        proc = self._call(args)
+        if proc.returncode != 0 and not allow_failure:
+            output = proc.stdout + proc.stderr
+            message = (output.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            raise DeviceError(f"adb {' '.join(args)[:60]} failed on {self.serial}: {message}")
         return proc.stdout
+
+    def shell_status(self, *argv: str | Glob) -> tuple[int, str]:
+        """A device command whose refusal is an answer: its exit status and all its output."""
+        proc = self._call(("shell", remote_command(*argv)), remote_errors=True)
+        return proc.returncode, proc.stdout + proc.stderr
 
     def shell(self, *argv: str | Glob, allow_failure: bool = False) -> str:
         """Run one command in the device's shell, every argument quoted."""

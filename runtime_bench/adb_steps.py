@@ -23,7 +23,7 @@ from runtime_bench.adb_client import (
 )
 from runtime_bench.artifacts import DEVICE_BACKENDS, SAFE_NAME, ArtifactSpec
 from runtime_bench.errors import DeviceError
-from runtime_bench.results import LOAD_STATUS, record_id
+from runtime_bench.results import LOAD_STATUS, SAMPLES, record_id
 
 PACKAGE = "org.squeezebertmobile.app"
 ACTIVITY = ".BenchmarkActivity"
@@ -58,6 +58,10 @@ class AdbConfig:
     run_timeout: float = 1800.0  # seconds to wait for one activity run's results
     poll_interval: float = 2.0
     adb_timeout: float = DEFAULT_TIMEOUT  # seconds for any single adb command
+    cluster: str = "big"  # big | little | all (runtime_bench.adb_device)
+    max_temp_c: float = 38.0  # the thermal gate's battery threshold
+    cool_wait: float = 300.0  # seconds the gate waits at most before a run goes on, flagged
+    real_inputs: bool = True  # also time the real examples at their own lengths (seq_len 0)
 
 
 def find_adb() -> str:
@@ -124,9 +128,15 @@ def select_devices(devices: list[Device], serial: str | None, all_devices: bool)
     return [usable(devices[0])]
 
 
+#: the seq_len extra that makes BenchmarkActivity time each real example at its own length
+REAL_INPUTS = 0
+
+
 @dataclass(frozen=True)
 class DeviceUnit:
-    """One activity run: a pushed task dir at one sequence length."""
+    """One activity run: one pushed artifact at one sequence length (0: the real inputs at
+    their own lengths), in a fresh process, so each artifact's load is gated and its peak RSS
+    is its own."""
 
     model: str
     model_tag: str
@@ -150,8 +160,12 @@ class DeviceUnit:
         return reported
 
     @property
+    def length_label(self) -> str:
+        return "real" if self.seq_len == REAL_INPUTS else f"L{self.seq_len}"
+
+    @property
     def name(self) -> str:
-        return f"{self.model_tag}/{self.task}/L{self.seq_len}"
+        return f"{self.model_tag}/{self.task}/{'+'.join(self.files)}/{self.length_label}"
 
 
 def task_dirs_for(specs: list[ArtifactSpec]) -> dict[Path, list[ArtifactSpec]]:
@@ -206,6 +220,7 @@ def start_activity(client: AdbClient, unit: DeviceUnit, config: AdbConfig) -> No
     out = client.shell(
         "am", "start", "-W", "-S", "-n", f"{PACKAGE}/{ACTIVITY}",
         "--es", "model_dir", unit.remote_dir,
+        "--es", "model_file", unit.files[0],
         "--ei", "num_iter", str(config.runs),
         "--ei", "num_warm_up_iter", str(config.warmup),
         "--ei", "num_threads", "1",
@@ -272,10 +287,14 @@ def to_records(
     """Device JSON entries -> one results.json record per file, plus the device info."""
     metrics: dict[str, dict[str, float]] = defaultdict(dict)
     models: dict[str, dict[str, Any]] = {}
+    samples: dict[str, dict[str, list]] = {}
     info: dict[str, Any] = {}
     for entry in entries:
         model = entry.get("benchmarkModel", {})
         if int(model.get("seqLen", -1)) != unit.seq_len or model.get("file") not in unit.files:
+            continue
+        if entry["metric"] == SAMPLES:  # the per-sample lists, not a number
+            samples[model["file"]] = entry.get("samples") or {}
             continue
         metrics[model["file"]][entry["metric"]] = float(entry["actualValue"])
         models[model["file"]] = model
@@ -289,10 +308,13 @@ def to_records(
         backend = unit.backend_of(file, str(model.get("backend")))
         if "num_iter" in values:
             values["num_iter"] = int(values["num_iter"])
+        rid = record_id(unit.model_tag, unit.task, backend, precision, unit.seq_len)
+        if unit.seq_len == REAL_INPUTS:
+            rid = rid.rsplit("/", 1)[0] + "/real"
+        lists = samples.get(file, {})
         records.append(
             {
-                "id": f"{serial}/"
-                + record_id(unit.model_tag, unit.task, backend, precision, unit.seq_len),
+                "id": f"{serial}/{rid}",
                 "model": unit.model,
                 "model_tag": unit.model_tag,
                 "task": unit.task,
@@ -302,7 +324,12 @@ def to_records(
                 "file": file,
                 "seq_len": unit.seq_len,
                 "num_threads": int(model.get("numThreads", 0)),
+                "inputs": "real" if unit.seq_len == REAL_INPUTS else "fixed",
                 "metrics": values,
+                "samples_ms": [float(v) for v in lists.get("ms", [])],
+                "sample_cpu": [int(v) for v in lists.get("cpu", [])],
+                "sample_freq_khz": [int(v) for v in lists.get("freq_khz", [])],
+                "sample_max_freq_khz": [int(v) for v in lists.get("max_freq_khz", [])],
             }
         )
     return records, info

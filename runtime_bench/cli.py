@@ -19,6 +19,7 @@ from export.errors import BuildError
 from export.lists import parse_ints
 from export.quantization import PRECISIONS
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
+from runtime_bench.adb_device import add_phone_state_options
 from runtime_bench.artifacts import (
     BACKENDS,
     DEVICE_BACKENDS,
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2.0,
         help="seconds between polls of the on-device result file (default: 2)",
     )
+    add_phone_state_options(adb)
     return p
 
 
@@ -133,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
     _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
     if args.adb_timeout <= 0 or args.run_timeout <= 0 or args.poll_interval < 0:
         raise BenchError("--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0")
+    if args.cool_wait < 0:
+        raise BenchError(f"--cool-wait must be >= 0 seconds, got {args.cool_wait:g}")
     if args.runs < 1 or args.warmup < 0:
         raise BenchError("--runs must be >= 1 and --warmup >= 0")
     if args.adb and args.sessions is not None:
@@ -281,6 +285,9 @@ def _run_adb(
         run_timeout=args.run_timeout,
         poll_interval=args.poll_interval,
         adb_timeout=args.adb_timeout,
+        cluster=args.cluster,
+        max_temp_c=args.max_temp,
+        cool_wait=args.cool_wait,
     )
     bench = AdbBenchmark(specs, config, store, host)
     try:

@@ -17,6 +17,7 @@ from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
 from runtime_bench.plots import SPEEDUP_KINDS, write_plots
 from runtime_bench.ratios import by_denominator
 from runtime_bench.report_host import _host_section, _study_section, _thread_section
+from runtime_bench.report_phone import _device_section
 from runtime_bench.results import LATENCY_METRICS, atomic_output
 from runtime_bench.study import model_rank
 
@@ -199,74 +200,6 @@ def _ratio_tables(
             (title.format(den=den), chosen) for den, chosen in by_denominator(of_kind, by_id)
         ]
     return [(title, chosen) for title, chosen in tables if chosen]
-
-
-def _device_label(device: dict[str, Any]) -> str:
-    info = device.get("device", {})
-    name = " ".join(x for x in (info.get("brand"), info.get("model")) if x) or info.get("serial")
-    return f"{name} ({info.get('serial')})" if name != info.get("serial") else str(name)
-
-
-def _device_section(doc: dict[str, Any]) -> list[str]:
-    devices = doc.get("devices", [])
-    if not devices:
-        return []
-    lines = [
-        "## Phones (ExecuTorch and LiteRT over adb, one thread)",
-        "",
-        "trimmean_inference_latency(ms) per device (ExecuTorch benchmark-app metric), next to this "
-        "host's median for the same artifact.",
-        "",
-    ]
-    info_rows = []
-    for dev in devices:
-        info = dev.get("device", {})
-        info_rows.append(
-            [
-                info.get("serial", "?"),
-                info.get("brand", "?"),
-                info.get("model", "?"),
-                info.get("soc", "?"),
-                info.get("os", "?"),
-                dev.get("status", "?"),
-                str(len(dev.get("records", []))),
-            ]
-        )
-    lines += _table(["serial", "brand", "model", "SoC", "OS", "status", "records"], info_rows)
-    lines.append("")
-
-    def key(r: dict[str, Any]) -> tuple:
-        return (r["model_tag"], r["task"], r["backend"], r["precision"], r["seq_len"])
-
-    host = {key(r): r for r in doc.get("records", [])}
-    keys: dict[tuple, None] = {}
-    for dev in devices:
-        for r in dev.get("records", []):
-            keys[key(r)] = None
-    labels = [_device_label(d) for d in devices]
-    index = [{key(r): r for r in d.get("records", [])} for d in devices]
-    rows = []
-    for k in sorted(keys, key=lambda k: (k[1], k[0], k[2], k[3], k[4])):
-        tag, task, backend, precision, seq_len = k
-        host_rec = host.get(k)
-        row = [
-            tag,
-            task,
-            backend,
-            precision,
-            str(seq_len),
-            fmt(host_rec["metrics"].get(MEDIAN)) if host_rec else "–",
-        ]
-        for dev_index in index:
-            rec = dev_index.get(k)
-            row.append(fmt(rec["metrics"].get("trimmean_inference_latency(ms)")) if rec else "–")
-        rows.append(row)
-    lines += _table(["model", "task", "backend", "precision", "L", "host median", *labels], rows)
-    lines.append("")
-    for dev, label in zip(devices, labels, strict=True):
-        if dev.get("missing"):
-            lines.append(f"- {label} is missing: {', '.join(dev['missing'])}")
-    return [*lines, ""]
 
 
 def write_report(doc: dict[str, Any], out_dir: Path) -> list[Path]:

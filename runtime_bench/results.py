@@ -36,6 +36,8 @@ FIRST = "first_inference_latency(ms)"
 LOAD = "model_load_time(ms)"
 LOAD_STATUS = "load_status"
 NUM_ITER = "num_iter"
+#: the phone's entry carrying per-sample lists (core, clock, ms) instead of one number
+SAMPLES = "samples"
 REQUIRED_HOST_METRICS = (*LATENCY_METRICS.values(), FIRST, LOAD, NUM_ITER, "cpu_wall_ratio")
 
 RECORD_FIELDS = {
@@ -136,7 +138,27 @@ def validate(doc: dict[str, Any]) -> list[str]:
         if not isinstance(device.get("device"), dict) or "serial" not in device.get("device", {}):
             problems.append(f"devices[{d}]: device must be an object with a serial")
         for i, record in enumerate(device.get("records") or []):
-            problems += [f"devices[{d}].records[{i}]: {p}" for p in _record_problems(record, ())]
+            found = _record_problems(record, ()) + _phone_record_problems(record)
+            problems += [f"devices[{d}].records[{i}]: {p}" for p in found]
+    return problems
+
+
+#: a phone record's per-sample lists, each one entry per timed sample
+PHONE_SAMPLE_LISTS = ("samples_ms", "sample_cpu", "sample_freq_khz", "sample_max_freq_khz")
+
+
+def _phone_record_problems(record: dict[str, Any]) -> list[str]:
+    """The phone fields: inputs real|fixed, placement and thermal objects, equal-length samples
+    (all optional, so results written before they existed stay valid)."""
+    problems = []
+    if record.get("inputs", "fixed") not in ("real", "fixed"):
+        problems.append(f"inputs is {record.get('inputs')!r}, want 'real' or 'fixed'")
+    for key in ("placement", "thermal"):
+        if key in record and not isinstance(record[key], dict):
+            problems.append(f"{key} must be an object")
+    lengths = {len(record[k]) for k in PHONE_SAMPLE_LISTS if isinstance(record.get(k), list)}
+    if len(lengths) > 1:
+        problems.append(f"{', '.join(PHONE_SAMPLE_LISTS)} must have one entry per sample")
     return problems
 
 

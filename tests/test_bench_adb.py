@@ -117,11 +117,14 @@ def test_fake_device_run_pushes_starts_one_thread_per_length_and_merges(tmp_path
     }
     assert all(c[4].startswith(REMOTE + "/") for c in calls if c[2:3] == ["push"])
     starts = [c for c in calls if c[2:5] == ["shell", "am", "start"]]
-    assert len(starts) == 2
-    for start, seq_len in zip(starts, ("32", "64"), strict=True):
+    # one fresh process per artifact: the real inputs (seq_len 0) first, then each length
+    runs = [(seq_len, f"squeezebert_tiny_xnnpack_{p}.pte")
+            for seq_len in ("0", "32", "64") for p in ("fp32", "q8")]  # fmt: skip
+    assert len(starts) == len(runs)
+    for start, (seq_len, file) in zip(starts, runs, strict=True):
         args = " ".join(start)
         assert "-W -S -n org.squeezebertmobile.app/.BenchmarkActivity" in args
-        assert f"--es model_dir {REMOTE}" in args
+        assert f"--es model_dir {REMOTE} --es model_file {file}" in args
         assert f"--ei num_threads 1 --ei seq_len {seq_len}" in args
         assert "--ei num_iter 7 --ei num_warm_up_iter 2" in args
     doc = results(tmp_path)
@@ -140,8 +143,10 @@ def test_fake_device_run_pushes_starts_one_thread_per_length_and_merges(tmp_path
         == device["device"]
     )
     assert sorted((r["precision"], r["seq_len"]) for r in device["records"]) == [
+        ("fp32", 0),
         ("fp32", 32),
         ("fp32", 64),
+        ("int8", 0),
         ("int8", 32),
         ("int8", 64),
     ]
@@ -171,25 +176,26 @@ def test_missing_app_without_apk_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_lost_device_keeps_pulled_results_and_names_what_is_missing(tmp_path: Path) -> None:
-    env = install_fake_adb(tmp_path, [{**PIXEL, "lose_after_starts": 1}])
+    env = install_fake_adb(tmp_path, [{**PIXEL, "lose_after_starts": 4}])  # real, L32 done
     proc = run_bench(tmp_path, env)
     assert proc.returncode != 0
-    assert "FAKE01 lost" in proc.stderr and "missing squeezebert-tiny/ner/L64" in proc.stderr
+    fp32_l64 = "squeezebert-tiny/ner/squeezebert_tiny_xnnpack_fp32.pte/L64"
+    assert "FAKE01 lost" in proc.stderr and f"missing {fp32_l64}" in proc.stderr
     [device] = results(tmp_path)["devices"]
     assert device["status"] == "lost"
-    assert {r["seq_len"] for r in device["records"]} == {32}
-    assert device["missing"] == ["squeezebert-tiny/ner/L64"]
-    assert "is missing: squeezebert-tiny/ner/L64" in (tmp_path / "out" / "report.md").read_text()
+    assert {r["seq_len"] for r in device["records"]} == {0, 32}
+    assert device["missing"] == [fp32_l64, fp32_l64.replace("fp32", "q8")]
+    assert f"is missing: {fp32_l64}" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_a_failed_on_device_run_is_named_and_the_others_still_run(tmp_path: Path) -> None:
     env = install_fake_adb(tmp_path, [PIXEL], fail_seq_lens=[32])
     proc = run_bench(tmp_path, env)
     assert proc.returncode != 0
-    assert "squeezebert-tiny/ner/L32 (failed: benchmark failed: seq_len 32" in proc.stderr
+    assert "xnnpack_q8.pte/L32 (failed: benchmark failed: seq_len 32" in proc.stderr
     [device] = results(tmp_path)["devices"]
     assert device["status"] == "incomplete"
-    assert {r["seq_len"] for r in device["records"]} == {64}
+    assert {r["seq_len"] for r in device["records"]} == {0, 64}
 
 
 def test_all_devices_runs_each_attached_phone(tmp_path: Path) -> None:
@@ -199,7 +205,7 @@ def test_all_devices_runs_each_attached_phone(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     doc = results(tmp_path)
     assert [d["device"]["serial"] for d in doc["devices"]] == ["FAKE01", "FAKE02"]
-    assert all(len(d["records"]) == 4 for d in doc["devices"])
+    assert all(len(d["records"]) == 6 for d in doc["devices"])
 
 
 def test_device_results_merge_into_an_existing_host_results_file(tmp_path: Path) -> None:
@@ -229,7 +235,7 @@ def test_an_unfinished_rerun_keeps_the_earlier_complete_device_entry(tmp_path: P
     assert (tmp_path / "out" / "results.json").read_bytes() == before
     [own] = (tmp_path / "out" / "runs").glob("*/results.json")
     [device] = json.loads(own.read_text())["devices"]
-    assert device["status"] == "incomplete" and len(device["records"]) == 2
+    assert device["status"] == "incomplete" and len(device["records"]) == 4
     assert f"this run's results are in {own}" in proc.stderr
     assert (own.parent / "report.md").is_file()
 

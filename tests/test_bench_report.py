@@ -45,25 +45,6 @@ def test_a_record_above_the_thread_limit_is_called_out(tmp_path: Path) -> None:
     assert f"**Above 1.15: {doc['records'][0]['id']}**" in report
 
 
-def test_device_columns_sit_next_to_the_host_median_of_the_same_backend(tmp_path: Path) -> None:
-    doc = synthetic_results(seq_lens=(32,))
-    doc["devices"] = [{
-        "device": {"serial": "S1", "brand": "google", "model": "Pixel 3", "soc": "SDM845",
-                   "os": "Android 12"},
-        "status": "lost", "missing": ["squeezebert-random/ner/L128"],
-        "records": [{"id": "S1/squeezebert-random/ner/executorch/int8/L32",
-                     "model": "squeezebert", "model_tag": "squeezebert-random", "task": "ner",
-                     "backend": "executorch", "precision": "int8", "file": "x.pte",
-                     "seq_len": 32, "metrics": {"trimmean_inference_latency(ms)": 7.25}}],
-    }]  # fmt: skip
-    write_report(doc, tmp_path)
-    report = (tmp_path / "report.md").read_text()
-    header = "| model | task | backend | precision | L | host median | google Pixel 3 (S1) |"
-    assert header in report
-    assert "| squeezebert-random | ner | executorch | int8 | 32 | 0.320 | 7.25 |" in report
-    assert "is missing: squeezebert-random/ner/L128" in report
-
-
 def test_interrupted_runs_are_marked_in_the_report(tmp_path: Path) -> None:
     doc = synthetic_results(seq_lens=(32,))
     doc["status"] = "interrupted"

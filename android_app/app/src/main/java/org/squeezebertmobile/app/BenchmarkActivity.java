@@ -29,7 +29,8 @@ import org.squeezebertmobile.core.device.LinuxProbe;
  *   --ei num_iter 50 --ei num_warm_up_iter 5 --ei num_threads 1 --ei seq_len 128
  * </pre>
  *
- * <p>{@code --ei seq_len 0} times the real examples at their own lengths instead, end to end
+ * <p>{@code --es model_file NAME} runs that one file only (runtime_bench starts one fresh process
+ * per artifact, so each load is gated and its peak RSS is its own). {@code --ei seq_len 0} times the real examples at their own lengths instead, end to end
  * (tokenize, runtime call, post-processing) as well as model-only. Every timed sample records
  * the core it ran on and that core's clock; PSS ({@code Debug.getPss}) and peak RSS are read
  * after each model's load and after its timed runs (core's BenchmarkRunner).
@@ -76,7 +77,8 @@ public final class BenchmarkActivity extends Activity {
               intent.getIntExtra("num_iter", 50),
               intent.getIntExtra("num_warm_up_iter", 10),
               intent.getIntExtra("num_threads", 1),
-              intent.getIntExtra("seq_len", 128));
+              intent.getIntExtra("seq_len", 128),
+              intent.getStringExtra("model_file"));
     } catch (IllegalArgumentException e) {
       show(job.fail(e));
       return;

@@ -14,8 +14,20 @@ public final class BenchmarkConfig {
   public final int numWarmUpIter;
   public final int numThreads;
   public final int seqLen;
+  /** {@code --es model_file NAME}: run only this file of model_dir; null runs every file. */
+  public final String modelFile;
 
   public BenchmarkConfig(int numIter, int numWarmUpIter, int numThreads, int seqLen) {
+    this(numIter, numWarmUpIter, numThreads, seqLen, null);
+  }
+
+  public BenchmarkConfig(
+      int numIter, int numWarmUpIter, int numThreads, int seqLen, String modelFile) {
+    if (modelFile != null && (modelFile.isEmpty() || modelFile.contains("/"))) {
+      throw new IllegalArgumentException(
+          "model_file must be a file name in model_dir, got \"" + modelFile + "\"");
+    }
+    this.modelFile = modelFile;
     if (numIter < 1) {
       throw new IllegalArgumentException("num_iter must be at least 1, got " + numIter);
     }

@@ -92,6 +92,15 @@ public final class BenchmarkRunner {
     TaskConfig task = TaskConfig.load(dir);
     BenchInputs inputs = BenchInputs.load(dir);
     List<Path> models = modelFiles(dir);
+    if (config.modelFile != null) {
+      Path only = dir.resolve(config.modelFile);
+      if (!models.contains(only)) {
+        throw new NoSuchFileException(
+            only.toString(), null, "model_file is not a .pte or .tflite in model_dir: push it "
+                + "or fix --es model_file");
+      }
+      models = List.of(only);
+    }
     int sepId = task.specialTokens().getOrDefault("sep", 102);
     int padId = task.specialTokens().getOrDefault("pad", 0);
     List<InputFitter.Fitted> fitted = new ArrayList<>();

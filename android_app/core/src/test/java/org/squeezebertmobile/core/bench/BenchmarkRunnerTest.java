@@ -325,4 +325,24 @@ class BenchmarkRunnerTest {
     assertEquals(0.0, m.get(BenchmarkReport.POSTPROCESS_MEDIAN), 1e-9);
     assertEquals(5.0, m.get(BenchmarkReport.MEDIAN_TOKENS), 1e-9);
   }
+
+  @Test
+  void modelFileRunsThatOneFileAndAnUnknownNameIsAnErrorSayingWhatToFix(@TempDir Path tmp)
+      throws IOException {
+    Path dir = taskDir(tmp, "a_xnnpack_fp32.pte", "b_xnnpack_q8.pte");
+    FakeRuntime runtime = new FakeRuntime();
+    runtime.durations = new double[] {1};
+    new BenchmarkRunner(runtime, () -> runtime.now)
+        .run(dir, new BenchmarkConfig(2, 0, 1, 8, "b_xnnpack_q8.pte"), DEVICE, null);
+    assertEquals("load b_xnnpack_q8.pte threads=1", runtime.events.get(0));
+    assertEquals(1, runtime.events.stream().filter(e -> e.startsWith("load")).count());
+    NoSuchFileException missing =
+        assertThrows(
+            NoSuchFileException.class,
+            () -> new BenchmarkRunner(runtime, () -> runtime.now)
+                .run(dir, new BenchmarkConfig(2, 0, 1, 8, "c.pte"), DEVICE, null));
+    assertTrue(missing.getMessage().contains("--es model_file"), missing.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> new BenchmarkConfig(2, 0, 1, 8, "../x.pte"));
+  }
 }
