@@ -184,13 +184,16 @@ def wait_until_cool(
 ) -> dict[str, Any]:
     """Poll until the phone is cool or `bound_s` has passed; the record of what was seen."""
     start = time.monotonic()
+    readings = 0
     while True:
         reading = read_thermal(client)
-        waited = time.monotonic() - start
+        readings += 1
+        seen = {**asdict(reading), "readings": readings}
+        waited = round(time.monotonic() - start, 3)
         if reading.cool(max_temp_c):
-            return {**asdict(reading), "waited_s": round(waited, 3), "gate": "cool"}
+            return {**seen, "waited_s": waited if readings > 1 else 0.0, "gate": "cool"}
         if waited >= bound_s:
-            return {**asdict(reading), "waited_s": round(waited, 3), "gate": "timed out"}
+            return {**seen, "waited_s": waited, "gate": "timed out"}
         sleep(poll_s)
 
 

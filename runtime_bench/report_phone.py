@@ -63,6 +63,8 @@ def _thermal(r: dict[str, Any]) -> tuple[str, str]:
     t = r.get("thermal") or {}
     battery = fmt(t.get("battery_c")) if t.get("battery_c") is not None else "?"
     gate = t.get("gate", "?")
+    if t.get("waited_s"):
+        gate += f" after {t['waited_s']:.1f} s"
     status = t.get("status")
     return battery, f"{'?' if status is None else status} ({gate})"
 
@@ -95,11 +97,12 @@ def _real_table(records: list[dict[str, Any]]) -> list[str]:
             fmt(m.get("median_tokens")), fmt(m.get(MEDIAN)), fmt(m.get("p90_inference_latency(ms)")),
             fmt(m.get("median_e2e_latency(ms)")), fmt(m.get("p90_e2e_latency(ms)")),
             fmt(m.get("median_tokenize(ms)")), fmt(m.get("median_postprocess(ms)")),
-            *_placement(r),
+            fmt(m.get("peak_rss(mb)")), *_placement(r), *_thermal(r),
         ])  # fmt: skip
     header = ["model", "task", "backend", "precision", "tokens (median)", "model-only p50 ms",
               "model-only p90 ms", "end-to-end p50 ms", "end-to-end p90 ms", "tokenize p50 ms",
-              "post-process p50 ms", "cores", "MHz", "throttled"]  # fmt: skip
+              "post-process p50 ms", "peak RSS MB", "cores", "MHz", "throttled", "battery °C",
+              "thermal status (gate)"]  # fmt: skip
     return _table(header, rows) if rows else []
 
 
