@@ -125,3 +125,17 @@ def test_core_module_is_pure_java_without_android_imports():
     assert not offenders, offenders
     core_build = (APP / "core" / "build.gradle").read_text(encoding="utf-8")
     assert "id 'java-library'" in core_build and "useJUnitPlatform()" in core_build
+
+
+def test_every_extra_the_driver_sends_is_read_by_the_benchmark_activity():
+    # runtime_bench --adb starts the activity with --es/--ei extras; a name the activity does not
+    # read would be silently ignored on the phone (e.g. model_file: every model would run).
+    import inspect
+
+    from runtime_bench import adb_steps
+
+    sent = re.findall(r'"--e[si]", "(\w+)"', inspect.getsource(adb_steps.start_activity))
+    assert {"model_dir", "model_file", "seq_len", "num_threads"} <= set(sent)
+    activity = APP / "app/src/main/java/org/squeezebertmobile/app/BenchmarkActivity.java"
+    read = set(re.findall(r'get(?:String|Int)Extra\("(\w+)"', activity.read_text("utf-8")))
+    assert set(sent) <= read, set(sent) - read
