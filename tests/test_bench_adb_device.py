@@ -1,5 +1,5 @@
 """The phone's state around each run, driven through the FAKE adb (fake_adb.py + fake_phone.py):
-cluster discovery on a real phone's sysfs text, pinning and its refusals, the thermal gate and
+cluster discovery on a phone's sysfs layout, pinning and its refusals, the thermal gate and
 its bound, PSS and peak RSS, end-to-end timing on the real inputs. No real device is involved.
 """
 

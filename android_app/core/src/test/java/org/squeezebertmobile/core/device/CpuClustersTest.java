@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Cluster discovery on real phones' sysfs text (pytorch/cpuinfo's device captures). */
+/** Cluster discovery on two phones' sysfs layouts (hand-written fixtures, not captures). */
 class CpuClustersTest {
   @Test
   void aSnapdragon845SplitsIntoItsFourLittleAndFourBigCores() throws IOException {
@@ -22,7 +22,7 @@ class CpuClustersTest {
     assertEquals(2_803_200L, clusters.big().maxFreqKhz);
     assertEquals(List.of(0, 1, 2, 3), clusters.little().cpus);
     assertEquals(1_766_400L, clusters.little().maxFreqKhz);
-    assertEquals(825_600L, CpuClusters.currentFreqKhz(fs, 5), "the captured idle clock");
+    assertEquals(825_600L, CpuClusters.currentFreqKhz(fs, 5), "the fixture's idle clock");
     assertEquals(clusters.big(), clusters.of(6));
   }
 

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.squeezebertmobile.core.Fixtures;
 
-/** A real phone's sysfs files from tests/fixtures/android/sysfs_*.txt (path TAB content). */
+/** A phone's sysfs files from tests/fixtures/android/sysfs_*.txt (path TAB content). */
 final class SysfsFixture {
   private SysfsFixture() {}
 
