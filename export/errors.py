@@ -28,6 +28,12 @@ def exit_codes_epilog() -> str:
     return "exit codes:\n" + "\n".join(f"  {code:<3} {text}" for code, text in EXIT_CODES.items())
 
 
+def help_epilog(prog: str, examples: tuple[str, ...], note: str = "") -> str:
+    """A --help epilog: example command lines, an optional paragraph, the exit codes."""
+    lines = "".join(f"  {prog} {example}\n" for example in examples)
+    return f"examples:\n{lines}\n{note + chr(10) * 2 if note else ''}{exit_codes_epilog()}"
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (its type name when it has none): third-party
     errors often carry pages of context that a one-line error must not repeat."""
