@@ -29,8 +29,6 @@ from runtime_bench.artifacts import (
     parse_list,
 )
 from runtime_bench.errors import BenchError, DeviceError
-from runtime_bench.inputs import check_inputs
-from runtime_bench.report import write_report
 from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
@@ -174,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
     store = ResultsStore(out)  # refuses a file as --out, or a results.json that is not ours
+    from runtime_bench.inputs import check_inputs  # numpy: not imported for --help
+
     check_inputs([s.task_dir for s in specs], seq_lens)
     if args.adb:
         return _run_adb(args, specs, seq_lens, store, host)
@@ -198,6 +198,8 @@ def _write_error(exc: OSError, store: ResultsStore) -> BuildError:
 
 
 def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path]:
+    from runtime_bench.report import write_report
+
     try:
         return write_report(doc, folder)
     except OSError as exc:
@@ -256,6 +258,8 @@ def _run_host(
 
 def _keep(bench: HostBenchmark, status: str) -> str:
     """Save a stopped host run's completed records and their report; say where they are."""
+    from runtime_bench.report import write_report
+
     kept = len(bench.doc["records"])
     try:
         bench.mark_interrupted(status)

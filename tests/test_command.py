@@ -67,7 +67,7 @@ def test_help_imports_no_torch(argv):
     code = (
         "import sys\nfrom export.command import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-        "print('heavy:', sorted(m for m in ('torch', 'transformers', 'onnxruntime') "
+        "print('heavy:', sorted(m for m in ('torch', 'transformers', 'onnxruntime', 'numpy') "
         "if m in sys.modules), file=sys.stderr)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
