@@ -6,19 +6,12 @@ package (the command's `--help`) imports no torch.
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import Any
+
+from export.version import package_version
 
 #: names export.api provides, importable from `export` directly
 _API = ("build", "load", "TaskModel", "Entity", "LabelScore", "MaskPrediction")
-
-
-def package_version() -> str:
-    """The installed distribution's version (pyproject.toml), for --version."""
-    try:
-        return metadata.version("squeezebert-mobile")
-    except metadata.PackageNotFoundError:
-        return "0+unknown (not installed: pip install -e .)"
 
 
 def __getattr__(name: str) -> Any:

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from export import package_version
 from export.backends import CATALOG, DEFAULT_FORMATS
 from export.errors import INTERRUPTED, BuildError, ConfigError, help_epilog
 from export.quantization import PRECISIONS
+from export.version import package_version
 
 DESCRIPTION = "Fine-tune, export (ONNX, ExecuTorch, LiteRT) and verify a model for each task."
 #: export.models' registry, named here so that --help imports no torch (a test compares them)
@@ -296,7 +296,7 @@ def format_summary(summary: list[dict[str, Any]]) -> str:
 def _quiet_libraries() -> None:
     import logging
 
-    from export import quiet
+    import export.quiet as quiet
 
     quiet.enable()  # before the imports below: torchao's warnings come at import time
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Callable
 
-from export import package_version
 from export.errors import exit_codes_epilog
+from export.version import package_version
 
 PROG = "squeezebert-mobile"
 

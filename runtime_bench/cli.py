@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export import package_version
 from export.errors import INTERRUPTED, BuildError, help_epilog
 from export.lists import parse_ints
 from export.quantization import PRECISIONS
+from export.version import package_version
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
 from runtime_bench.artifacts import (
     BACKENDS,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from export import package_version
+from export.version import package_version
 
 ROOT = Path(__file__).resolve().parent.parent
 
