@@ -71,7 +71,7 @@ def build(
     from export.build import build_parser
     from export.options import BuildOptions
     from export.orchestrate import run
-    from export.progress import set_quiet
+    from export.progress import quieted
 
     args = build_parser().parse_args(["--model", model])
     given = {"tasks": tasks, "data_dir": data_dir, "out": out}
@@ -88,8 +88,8 @@ def build(
         elif name in ("data_dir", "out") and value is not None:
             value = Path(value)
         setattr(args, name, value)
-    set_quiet(quiet)
-    summary = run(BuildOptions.from_args(args))
+    with quieted(quiet):
+        summary = run(BuildOptions.from_args(args))
     return [Path(item["dir"]) for item in summary]
 
 

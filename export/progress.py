@@ -7,6 +7,7 @@ Everything goes to stderr; `--quiet` silences all of it (errors are printed by t
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -21,11 +22,24 @@ _state = {"quiet": False}
 
 def set_quiet(quiet: bool) -> None:
     """--quiet: no progress lines and no progress bars (tqdm reads TQDM_DISABLE)."""
-    import os
-
     _state["quiet"] = quiet
     if quiet:
         os.environ["TQDM_DISABLE"] = "1"
+
+
+@contextmanager
+def quieted(quiet: bool = True) -> Iterator[None]:
+    """`set_quiet(quiet)` for one block, then as it was (the Python API's `quiet=`)."""
+    before, env = _state["quiet"], os.environ.get("TQDM_DISABLE")
+    set_quiet(quiet or before)
+    try:
+        yield
+    finally:
+        _state["quiet"] = before
+        if env is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = env
 
 
 def log(message: str) -> None:

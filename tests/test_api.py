@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -146,7 +147,8 @@ def test_the_onnx_files_run_in_plain_onnxruntime_as_the_readme_shows(folders, da
         assert logits.shape == want.shape and np.abs(logits - want).max() < 1e-4
 
 
-def test_build_from_python_returns_task_folders_that_load(tmp_path, data_dir):
+def test_build_from_python_returns_task_folders_that_load(tmp_path, data_dir, capsys):
+    tqdm_before = os.environ.get("TQDM_DISABLE")
     folders = build(
         "squeezebert",
         tasks=["news"],
@@ -162,6 +164,8 @@ def test_build_from_python_returns_task_folders_that_load(tmp_path, data_dir):
         quiet=True,
     )
     assert folders == [tmp_path / "squeezebert-random-tiny" / "news"]
+    assert "artifact 1/1" not in capsys.readouterr().err  # quiet=True
+    assert os.environ.get("TQDM_DISABLE") == tqdm_before  # quiet only while it ran
     assert len(load(folders[0])(news_article(data_dir))) == 5
     with pytest.raises(ConfigError, match="build\\(\\) has no option 'epoch'"):
         build("squeezebert", epoch=1)
