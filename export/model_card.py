@@ -69,11 +69,11 @@ def card_data(manifest: dict[str, Any]) -> Any:
             dataset_split="test",
             metric_type=metric,
             metric_name=f"{metric} ({source})",
-            metric_value=value,
+            metric_value=float(value),
         )
         for source, metrics in rows
         for metric, value in metrics.items()
-        if isinstance(value, float)
+        if isinstance(value, float)  # counts such as masked_tokens are no metric
     ]
     formats = {FORMAT_NAMES.get(e["format"], e["format"]) for e in manifest["artifacts"].values()}
     tags = sorted({TAGS_BY_FORMAT.get(f, f) for f in formats})

@@ -16,7 +16,7 @@ from export.device import is_main_process, resolve_device, world_size
 from export.errors import BuildError
 from export.evaluate import device_runner, eager_runner, evaluate, task_context
 from export.exportable import reference_module
-from export.io import remove_stale_temporaries, scratch_tempdir, write_json
+from export.io import read_json, remove_stale_temporaries, scratch_tempdir, write_json
 from export.manifest import MANIFEST, read_manifest, task_manifest
 from export.model_card import write_model_card
 from export.models import ModelSpec, load_tokenizer, resolve
@@ -166,7 +166,7 @@ def build_task(
         build_seconds=time.perf_counter() - started,
     )
     write_json(task_dir / MANIFEST, manifest)
-    write_model_card(task_dir, manifest)
+    write_model_card(task_dir, read_json(task_dir / MANIFEST))  # as written: plain JSON types
     return {
         "tag": spec.tag,
         "task": task.name,

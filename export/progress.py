@@ -42,6 +42,11 @@ def quieted(quiet: bool = True) -> Iterator[None]:
             os.environ["TQDM_DISABLE"] = env
 
 
+def is_quiet() -> bool:
+    """Whether --quiet (or the API's quiet=True) is on: the project's own bars check it."""
+    return _state["quiet"]
+
+
 def log(message: str) -> None:
     """One progress line on stderr, unless --quiet."""
     if not _state["quiet"]:

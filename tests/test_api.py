@@ -164,7 +164,8 @@ def test_build_from_python_returns_task_folders_that_load(tmp_path, data_dir, ca
         quiet=True,
     )
     assert folders == [tmp_path / "squeezebert-random-tiny" / "news"]
-    assert "artifact 1/1" not in capsys.readouterr().err  # quiet=True
+    err = capsys.readouterr().err  # quiet=True: no stage lines, no bars
+    assert "artifact 1/1" not in err and "fine-tune" not in err and "evaluate" not in err
     assert os.environ.get("TQDM_DISABLE") == tqdm_before  # quiet only while it ran
     assert len(load(folders[0])(news_article(data_dir))) == 5
     with pytest.raises(ConfigError, match="build\\(\\) has no option 'epoch'"):
