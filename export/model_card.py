@@ -30,8 +30,8 @@ TAGS_BY_FORMAT = {
 MASK_POSITIONS_NOTE = """\
 **The masked-LM's third input, `mask_positions`** (int64 `[batch, M]`), departs from Hugging
 Face's fill-mask convention on purpose: the artifact decodes only the rows listed there, so it
-returns logits `[batch, M, vocab]`, not `[batch, sequence, vocab]` (the vocabulary projection is
-most of a small encoder's cost). Pass the token positions of the `[MASK]` tokens, e.g.
+returns logits `[batch, M, vocab]`, not `[batch, sequence, vocab]` (the vocabulary projection of
+every row is a large share of the work). Pass the token positions of the `[MASK]` tokens, e.g.
 `np.nonzero(input_ids[0] == tokenizer.mask_token_id)[0][None]`. `ORTModelForMaskedLM`, which
 feeds only `input_ids` and `attention_mask`, cannot run these files; plain onnxruntime can."""
 
