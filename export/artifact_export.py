@@ -19,18 +19,13 @@ from export.io import atomic_path, sha256_file
 from export.manifest import CORE_PACKAGES, artifact_entry, file_entry, package_versions
 from export.options import BuildOptions
 from export.pipeline import TaskData, encode
+from export.progress import BuildProgress, log
 from export.quantization import get_scheme, policy_for
 from export.rewrite import REWRITE_VERSION, rewrite_for_export
 from export.tasks.base import Feature, Task, TaskContext
 from export.verify import verify
 
 CALIBRATION_EXAMPLES = 32
-
-
-def log(message: str) -> None:
-    import sys
-
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,8 @@ class TaskExport:
     eager_result: EvalResult
     max_seq_len: int
     previous: dict[str, Any]  # the artifacts of the task's last manifest
+    #: the build's progress lines (artifact k of N, ETA, heartbeat); None: a single artifact
+    progress: BuildProgress | None = None
 
     @property
     def pad_id(self) -> int:
@@ -82,8 +79,10 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
         static_lengths=job.options.static_lengths,
     )
     start = time.perf_counter()
+    progress = job.progress or BuildProgress(total=1)
     with atomic_path(path) as tmp:
-        info = backend.export(request, tmp)
+        with progress.exporting(name):
+            info = backend.export(request, tmp)
         export_seconds = time.perf_counter() - start
         runner = backend.load(tmp, num_threads=1)
         check = verify(

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from export.progress import is_quiet
 from export.tasks.base import Feature, Task, TaskContext
 
 
@@ -90,7 +91,7 @@ def evaluate(
         desc=desc or f"evaluate {task.name}",
         unit="ex",
         leave=False,
-        disable=not progress,
+        disable=not progress or is_quiet(),
     ) as bar:
         for chunk, inputs in batches(task, features, batch_size, pad_id):
             predictions.extend(task.predict(run(*inputs), chunk))

@@ -10,30 +10,30 @@ from typing import Any
 
 import torch
 
-from export.artifact_export import (
-    TaskExport,
-    check_static_lengths,
-    export_artifact,
-    log,
-    still_valid,
-)
+from export.artifact_export import TaskExport, check_static_lengths, export_artifact, still_valid
 from export.backends import CATALOG, get_backend, load_backend
 from export.device import is_main_process, resolve_device, world_size
 from export.errors import BuildError
 from export.evaluate import device_runner, eager_runner, evaluate, task_context
 from export.exportable import reference_module
-from export.io import remove_stale_temporaries, scratch_tempdir, write_json
+from export.io import read_json, remove_stale_temporaries, scratch_tempdir, write_json
 from export.manifest import MANIFEST, read_manifest, task_manifest
+from export.model_card import write_model_card
 from export.models import ModelSpec, load_tokenizer, resolve
 from export.options import BuildOptions
 from export.pipeline import TaskData, encode, load_task_data, obtain_model, write_contract_files
+from export.progress import BuildProgress, log
 from export.tasks import get_task
 from export.tasks.base import Task
 from export.train import RunOptions, TrainConfig
 
 
-def run(options: BuildOptions) -> list[dict[str, Any]]:
+def run(options: BuildOptions, progress: BuildProgress | None = None) -> list[dict[str, Any]]:
     """Build every task; the summary of each (empty in processes that only train)."""
+    if progress is None:
+        progress = BuildProgress(
+            len(options.tasks) * len(options.formats) * len(options.precisions)
+        )
     spec = resolve(options.model, options.init, options.tiny, options.trust_remote_code)
     tasks = [get_task(name) for name in options.tasks]
     placement = RunOptions(resolve_device(options.device), options.save_steps)
@@ -46,7 +46,7 @@ def run(options: BuildOptions) -> list[dict[str, Any]]:
         if not is_main_process():
             return []
         retrain = False
-    return [build_task(spec, task, options, placement, retrain) for task in tasks]
+    return [build_task(spec, task, options, placement, retrain, progress) for task in tasks]
 
 
 def train_task(
@@ -80,11 +80,17 @@ def train_task(
 
 
 def build_task(
-    spec: ModelSpec, task: Task, options: BuildOptions, placement: RunOptions, retrain: bool
+    spec: ModelSpec,
+    task: Task,
+    options: BuildOptions,
+    placement: RunOptions,
+    retrain: bool,
+    progress: BuildProgress,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     task_dir = options.task_dir(spec.tag, task.name)
-    log(f"== {spec.tag} / {task.name}: {task.description}")
+    progress.stage(f"== {spec.tag} / {task.name}: {task.description}")
+    progress.stage(f"{task.name}: data and fine-tuning")
     data, model, training = train_task(spec, task, options, placement, retrain)
     tokenizer = load_tokenizer(task_dir, trust_remote_code=spec.trust_remote_code)
 
@@ -94,6 +100,7 @@ def build_task(
     ctx = task_context(model, task, data.labels)
     eager = reference_module(model, task.task_type)
     device = placement.placement.device
+    progress.stage(f"{task.name}: scoring eager PyTorch on the test split ({device})")
     with device_runner(eager, device) as run_on_device:
         eager_result = evaluate(
             run_on_device,
@@ -124,12 +131,15 @@ def build_task(
         eager_result=eager_result,
         max_seq_len=int(model.config.max_position_embeddings),
         previous=_previous_artifacts(task_dir),
+        progress=progress,
     )
     backends = [get_backend(name) for name in options.formats]
     artifacts: dict[str, Any] = {}
     for backend in backends:
         for precision in options.precisions:
-            with scratch_tempdir(task_dir):  # every library's temporary files; cleaned if killed
+            name = backend.artifact_name(spec.file_tag, precision)
+            # every library's temporary files go to the scratch folder; cleaned if killed
+            with progress.artifact(f"{task.name}/{name}"), scratch_tempdir(task_dir):
                 entry = export_artifact(job, backend, precision)
             artifacts[entry["file"]] = entry
     artifacts |= still_valid(job, artifacts)
@@ -156,6 +166,7 @@ def build_task(
         build_seconds=time.perf_counter() - started,
     )
     write_json(task_dir / MANIFEST, manifest)
+    write_model_card(task_dir, read_json(task_dir / MANIFEST))  # as written: plain JSON types
     return {
         "tag": spec.tag,
         "task": task.name,

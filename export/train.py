@@ -31,6 +31,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from export.device import Placement, world_size
 from export.io import read_json, write_json
+from export.progress import is_quiet
 from export.tasks.base import Feature, Task
 
 WORK_DIR = ".trainer"  # Trainer's checkpoints, inside the task directory
@@ -175,7 +176,9 @@ class LossInBar(ProgressCallback):
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if state.is_world_process_zero:
-            self.training_bar = tqdm(total=state.max_steps, desc=self.desc, dynamic_ncols=True)
+            self.training_bar = tqdm(
+                total=state.max_steps, desc=self.desc, dynamic_ncols=True, disable=is_quiet()
+            )
         self.current_step = 0
 
     def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:

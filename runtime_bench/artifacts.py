@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from export.backends import CATALOG, FORMAT_NAMES
+from export.errors import ArtifactIntegrityError
 from export.lists import parse_names
 from export.manifest import TaskManifest, load_manifest
 from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
@@ -111,7 +112,7 @@ def find_task_dirs(root: Path) -> list[Path]:
 def safe_name(value: str, what: str, task_dir: Path) -> str:
     """`value` if it is a plain file-name part; else a one-line error (it came from a manifest)."""
     if SAFE_NAME.fullmatch(value) is None:
-        raise BenchError(
+        raise ArtifactIntegrityError(  # a manifest no build writes: integrity, exit 8
             f"unsafe {what} {value!r} in {task_dir / 'manifest.json'}: names that become paths "
             "(here and on a phone) may hold only letters, digits and . _ + - and must start "
             "with a letter or digit; rebuild the folder with python -m export.build"

@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.errors import BuildError
+from export.errors import INTERRUPTED, BuildError, help_epilog
 from export.lists import parse_ints
 from export.quantization import PRECISIONS
+from export.version import package_version
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
 from runtime_bench.adb_device import add_phone_state_options
 from runtime_bench.artifacts import (
@@ -28,9 +29,7 @@ from runtime_bench.artifacts import (
     discover,
     parse_list,
 )
-from runtime_bench.errors import BenchError
-from runtime_bench.inputs import check_inputs
-from runtime_bench.report import write_report
+from runtime_bench.errors import BenchError, DeviceError
 from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
@@ -39,18 +38,23 @@ if TYPE_CHECKING:
     from runtime_bench.bench import HostBenchmark
 
 DEFAULT_SEQ_LENS = "32,64,128,256"
+PROG = "python -m runtime_bench"
+EXAMPLES = ("--seq-lens 32,128", "--models squeezebert --tasks ner --runs 20", "--adb --tasks news")
 
 
 def _int_list(value: str, option: str, minimum: int | None = None) -> list[int]:
     return parse_ints(value, option, minimum, error=BenchError)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m runtime_bench",
+        prog=prog,
         description="Single-thread latency, task metric + CPU time, memory and size of every "
         "artifact export.build wrote; --adb runs the same on Android phones.",
+        epilog=help_epilog(prog, EXAMPLES),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     p.add_argument(
         "--artifacts",
         type=Path,
@@ -98,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default: runtime_bench/results/<host-tag>)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    adb = p.add_argument_group("phone benchmark (ExecuTorch .pte over adb)")
+    adb = p.add_argument_group("phone benchmark (.pte and .tflite over adb)")
     adb.add_argument("--adb", action="store_true", help="benchmark on Android devices via adb")
     sel = adb.add_mutually_exclusive_group()
     sel.add_argument("--serial", help="device serial (needed when several are attached)")
@@ -172,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
     store = ResultsStore(out)  # refuses a file as --out, or a results.json that is not ours
+    from runtime_bench.inputs import check_inputs  # numpy: not imported for --help
+
     check_inputs([s.task_dir for s in specs], seq_lens)
     if args.adb:
         return _run_adb(args, specs, seq_lens, store, host)
@@ -181,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     return _run_host(args, specs, seq_lens, store, host)
 
 
-def _write_error(exc: OSError, store: ResultsStore) -> BenchError:
+def _write_error(exc: OSError, store: ResultsStore) -> BuildError:
     """A failed write (a full disk, a read-only folder) as one line; atomic writes mean the
     published results.json is still the one from before."""
     kept = (
@@ -189,13 +195,15 @@ def _write_error(exc: OSError, store: ResultsStore) -> BenchError:
         if store.published is not None
         else "nothing earlier was there to keep"
     )
-    return BenchError(
+    return BuildError(  # exit 1: not a usage error
         f"cannot write {exc.filename or store.out_dir}: {exc.strerror or exc}; free disk space "
         f"or pass --out on another disk ({kept})"
     )
 
 
 def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path]:
+    from runtime_bench.report import write_report
+
     try:
         return write_report(doc, folder)
     except OSError as exc:
@@ -227,11 +235,13 @@ def _run_host(
         doc = bench.run()
     except KeyboardInterrupt:
         print(f"interrupted: {_keep(bench, 'interrupted')}", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except OSError as exc:
         raise _write_error(exc, store) from None
-    except BenchError as exc:
-        raise BenchError(f"{exc}; {_keep(bench, 'failed')}") from None
+    except BuildError as exc:
+        stopped = BuildError(f"{exc}; {_keep(bench, 'failed')}")
+        stopped.exit_code = exc.exit_code  # its class's code: integrity stays integrity
+        raise stopped from None
     files = _report(doc, bench.location, store)
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
@@ -252,6 +262,8 @@ def _run_host(
 
 def _keep(bench: HostBenchmark, status: str) -> str:
     """Save a stopped host run's completed records and their report; say where they are."""
+    from runtime_bench.report import write_report
+
     kept = len(bench.doc["records"])
     try:
         bench.mark_interrupted(status)
@@ -298,7 +310,7 @@ def _run_adb(
             f"interrupted: kept the device records pulled so far in {where / 'results.json'}",
             file=sys.stderr,
         )
-        return 130
+        return INTERRUPTED
     except OSError as exc:
         raise _write_error(exc, store) from None
     finally:
@@ -318,7 +330,7 @@ def _run_adb(
         f"wrote {store.published_path} with {sum(len(d['records']) for d in devices)} "
         f"device records from {len(devices)} device(s)"
     )
-    return 3 if problems else 0
+    return DeviceError.exit_code if problems else 0
 
 
 class _StderrHandler(logging.Handler):
@@ -328,8 +340,8 @@ class _StderrHandler(logging.Handler):
         print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    args = build_parser(prog).parse_args(argv)
     logger = logging.getLogger("runtime_bench")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         logger.addHandler(_StderrHandler())
@@ -341,4 +353,4 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:  # before any result was written (later ones are handled above)
         print("interrupted before any result was written", file=sys.stderr)
-        return 130
+        return INTERRUPTED

@@ -1,16 +1,16 @@
 """runtime_bench's user-facing failures, in the export pipeline's one-line-error family.
 
-The CLI prints `str(error)` on one line and exits with `exit_code`; every message names the
-problem and the fix.
+The CLI prints `str(error)` on one line and exits with `exit_code` (export.errors.EXIT_CODES);
+every message names the problem and the fix.
 """
 
 from __future__ import annotations
 
-from export.errors import BuildError
+from export.errors import ConfigError
 
 
-class BenchError(BuildError):
-    """A benchmark cannot run as asked (bad option, bad artifacts directory)."""
+class BenchError(ConfigError):
+    """A benchmark cannot run as asked (bad option, bad artifacts directory): a usage error."""
 
 
 class DeviceError(BenchError):

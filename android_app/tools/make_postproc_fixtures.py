@@ -263,7 +263,10 @@ def logits_source(task_dir: Path, config: dict[str, Any], model: Any) -> tuple[A
 
 def build_fixture(task_dir: Path, data_dir: Path, model_label: str) -> dict[str, Any]:
     config = load_task(task_dir)
-    task_type = config["task_type"]
+    # task.json now says "text-classification" (the pipeline tag); the fixtures keep the old name
+    task_type = {"text-classification": "sequence-classification"}.get(
+        config["task_type"], config["task_type"]
+    )
     if task_type not in AUTO_CLASSES:
         raise SystemExit(f"{task_dir}/task.json has unknown task_type '{task_type}'")
     tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(task_dir)

@@ -105,9 +105,19 @@ def read_text_file(path: Path) -> str:
         ) from None
 
 
+#: task_type names that folders built before the Hugging Face pipeline tags wrote -> the tag
+LEGACY_TASK_TYPES = {"sequence-classification": "text-classification"}
+
+
+def pipeline_tag(task_type: str) -> str:
+    """The Hugging Face pipeline tag of a task.json/manifest task type, old names included."""
+    return LEGACY_TASK_TYPES.get(task_type, task_type)
+
+
 class Task(ABC):
     name: ClassVar[str]
-    task_type: ClassVar[str]  # fill-mask | sequence-classification | token-classification
+    #: the Hugging Face pipeline tag: fill-mask | text-classification | token-classification
+    task_type: ClassVar[str]
     auto_class_name: ClassVar[str]  # transformers AutoModelFor... class
 
     @classmethod

@@ -94,7 +94,7 @@ def split_articles(
 @register_task
 class NewsTask(Task):
     name = "news"
-    task_type = "sequence-classification"
+    task_type = "text-classification"
     auto_class_name = "AutoModelForSequenceClassification"
     max_length = 300
     epochs = 3
