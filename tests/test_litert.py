@@ -7,6 +7,7 @@ and ner also with litert-stock) and run the real litert-torch, ai-edge-quantizer
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -44,10 +45,14 @@ def test_formats_litert_without_the_extra_is_one_line_naming_it(tmp_path: Path) 
     assert not any(tmp_path.iterdir())
 
 
-def test_sequence_buckets_reach_every_length_up_to_the_maximum() -> None:
-    assert sequence_buckets(512) == [32, 64, 128, 256, 512]
-    assert sequence_buckets(300) == [32, 64, 128, 256, 300]
-    assert sequence_buckets(16) == [16]
+def test_sequence_buckets_step_by_sqrt2_from_8_to_the_maximum() -> None:
+    assert sequence_buckets(512) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512]
+    assert sequence_buckets(300) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
+    assert sequence_buckets(16) == [8, 11, 16]
+    assert sequence_buckets(6) == [6]
+    for maximum in (16, 100, 300, 512):  # past 8, no input pads by more than sqrt(2), rounded
+        buckets = sequence_buckets(maximum)
+        assert all(b / (a + 1) <= 2**0.5 for a, b in itertools.pairwise(buckets))
 
 
 def _manifest(root: Path, task: str) -> dict:
@@ -145,7 +150,54 @@ def test_masked_lm_tflite_returns_exactly_the_requested_rows_for_any_count(
             want = eager(*(torch.from_numpy(a) for a in (ids, mask, positions))).numpy()
         assert got.shape == want.shape == (1, count, want.shape[-1])
         assert np.abs(got - want).max() < FP32_MAX_ABS_DIFF, count
-    assert runner.bucket_for(30, runner.masked[32] + 1) == 64
+    assert runner.bucket_for(30, runner.masked[32] + 1) == 45  # the next one with room for 4
+
+
+@pytest.mark.slow
+def test_one_tflite_serves_every_length_through_its_smallest_fitting_signature(
+    tiny_litert_artifacts: Path,
+) -> None:
+    # Lengths at a bucket, just past one, inside the first and at the task's cap: the runner
+    # pads to the smallest signature that holds the input and returns eager's logits for the
+    # real tokens, each time (padding is masked out, so it must not change a single row).
+    import torch
+
+    from export.backends import get_backend
+    from runtime_bench.runners import load_eager_module
+
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
+    runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
+    eager = load_eager_module(task_dir)
+    assert runner.buckets == sequence_buckets(512)
+    rng = np.random.default_rng(0)
+    for length, bucket in ((3, 8), (8, 8), (9, 11), (14, 16), (33, 45), (100, 128)):
+        assert runner.bucket_for(length) == bucket
+        ids = rng.integers(1000, 2000, (1, length))
+        mask = np.ones_like(ids)
+        got = runner(ids, mask)
+        with torch.inference_mode():
+            want = eager(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+        assert got.shape == want.shape == (1, length, want.shape[-1])
+        assert np.abs(got - want).max() < FP32_MAX_ABS_DIFF, length
+
+
+@pytest.mark.slow
+def test_the_runner_loads_with_xnnpacks_weight_cache_shared_by_all_signatures(
+    tiny_litert_artifacts: Path,
+) -> None:
+    # Without the cache XNNPACK packs the weights once per signature (13 copies at 512); the
+    # in-memory cache packs each constant once. task.json tells the phone to do the same.
+    from export.backends import get_backend
+    from export.backends.litert_runtime import WEIGHT_CACHE
+
+    task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
+    runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_int8.tflite")
+    assert WEIGHT_CACHE == ":memory"
+    assert runner.cpu_options.xnnpack_weight_cache_path == WEIGHT_CACHE
+    assert runner.cpu_options.num_threads == 1
+    runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
+    assert "':memory'" in runtime["weight_cache"]
+    assert not (REPO / WEIGHT_CACHE).exists() and not (Path.cwd() / WEIGHT_CACHE).exists()
 
 
 @pytest.mark.slow
@@ -182,8 +234,8 @@ def test_android_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> 
 
 @pytest.mark.slow
 def test_android_masked_lm_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> None:
-    # The MLM fixture was made from a file with signatures seq_32 and seq_64 only
-    # (--static-lengths 32,64), a subset of a fresh export's; its cases pick among those two.
+    # The MLM fixture was made from a fresh default export (the sqrt(2) grid); its cases pick
+    # the smallest signature that holds both the length and the mask positions.
     sys.path.insert(0, str(REPO / "android_app" / "tools"))
     from make_litert_fixture import describe
 

@@ -2,13 +2,17 @@
 
 Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, LiteRT 2.3):
 
-* **One signature per sequence length.** litert-torch lowers most ATen ops through JAX, which
-  cannot lower a symbolic sequence axis (``unsqueeze`` of the mask fails), and a static graph
-  bakes the length into its RESHAPEs, so ``resize_tensor_input`` is refused. The file therefore
-  holds one static signature per length in ``sequence_buckets`` (``seq_32``, ``seq_64``, ...),
-  all sharing one copy of the weights (3 signatures cost 4% more than 1). A caller pads its
-  input, with attention mask 0, to the smallest bucket that fits; padded positions are masked
-  out of attention and dropped from token-level logits.
+* **One signature per length bucket.** litert-torch 0.10 lowers most ATen ops through JAX,
+  which cannot lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's
+  ``unsqueeze``), and a static graph bakes the length into its RESHAPEs, so
+  ``resize_tensor_input`` is refused. The file therefore holds one static signature per length
+  in ``sequence_buckets``: steps of sqrt(2) from 8 (8, 11, 16, 23, 32, 45, 64, ...) up to the
+  model's maximum, so a real input (CoNLL: 14 tokens at the median) pads by at most ~41% instead
+  of up to the next power of two from 32. The signatures share one copy of the weights in the
+  file, and the runner turns on XNNPACK's weight cache so they share one packed copy in memory
+  too (export.backends.litert_runtime). A caller pads its input, with attention mask 0, to the
+  smallest bucket that fits; padded positions are masked out of attention and dropped from
+  token-level logits.
 * **int32 inputs.** litert-torch downcasts int64 model inputs to int32 (``enable_x64=False``);
   phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
   ``attention_mask`` in every signature; the output is ``output_0``.
@@ -27,6 +31,7 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
 from __future__ import annotations
 
 import hashlib
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,13 +66,21 @@ class LiteRTQuant:
     rewrite: bool = False
 
 
-#: Sequence lengths that get a signature (those up to the model's maximum, plus the maximum).
-BUCKETS = (32, 64, 128, 256, 512)
+#: The shortest bucket, and the bucket step: lengths round(SHORTEST * STEP**k), a geometric
+#: grid that bounds the padding of any input longer than 8 at ~41% (docs/performance.md).
+SHORTEST = 8
+STEP = math.sqrt(2)
 
 
 def sequence_buckets(max_seq_len: int) -> list[int]:
-    """Static lengths exported as signatures: the powers of two up to the maximum, and it."""
-    buckets = [b for b in BUCKETS if b < max_seq_len]
+    """Static lengths exported as signatures: steps of sqrt(2) from 8 below the maximum, then
+    the maximum (it includes every power of two, so fixed-length benchmarks at 32, 64, 128 and
+    256 run unpadded)."""
+    buckets: list[int] = []
+    k = 0
+    while (length := round(SHORTEST * STEP**k)) < max_seq_len:
+        buckets.append(length)
+        k += 1
     return [*buckets, max_seq_len]
 
 
@@ -197,6 +210,9 @@ class LiteRTBackend(Backend):
             "signatures": first["signatures"],
             "padding": "pad input_ids and attention_mask with 0 to the smallest signature "
             "length >= the sequence; drop padded positions from token-level logits",
+            "weight_cache": "load with XNNPACK's weight cache on (CompiledModel CpuOptions "
+            "xnnpack_weight_cache_path ':memory') so the signatures share one packed copy of "
+            "the weights",
         }
         if POSITIONS in names:
             section["mask_positions"] = {

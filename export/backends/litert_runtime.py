@@ -1,15 +1,39 @@
 """Run a bucketed LiteRT .tflite (export.backends.litert) on batch-1 inputs of any length:
-pick the signature, pad to it, keep the real rows."""
+pick the smallest signature that fits, pad to it, keep the real rows.
+
+Why LiteRT's ``CompiledModel`` and not the ``Interpreter``: a file holds one signature per
+length bucket, and XNNPACK packs every signature's weights separately at load unless its
+weight cache is on. ai-edge-litert 2.3.0's ``Interpreter`` has no option for the cache; the
+``CompiledModel``'s ``CpuOptions.xnnpack_weight_cache_path`` does, and XNNPACK reads the path
+``":memory"`` as an in-memory cache that packs each constant buffer once for all signatures
+(LiteRT ``tflite/delegates/xnnpack/weight_cache.h``, ``kInMemoryCachePath``). Measured on
+full-size SqueezeBERT: docs/performance.md, "Real inputs are short (issue 25)".
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from export.backends.base import Runner
 
 POSITIONS = "mask_positions"
+#: XNNPACK's in-memory weight cache: packed weights shared by every signature, no file written.
+WEIGHT_CACHE = ":memory"
+
+
+@dataclass
+class _Signature:
+    """One bucket's signature: its index, input shapes in feed order, output shape, and the
+    LiteRT tensor buffers reused from call to call (made at its first call)."""
+
+    index: int
+    inputs: dict[str, list[int]]
+    output_shape: list[int]
+    buffers: tuple[list[Any], list[Any]] | None = None
 
 
 class LiteRTRunner(Runner):
@@ -17,19 +41,30 @@ class LiteRTRunner(Runner):
     (masked-LM: input_ids, attention_mask, mask_positions [1, M] for any M)."""
 
     def __init__(self, path: Path, num_threads: int) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        from ai_edge_litert.compiled_model import CompiledModel
+        from ai_edge_litert.options import CpuOptions, Options
 
-        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-        self._runners = {
-            int(name.removeprefix("seq_")): self.interpreter.get_signature_runner(name)
-            for name in self.interpreter.get_signature_list()
-        }
-        self.buckets = sorted(self._runners)
+        self.cpu_options = CpuOptions(
+            num_threads=num_threads, xnnpack_weight_cache_path=WEIGHT_CACHE
+        )
+        self.model = CompiledModel.from_file(
+            str(path), options=Options(cpu_options=self.cpu_options)
+        )
+        self._signatures: dict[int, _Signature] = {}
+        for name, io in self.model.get_signature_list().items():
+            details = self.model.get_input_tensor_details(name)
+            (output,) = self.model.get_output_tensor_details(name).values()
+            self._signatures[int(name.removeprefix("seq_"))] = _Signature(
+                self.model.get_signature_index(name),
+                {n: list(details[n]["shape"]) for n in io["inputs"]},  # the buffers' order
+                list(output["shape"]),
+            )
+        self.buckets = sorted(self._signatures)
         #: masked-LM only: how many mask positions each bucket's signature takes (M_L)
         self.masked = {
-            bucket: int(details[POSITIONS]["shape"][1])
-            for bucket, runner in self._runners.items()
-            if POSITIONS in (details := runner.get_input_details())
+            bucket: sig.inputs[POSITIONS][1]
+            for bucket, sig in self._signatures.items()
+            if POSITIONS in sig.inputs
         }
 
     def bucket_for(self, length: int, positions: int = 0) -> int:
@@ -64,8 +99,22 @@ class LiteRTRunner(Runner):
             chunks = [positions[:, i : i + room] for i in range(0, count, room)]
             return np.concatenate([self(input_ids, attention_mask, c) for c in chunks], axis=1)
         feeds = pad_to_bucket(input_ids, attention_mask, bucket, positions, room)
-        (logits,) = self._runners[bucket](**feeds).values()
-        return real_logits(logits, length if positions is None else count)
+        return real_logits(self._run(bucket, feeds), length if positions is None else count)
+
+    def _run(self, bucket: int, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        """One call of the bucket's signature on its padded int32 feeds."""
+        sig = self._signatures[bucket]
+        if sig.buffers is None:
+            sig.buffers = (
+                self.model.create_input_buffers(sig.index),
+                self.model.create_output_buffers(sig.index),
+            )
+        inputs, outputs = sig.buffers
+        for buffer, name in zip(inputs, sig.inputs, strict=True):
+            buffer.write(feeds[name])
+        self.model.run_by_index(sig.index, inputs, outputs)
+        size = int(np.prod(sig.output_shape))
+        return outputs[0].read(size, np.float32).reshape(sig.output_shape)
 
 
 def pad_to_bucket(
