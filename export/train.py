@@ -30,8 +30,9 @@ from transformers.trainer_callback import ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from export.device import Placement, world_size
-from export.io import read_json, write_json
+from export.io import as_json, read_json, write_json
 from export.tasks.base import Feature, Task
+from export.trainer_checkpoint import HashCheckpoint, check_checkpoint_folder
 
 WORK_DIR = ".trainer"  # Trainer's checkpoints, inside the task directory
 FINGERPRINT = "fingerprint.json"  # what the checkpoints in WORK_DIR were trained for
@@ -192,9 +193,12 @@ def resume_point(work_dir: Path, fingerprint: dict[str, Any], restart: bool) -> 
     if restart or not work_dir.is_dir():
         return None
     marker = work_dir / FINGERPRINT
-    if not marker.is_file() or read_json(marker) != fingerprint:
+    if not marker.is_file() or read_json(marker) != as_json(fingerprint):
         return None
-    return get_last_checkpoint(str(work_dir))
+    checkpoint = get_last_checkpoint(str(work_dir))
+    if checkpoint is not None:
+        check_checkpoint_folder(Path(checkpoint))  # whole and unchanged, or one line
+    return checkpoint
 
 
 def prepare_work_dir(work_dir: Path, fingerprint: dict[str, Any], resume: str | None) -> None:
@@ -235,6 +239,7 @@ def fine_tune(
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(LossInBar(f"fine-tune {task.name}"))
     trainer.add_callback(CheckpointPolicy(options.save_steps, SAVE_EVERY_SECONDS))
+    trainer.add_callback(HashCheckpoint())
     start_step = trainer_step(resume)
     if resume is not None:
         log(f"   resuming the interrupted fine-tune from its checkpoint at step {start_step}")

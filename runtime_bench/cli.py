@@ -11,27 +11,31 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.errors import BuildError
+from export.errors import BuildError, first_line
 from export.lists import parse_ints
+from export.locks import folder_lock, folder_locks
 from export.quantization import PRECISIONS
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
 from runtime_bench.artifacts import (
     BACKENDS,
     DEVICE_BACKENDS,
     ArtifactSpec,
+    check_eval_lengths,
     check_seq_lens,
     discover,
+    find_task_dirs,
     parse_list,
 )
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import check_inputs
 from runtime_bench.report import write_report
 from runtime_bench.schedule import DEFAULT_SESSIONS
-from runtime_bench.store import ResultsStore
+from runtime_bench.store import ResultsStore, check_out_dir
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 if TYPE_CHECKING:
@@ -131,8 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
     seq_lens = _int_list(args.seq_lens, "--seq-lens")
     _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
-    if args.adb_timeout <= 0 or args.run_timeout <= 0 or args.poll_interval < 0:
-        raise BenchError("--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0")
+    check_durations(args)
     if args.runs < 1 or args.warmup < 0:
         raise BenchError("--runs must be >= 1 and --warmup >= 0")
     if args.adb and args.sessions is not None:
@@ -159,22 +162,42 @@ def run(args: argparse.Namespace) -> int:
         backends = [b for b in backends or device if b in device]
     elif args.serial or args.all_devices or args.apk:
         raise BenchError("--serial, --all-devices and --apk need --adb")
-    specs = discover(args.artifacts, models, tasks, backends, precisions)
-    check_seq_lens(specs, seq_lens)
+    task_dirs = find_task_dirs(args.artifacts)
     host = describe_host(probe_torch=not args.adb)
     out = (
         args.out
         if args.out is not None
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
-    store = ResultsStore(out)  # refuses a file as --out, or a results.json that is not ours
-    check_inputs([s.task_dir for s in specs], seq_lens)
-    if args.adb:
-        return _run_adb(args, specs, seq_lens, store, host)
-    from runtime_bench.bench import preflight
+    check_out_dir(out)
+    # One writer per --out; no build rewrites what this run reads (export.locks).
+    with folder_lock(out, "runtime_bench"), folder_locks(task_dirs, "runtime_bench", shared=True):
+        specs = discover(args.artifacts, models, tasks, backends, precisions)
+        check_seq_lens(specs, seq_lens)
+        store = ResultsStore(out)  # refuses a results.json that is not ours
+        check_inputs([s.task_dir for s in specs], seq_lens)
+        if args.adb:
+            return _run_adb(args, specs, seq_lens, store, host)
+        from runtime_bench.bench import preflight
 
-    preflight(specs, seq_lens)
-    return _run_host(args, specs, seq_lens, store, host)
+        preflight(specs, seq_lens)
+        if not args.no_eval:
+            check_eval_lengths(specs, args.eval_limit)
+        return _run_host(args, specs, seq_lens, store, host)
+
+
+def check_durations(args: argparse.Namespace) -> None:
+    """Seconds options: finite numbers (NaN compares false with everything, inf never ends)."""
+    for option, value, positive in (
+        ("--adb-timeout", args.adb_timeout, True),
+        ("--run-timeout", args.run_timeout, True),
+        ("--poll-interval", args.poll_interval, False),
+    ):
+        if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+            raise BenchError(
+                "--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0, as "
+                f"finite numbers of seconds (got {option} {value})"
+            )
 
 
 def _write_error(exc: OSError, store: ResultsStore) -> BenchError:
@@ -228,6 +251,11 @@ def _run_host(
         raise _write_error(exc, store) from None
     except BenchError as exc:
         raise BenchError(f"{exc}; {_keep(bench, 'failed')}") from None
+    except Exception as exc:  # a crash never leaves results.json saying "running"
+        kept = _keep(bench, "failed")
+        raise BenchError(
+            f"the run failed ({type(exc).__name__}: {first_line(exc)}); {kept}"
+        ) from None
     files = _report(doc, bench.location, store)
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
