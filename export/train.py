@@ -234,12 +234,11 @@ def fine_tune(
         args=args,
         train_dataset=FeatureDataset(features),
         data_collator=task_collator(task, pad_id),
-        callbacks=list(callbacks),
+        callbacks=[HashCheckpoint(), *callbacks],  # first: a checkpoint is hashed at once
     )
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(LossInBar(f"fine-tune {task.name}"))
     trainer.add_callback(CheckpointPolicy(options.save_steps, SAVE_EVERY_SECONDS))
-    trainer.add_callback(HashCheckpoint())
     start_step = trainer_step(resume)
     if resume is not None:
         log(f"   resuming the interrupted fine-tune from its checkpoint at step {start_step}")
