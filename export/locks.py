@@ -1,13 +1,14 @@
-"""One writer per output folder: an advisory lock (fcntl.flock) on a `.lock` file inside it.
+"""One writer per output folder: an advisory lock (fcntl.flock) on the folder itself.
 
-export.build holds an exclusive lock on each task folder while it builds that task (so two
-builds of different models or tasks share one --out, and two builds of the same task take
-turns); runtime_bench holds an exclusive lock on its --out and a shared one on every task
-folder it reads, so a build never rewrites an artifact under a running benchmark.
+export.build holds an exclusive lock on each task folder while it builds that task (so builds
+of different models or tasks share one --out, and two builds of the same task take turns);
+runtime_bench holds a shared lock on every task folder it reads, so no build rewrites an
+artifact under a running benchmark, and an exclusive lock on its --out while it writes there.
 
-A second run that finds a folder locked says so once and waits up to LOCK_WAIT_SECONDS, then
-refuses in one line naming the holder's pid. The kernel drops a flock when its process dies,
-so a lock left by a killed run is never stale: the next run simply takes it.
+The lock is taken on the folder's own file descriptor, so no lock file is ever left in a
+folder. A second run says once that it waits (naming the holder's pid, from /proc/locks), and
+after LOCK_WAIT_SECONDS refuses in one line. The kernel drops a flock when its process dies,
+so a killed run's lock is never stale: the next run simply takes it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 
 from export.errors import BuildError
 
-LOCK_FILE = ".lock"
 #: how long a second run waits for the holder before refusing (env override for tests)
 LOCK_WAIT_SECONDS = float(os.environ.get("SQUEEZEBERT_LOCK_WAIT_SECONDS", "900"))
 POLL_SECONDS = 0.1
@@ -32,61 +32,67 @@ class FolderLockedError(BuildError):
     """Another live process holds the folder's lock past the wait."""
 
 
-def holder(lock_path: Path) -> str:
-    """What the holder wrote into the lock file: 'pid N (command)', or 'another process'."""
+def holder(folder: Path) -> str:
+    """'pid N (its command line)' of a process holding a flock on `folder`, from /proc/locks
+    (Linux); 'another process' where that cannot be read."""
     try:
-        text = lock_path.read_text(encoding="utf-8").strip()
+        st = os.stat(folder)
+        lines = Path("/proc/locks").read_text().splitlines()
     except OSError:
-        text = ""
-    return text or "another process"
+        return "another process"
+    device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        fields = line.split()
+        if "->" in fields or "FLOCK" not in fields or device not in fields:
+            continue  # a waiter, another kind of lock, or another file
+        pid = fields[fields.index(device) - 1]
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            raw = ""
+        command = " ".join(raw.replace("\0", " ").split())[:120]  # one line, whatever it ran
+        return f"pid {pid}" + (f" ({command})" if command else "")
+    return "another process"
 
 
 @contextlib.contextmanager
 def folder_lock(
     folder: Path, purpose: str, shared: bool = False, wait: float | None = None
 ) -> Iterator[Path]:
-    """Hold `folder`'s lock (exclusive, or `shared` among readers) for the block."""
+    """Hold `folder`'s lock (exclusive, or `shared` among readers) for the block; an
+    exclusive lock creates the folder."""
     wait = LOCK_WAIT_SECONDS if wait is None else wait
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_FILE
+    if not shared:
+        folder.mkdir(parents=True, exist_ok=True)
     try:
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed in finally
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        if shared:  # a read-only folder (committed artifacts): no writer can come either
-            yield path
-            return
-        raise BuildError(
-            f"cannot create the lock file {path} ({exc.strerror}): pass a folder you can write"
-        ) from None
+        raise BuildError(f"cannot open the folder {folder} ({exc.strerror}): check it") from None
     try:
-        _acquire(handle, path, purpose, shared, wait)
-        handle.seek(0)
-        handle.truncate()  # the latest holder's name (a shared lock's readers take turns here)
-        handle.write(f"pid {os.getpid()} ({purpose})\n")
-        handle.flush()
-        yield path
+        _acquire(fd, folder, purpose, shared, wait)
+        yield folder
     finally:
-        handle.close()  # releases the lock
+        os.close(fd)  # releases the lock
 
 
-def _acquire(handle, path: Path, purpose: str, shared: bool, wait: float) -> None:
+def _acquire(fd: int, folder: Path, purpose: str, shared: bool, wait: float) -> None:
     mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     deadline = time.monotonic() + wait
     told = False
     while True:
         try:
-            fcntl.flock(handle.fileno(), mode | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             pass
         if time.monotonic() >= deadline:
             raise FolderLockedError(
-                f"{path.parent} is in use by {holder(path)}: wait for it to finish, or pass "
+                f"{folder} is in use by {holder(folder)}: wait for it to finish, or pass "
                 "another --out"
             )
         if not told:
             print(
-                f"waiting for {holder(path)} to finish with {path.parent} ({purpose}; "
+                f"waiting for {holder(folder)} to finish with {folder} ({purpose}; "
                 f"up to {wait:g} s)",
                 file=sys.stderr,
                 flush=True,

@@ -188,12 +188,14 @@ def discover(
     tasks: list[str] | None = None,
     backends: list[str] | None = None,
     precisions: list[str] | None = None,
+    task_dirs: list[Path] | None = None,
 ) -> list[ArtifactSpec]:
-    """All artifacts under `root` that pass the filters (None = no filter), sha256-verified."""
+    """All artifacts under `root` (in `task_dirs`, when the caller found them already) that
+    pass the filters (None = no filter), sha256-verified."""
     selected: list[ArtifactSpec] = []
     seen_models: set[str] = set()
     seen_tasks: set[str] = set()
-    for task_dir in find_task_dirs(root):
+    for task_dir in task_dirs if task_dirs is not None else find_task_dirs(root):
         # Read without hashing: only the selected artifacts are verified (`verify`).
         manifest = load_manifest(task_dir, verify=False)
         check_contract_files(task_dir, manifest.raw)  # task.json, bench_inputs.json, ...

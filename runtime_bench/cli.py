@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from runtime_bench.artifacts import (
 )
 from runtime_bench.errors import BenchError
 from runtime_bench.inputs import check_inputs
+from runtime_bench.option_checks import check_numbers
 from runtime_bench.report import write_report
 from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore, check_out_dir
@@ -135,20 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
     seq_lens = _int_list(args.seq_lens, "--seq-lens")
     _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
-    check_durations(args)
-    if args.runs < 1 or args.warmup < 0:
-        raise BenchError("--runs must be >= 1 and --warmup >= 0")
-    if args.adb and args.sessions is not None:
-        raise BenchError("--sessions is for the host benchmark; drop it with --adb")
-    if args.sessions is None:
-        args.sessions = min(DEFAULT_SESSIONS, args.runs)
-    if not 1 <= args.sessions <= args.runs:
-        raise BenchError(
-            f"--sessions must be between 1 and --runs ({args.runs}): each load measures at "
-            "least one round"
-        )
-    if args.eval_limit is not None and args.eval_limit < 1:
-        raise BenchError("--eval-limit must be >= 1")
+    check_numbers(args)
     backends = parse_list(args.backends, BACKENDS, "--backends")
     precisions = parse_list(args.precisions, PRECISIONS, "--precisions")
     models = parse_list(args.models, None, "--models")
@@ -170,34 +157,22 @@ def run(args: argparse.Namespace) -> int:
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
     check_out_dir(out)
-    # One writer per --out; no build rewrites what this run reads (export.locks).
-    with folder_lock(out, "runtime_bench"), folder_locks(task_dirs, "runtime_bench", shared=True):
-        specs = discover(args.artifacts, models, tasks, backends, precisions)
+    # No build rewrites what this run reads; one run writes --out at a time (export.locks).
+    with folder_locks(task_dirs, "runtime_bench", shared=True):
+        specs = discover(args.artifacts, models, tasks, backends, precisions, task_dirs)
         check_seq_lens(specs, seq_lens)
-        store = ResultsStore(out)  # refuses a results.json that is not ours
         check_inputs([s.task_dir for s in specs], seq_lens)
-        if args.adb:
-            return _run_adb(args, specs, seq_lens, store, host)
-        from runtime_bench.bench import preflight
+        if not args.adb:
+            from runtime_bench.bench import preflight
 
-        preflight(specs, seq_lens)
-        if not args.no_eval:
-            check_eval_lengths(specs, args.eval_limit)
-        return _run_host(args, specs, seq_lens, store, host)
-
-
-def check_durations(args: argparse.Namespace) -> None:
-    """Seconds options: finite numbers (NaN compares false with everything, inf never ends)."""
-    for option, value, positive in (
-        ("--adb-timeout", args.adb_timeout, True),
-        ("--run-timeout", args.run_timeout, True),
-        ("--poll-interval", args.poll_interval, False),
-    ):
-        if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
-            raise BenchError(
-                "--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0, as "
-                f"finite numbers of seconds (got {option} {value})"
-            )
+            preflight(specs, seq_lens)
+            if not args.no_eval:
+                check_eval_lengths(specs, args.eval_limit)
+        with folder_lock(out, "runtime_bench"):
+            store = ResultsStore(out)  # read under the lock: refuses a results.json not ours
+            if args.adb:
+                return _run_adb(args, specs, seq_lens, store, host)
+            return _run_host(args, specs, seq_lens, store, host)
 
 
 def _write_error(exc: OSError, store: ResultsStore) -> BenchError:

@@ -44,10 +44,14 @@ def litert_64(tmp_path_factory) -> Path:
     return out
 
 
-def test_case1_a_narrower_rebuild_with_static_lengths_keeps_the_tflite(litert_64):
-    task_dir = litert_64 / "squeezebert-random-tiny" / "ner"
+def test_case1_a_narrower_rebuild_with_static_lengths_keeps_the_tflite(litert_64, tmp_path):
+    import shutil
+
+    art = tmp_path / "art"
+    shutil.copytree(litert_64, art)  # the module's folder stays as built for the other tests
+    task_dir = art / "squeezebert-random-tiny" / "ner"
     before = (task_dir / TFLITE).read_bytes()
-    proc = run("export.build", *BUILD, "--formats", "onnx", "--out", str(litert_64))
+    proc = run("export.build", *BUILD, "--formats", "onnx", "--out", str(art))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"{TFLITE}: not rebuilt this time, still valid, kept" in proc.stderr
     assert (task_dir / TFLITE).read_bytes() == before
@@ -91,5 +95,21 @@ def test_case10_static_lengths_beyond_the_model_are_refused_before_any_work(tmp_
     out = tmp_path / "art"
     proc = run("export.build", *BUILD[:-4], "--data-dir", str(DATA), "--static-lengths",
                "100000", "--formats", "onnx,litert", "--out", str(out))  # fmt: skip
-    assert "--static-lengths 100000 is longer than" in one_line_error(proc)
-    assert not out.exists()  # no .onnx left without a manifest
+    line = one_line_error(proc)
+    assert not out.exists()  # refused before any work: no .onnx left without a manifest
+    assert "--static-lengths 100000 is longer than" in line
+
+
+@pytest.mark.parametrize("name", ["task.json", "bench_inputs.json"])
+def test_case8_an_edited_contract_file_is_refused_by_runtime_bench(litert_64, tmp_path, name):
+    import shutil
+
+    art = tmp_path / "art"
+    shutil.copytree(litert_64, art)
+    path = art / "squeezebert-random-tiny" / "ner" / name
+    doc = json.loads(path.read_text())
+    doc["edited"] = True  # still valid JSON: only the hash can tell
+    path.write_text(json.dumps(doc))
+    proc = run("runtime_bench", "--artifacts", str(art), "--out", str(tmp_path / "r"), *BENCH,
+               "--seq-lens", "64", "--no-eval")  # fmt: skip
+    assert f"{name} does not match the sha256 in its manifest" in one_line_error(proc)

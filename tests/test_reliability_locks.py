@@ -18,7 +18,7 @@ import pytest
 from conftest import DATA
 
 from export.io import remove_stale_temporaries
-from export.locks import LOCK_FILE, FolderLockedError, folder_lock
+from export.locks import FolderLockedError, folder_lock
 from export.manifest import read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def test_a_second_writer_waits_then_refuses_naming_the_holder_pid(tmp_path, caps
         ):
             pass
         message = str(caught.value)
-        assert f"in use by pid {holder.pid} (holder for a test)" in message
+        assert f"in use by pid {holder.pid} (" in message and "folder_lock" in message
         assert "\n" not in message and "another --out" in message
         assert "waiting for pid" in capsys.readouterr().err
     finally:
@@ -62,13 +62,18 @@ def test_a_lock_left_by_a_killed_process_is_taken_over(tmp_path):
     holder = hold_lock(tmp_path / "out")
     holder.kill()
     holder.communicate()
-    assert (tmp_path / "out" / LOCK_FILE).is_file()  # the file stays; the lock died with it
-    with folder_lock(tmp_path / "out", "next run", wait=0):
-        assert "next run" in (tmp_path / "out" / LOCK_FILE).read_text()
+    with folder_lock(tmp_path / "out", "next run", wait=0):  # no wait: the lock died with it
+        assert list((tmp_path / "out").iterdir()) == []  # and no lock file was left behind
 
 
 def test_case9_a_sweep_leaves_a_live_processes_temporaries_alone(tmp_path):
-    holder = hold_lock(tmp_path / "other")  # any live process other than this one
+    holder = subprocess.Popen(  # any live process other than this one
+        [sys.executable, "-c", "import sys; print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     try:
