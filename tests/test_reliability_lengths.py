@@ -113,3 +113,26 @@ def test_case8_an_edited_contract_file_is_refused_by_runtime_bench(litert_64, tm
     proc = run("runtime_bench", "--artifacts", str(art), "--out", str(tmp_path / "r"), *BENCH,
                "--seq-lens", "64", "--no-eval")  # fmt: skip
     assert f"{name} does not match the sha256 in its manifest" in one_line_error(proc)
+
+
+def test_case9_a_failure_after_timing_leaves_results_failed_not_running(litert_64, tmp_path):
+    """The evaluation phase meets data that changed since the build (a DataError from the
+    export side): one line, and the timed records are kept under status 'failed'."""
+    import shutil
+
+    art, data = tmp_path / "art", tmp_path / "data"
+    shutil.copytree(litert_64, art)
+    shutil.copytree(DATA, data)
+    test_txt = data / "conll2003" / "test.txt"
+    test_txt.write_text(test_txt.read_text() + "\n")
+    manifest_path = art / "squeezebert-random-tiny" / "ner" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["data"]["root"] = str(data)
+    manifest_path.write_text(json.dumps(manifest))
+    out = tmp_path / "r"
+    proc = run("runtime_bench", "--artifacts", str(art), "--out", str(out), *BENCH[:-2],
+               "--backends", "onnx", "--seq-lens", "64", "--eval-limit", "4")  # fmt: skip
+    line = one_line_error(proc)
+    assert "test.txt is missing or differs from the data" in line
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["status"] == "failed" and doc["records"]
