@@ -15,7 +15,7 @@ from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
 from export.evaluate import EvalResult, Runner
 from export.exportable import MASKED_LM_VERSION, decoder_layout, export_module
-from export.io import atomic_path, sha256_file
+from export.io import as_json, atomic_path, sha256_file
 from export.manifest import CORE_PACKAGES, artifact_entry, file_entry, package_versions
 from export.options import BuildOptions
 from export.pipeline import TaskData, encode
@@ -170,8 +170,10 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
     if settings:
         fingerprint["quant_settings"] = settings
     if backend.static_shapes:
-        fingerprint["static_lengths"] = job.options.static_lengths
-    return fingerprint
+        lengths = job.options.static_lengths
+        fingerprint["static_lengths"] = None if lengths is None else list(lengths)
+    # As the manifest will hold it (tuples become lists): compared with a manifest read back.
+    return as_json(fingerprint)
 
 
 def _reusable(

@@ -216,6 +216,13 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except PermissionError as error:  # a file no reader above names: still one line
+        print(
+            f"error: {error.filename or error}: permission denied: make it readable (and its "
+            "folder writable) for this user, or pass other paths",
+            file=sys.stderr,
+        )
+        return BuildError.exit_code
     except KeyboardInterrupt:
         print(
             "interrupted: completed artifacts are kept, nothing half-written remains; "

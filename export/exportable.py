@@ -16,7 +16,8 @@ from transformers import AutoConfig
 
 from export.errors import ModelLoadError
 from export.mlm_heads import MaskedLmHead, masked_lm_head
-from export.models import load_pretrained, refuse_remote_code
+from export.model_dir import refuse_remote_code
+from export.models import load_pretrained
 from export.rewrite.blocks import gather_positions
 
 #: Bumped whenever the masked-LM export graph changes (the artifact fingerprint records it).

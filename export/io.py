@@ -17,11 +17,13 @@ from typing import Any
 from export.errors import BuildError
 
 #: Our temporary names, so that a run killed by SIGKILL is cleaned up by the next one:
-#: atomic writes ".<name>.*.tmp", checkpoint staging ".checkpoint-*", and a build's scratch
-#: folder ".tmp-build-<pid>-*" (where every library's tempfile use goes while exporting).
+#: atomic writes ".<name>.pid<pid>.*.tmp", checkpoint staging ".checkpoint-<pid>-*", and a
+#: build's scratch folder ".tmp-build-<pid>-*" (where every library's tempfile use goes while
+#: exporting). Each carries its writer's pid: a sweep never touches a live process's files.
 TMP_SUFFIX = ".tmp"
 CHECKPOINT_STAGING = ".checkpoint-"
 SCRATCH_PREFIX = ".tmp-build-"
+PID_MARK = "pid"
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
@@ -38,7 +40,9 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `final`; rename it into place only if the block succeeds."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=TMP_SUFFIX, dir=final.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{final.name}.{PID_MARK}{os.getpid()}.", suffix=TMP_SUFFIX, dir=final.parent
+    )
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -100,6 +104,12 @@ def write_json(path: str | Path, data: Any) -> None:
         tmp.write_text(text + "\n")
 
 
+def as_json(data: Any) -> Any:
+    """`data` as it reads back from a JSON file (tuples become lists, numpy scalars numbers):
+    what a freshly computed record must look like to compare equal with a stored one."""
+    return json.loads(json.dumps(data, default=_jsonable))
+
+
 def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text())
 
@@ -132,29 +142,40 @@ def _jsonable(value: Any) -> Any:
 def remove_stale_temporaries(directory: Path) -> list[str]:
     """Delete what a killed run left in `directory` under our own temporary names; returns them.
 
-    A scratch folder is left alone while the process named in it still runs.
+    Anything whose name carries the pid of a process that still runs (another than this one)
+    is left alone; names without a pid are an older version's, swept under the folder's lock.
     """
     removed = []
     for path in sorted(directory.iterdir()) if directory.is_dir() else []:
         name = path.name
-        if path.is_file() and name.startswith(".") and name.endswith(TMP_SUFFIX):
-            path.unlink(missing_ok=True)
-        elif (path.is_dir() and name.startswith(CHECKPOINT_STAGING)) or (
-            path.is_dir() and name.startswith(SCRATCH_PREFIX) and not _alive(name)
-        ):
+        ours = path.is_file() and name.startswith(".") and name.endswith(TMP_SUFFIX)
+        ours = ours or (path.is_dir() and name.startswith((CHECKPOINT_STAGING, SCRATCH_PREFIX)))
+        if not ours or _alive(writer_pid(name)):
+            continue
+        if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
-            continue
+            path.unlink(missing_ok=True)
         removed.append(name)
     return removed
 
 
-def _alive(scratch_name: str) -> bool:
-    pid = scratch_name.removeprefix(SCRATCH_PREFIX).split("-")[0]
-    if not pid.isdigit() or int(pid) == os.getpid():
+def writer_pid(name: str) -> int | None:
+    """The pid in one of our temporary names (None for names without one)."""
+    if name.endswith(TMP_SUFFIX):  # .<final>.pid<pid>.<random>.tmp
+        head = name.removesuffix(TMP_SUFFIX).rpartition(".")[0]
+        pid = head.rpartition("." + PID_MARK)[2] if "." + PID_MARK in head else ""
+    else:  # .checkpoint-<pid>-<random> or .tmp-build-<pid>-<random>
+        rest = name.removeprefix(CHECKPOINT_STAGING).removeprefix(SCRATCH_PREFIX)
+        pid = rest.split("-")[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None or pid == os.getpid():
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -104,6 +104,7 @@ def task_manifest(
     eager_result: Any,
     artifacts: dict[str, Any],
     build_seconds: float,
+    contract_files: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A task folder's manifest: the model, task, data, training, eager score and artifacts."""
     return {
@@ -125,6 +126,8 @@ def task_manifest(
             "eager_seconds": eager_result.seconds,
         },
         "artifacts": artifacts,
+        #: vocab.txt, labels.json, task.json, bench_inputs.json: hashed like the artifacts
+        "contract_files": contract_files or {},
         "build_seconds": build_seconds,
     }
 
@@ -209,7 +212,20 @@ def read_manifest(task_dir: str | Path, verify: bool = True) -> dict[str, Any]:
         for name, entry in manifest.get("artifacts", {}).items():
             check_artifact(Path(task_dir) / name, entry)
         check_checkpoint(Path(task_dir), manifest.get("checkpoint"), path)
+        check_contract_files(Path(task_dir), manifest)
     return manifest
+
+
+def check_contract_files(task_dir: Path, manifest: dict[str, Any]) -> None:
+    """task.json, bench_inputs.json, vocab.txt, labels.json must be the bytes the build wrote
+    (manifests from before they were hashed record none: nothing to check)."""
+    for name, entry in (manifest.get("contract_files") or {}).items():
+        if Path(name).name != name or not isinstance(entry, dict):
+            raise ArtifactIntegrityError(
+                f"{task_dir / MANIFEST} lists an invalid contract file {name!r}: rebuild with "
+                "python -m export.build --force"
+            )
+        check_artifact(task_dir / name, entry)
 
 
 def _shape_problem(manifest: Any) -> str | None:

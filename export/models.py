@@ -8,6 +8,7 @@ config so that a random build is identical online and offline.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import torch
 from transformers import AutoConfig, AutoTokenizer, PretrainedConfig, PreTrainedTokenizerBase
 
 from export.errors import ConfigError, ModelLoadError, first_line
+from export.model_dir import check_model_dir
 from export.tiny import shrink
 
 INITS = ("pretrained", "random")
@@ -136,8 +138,10 @@ class ModelSpec:
 
     @property
     def tag(self) -> str:
-        """Directory name under artifacts/: the model name, plus the variant."""
-        base = self.name if self.builtin else _slug(Path(self.source).name or self.source)
+        """Directory name under artifacts/: the model name, plus the variant. A built-in keeps
+        its bare name; any other source gets a short hash of its resolved path or hub id, so
+        two folders both named `checkpoint` never share (and overwrite) one tag."""
+        base = self.name if self.builtin else f"{_slug(Path(self.source).name)}-{source_hash(self)}"
         suffix = ("-random" if self.init == "random" else "") + ("-tiny" if self.tiny else "")
         return base + suffix
 
@@ -155,6 +159,11 @@ class ModelSpec:
             "tag": self.tag,
             "trust_remote_code": self.trust_remote_code,
         }
+
+
+def source_hash(spec: ModelSpec) -> str:
+    """8 hex digits of sha256 over the source (a local folder's resolved path, or a hub id)."""
+    return hashlib.sha256(spec.source.encode("utf-8")).hexdigest()[:8]
 
 
 def _slug(text: str) -> str:
@@ -192,67 +201,6 @@ def resolve(
         f"unknown model '{name}': use one of {', '.join(sorted(_REGISTRY))}, a Hugging Face id "
         "(org/name) or a local model directory"
     )
-
-
-# --- local model folders: checked before anything is loaded --------------------------------------
-
-_PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth")
-
-
-def check_model_dir(path: Path, trust_remote_code: bool, needs_weights: bool) -> None:
-    """config.json is JSON with a known model_type, remote code only when trusted, and weights
-    only as safetensors (a pickle can run code when it is loaded)."""
-    from transformers import CONFIG_MAPPING
-
-    config = _read_json_file(path / "config.json")
-    remote = refuse_remote_code(path, trust_remote_code)
-    model_type = config.get("model_type")
-    if not remote and model_type not in CONFIG_MAPPING:
-        raise ConfigError(
-            f"{path / 'config.json'}: unknown model_type {model_type!r}: set it to an "
-            "architecture transformers knows (e.g. bert, squeezebert) or upgrade transformers"
-        )
-    if needs_weights and not any(path.glob("*.safetensors")):
-        pickles = [f for f in _PICKLE_WEIGHTS if (path / f).is_file()]
-        if pickles:
-            raise ModelLoadError(
-                f"{path / pickles[0]} is a pickle, which can run code when loaded, and the "
-                "folder has no model.safetensors: convert the weights to safetensors "
-                "(save_pretrained(..., safe_serialization=True) in a trusted session)"
-            )
-
-
-def refuse_remote_code(path: Path, trust_remote_code: bool) -> bool:
-    """True when the folder names its own Python code (auto_map); an error unless trusted.
-
-    transformers would ask [y/N] on the terminal, or quietly fall back to its own class."""
-    remote = [f for f in ("config.json", "tokenizer_config.json") if _has_auto_map(path / f)]
-    if remote and not trust_remote_code:
-        raise ConfigError(
-            f"{path / remote[0]} asks to run the folder's own Python code (auto_map): refused; "
-            "only export.build --trust-remote-code runs it, and only if you trust that code"
-        )
-    return bool(remote)
-
-
-def _read_json_file(path: Path) -> dict[str, Any]:
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}): fix or replace it") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}:{exc.lineno}: not valid JSON ({exc.msg}): fix or replace the file"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a JSON object, got {type(data).__name__}: fix it")
-    return data
-
-
-def _has_auto_map(path: Path) -> bool:
-    return path.is_file() and "auto_map" in _read_json_file(path)
 
 
 def load_pretrained(
@@ -307,6 +255,14 @@ def _from_hub_or_dir(loader: Callable[..., Any], spec: ModelSpec, **kwargs: Any)
             f"cannot get '{spec.source}' from the Hugging Face hub (offline?): pass "
             f"--init random for random weights, or --model /path/to/local/model-dir"
         ) from exc
+    except RuntimeError as exc:
+        if "ignore_mismatched_sizes" not in str(exc):
+            raise
+        raise ModelLoadError(
+            f"the weights in '{spec.source}' do not fit its config.json (a tensor's shape "
+            "differs, e.g. another vocabulary or number of labels): use the config the weights "
+            "were saved with, or --init random to train this architecture from scratch"
+        ) from None
 
 
 def build_task_model(

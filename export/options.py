@@ -23,6 +23,10 @@ _NUMBER_BOUNDS = {
 }
 
 
+#: numpy's seeds are 32-bit (0..2**32-1)
+MAX_SEED = 2**32 - 1
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """One build's settings (`python -m export.build --help` describes each)."""
@@ -102,6 +106,8 @@ def check_numbers(args: Any) -> None:
         if not ok:
             bound = f"at least {low}" if inclusive else f"greater than {low}"
             raise ConfigError(f"{option} must be {bound} (got {value})")
+    if args.seed is not None and args.seed > MAX_SEED:
+        raise ConfigError(f"--seed must be at most {MAX_SEED}, numpy's largest (got {args.seed})")
 
 
 def check_out_dir(out: Path) -> None:

@@ -4,6 +4,7 @@ Every file is written whole or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Any
@@ -13,15 +14,23 @@ import torch
 from export.artifact_export import TaskExport, check_static_lengths, export_artifact, still_valid
 from export.backends import CATALOG, get_backend, load_backend
 from export.device import is_main_process, resolve_device, world_size
-from export.errors import BuildError
+from export.errors import BuildError, ConfigError
 from export.evaluate import device_runner, eager_runner, evaluate, task_context
 from export.exportable import reference_module
 from export.io import read_json, remove_stale_temporaries, scratch_tempdir, write_json
-from export.manifest import MANIFEST, read_manifest, task_manifest
+from export.locks import folder_lock
+from export.manifest import MANIFEST, file_entry, read_manifest, task_manifest
 from export.model_card import write_model_card
-from export.models import ModelSpec, load_tokenizer, resolve
+from export.models import ModelSpec, load_config, load_tokenizer, resolve
 from export.options import BuildOptions
-from export.pipeline import TaskData, encode, load_task_data, obtain_model, write_contract_files
+from export.pipeline import (
+    CONTRACT_FILES,
+    TaskData,
+    encode,
+    load_task_data,
+    obtain_model,
+    write_contract_files,
+)
 from export.progress import BuildProgress, log
 from export.tasks import get_task
 from export.tasks.base import Task
@@ -38,27 +47,69 @@ def run(options: BuildOptions, progress: BuildProgress | None = None) -> list[di
     tasks = [get_task(name) for name in options.tasks]
     placement = RunOptions(resolve_device(options.device), options.save_steps)
     retrain = options.force
+    check_lengths_up_front(spec, options)
+    # Every task's data read and checked before anything is locked, trained or written.
+    datas = [checked_data(spec, task, options) for task in tasks]
     if world_size() > 1:
         # Every process trains every task first; then the main process alone evaluates, exports
         # and writes, reusing the checkpoints, while the others have nothing left to wait for.
-        for task in tasks:
-            train_task(spec, task, options, placement, options.force)
+        for data in datas:
+            with task_lock(spec, data.task, options):
+                train_task(spec, data, options, placement, options.force)
         if not is_main_process():
             return []
         retrain = False
-    return [build_task(spec, task, options, placement, retrain, progress) for task in tasks]
+    summaries = []
+    for data in datas:
+        with task_lock(spec, data.task, options):
+            summaries.append(build_task(spec, data, options, placement, retrain, progress))
+    return summaries
 
 
-def train_task(
-    spec: ModelSpec, task: Task, options: BuildOptions, placement: RunOptions, retrain: bool
-) -> tuple[TaskData, torch.nn.Module, dict[str, Any]]:
-    """The task's data and its fine-tuned model (trained, resumed or reused)."""
-    task_dir = options.task_dir(spec.tag, task.name)
-    for name in remove_stale_temporaries(task_dir):
-        log(f"   removed {name}, left behind by an interrupted run")
+def task_lock(spec: ModelSpec, task: Task, options: BuildOptions) -> Any:
+    """The task folder's lock (export.locks), held by the process that writes there."""
+    if not is_main_process():
+        return contextlib.nullcontext()
+    return folder_lock(
+        options.task_dir(spec.tag, task.name), f"export.build {spec.tag}/{task.name}"
+    )
+
+
+def check_lengths_up_front(spec: ModelSpec, options: BuildOptions) -> None:
+    """--static-lengths longer than the model's positions fail before any work."""
+    lengths = options.static_lengths
+    if not lengths or not any(load_backend(n).static_shapes for n in options.formats):
+        return
+    limit = int(load_config(spec).max_position_embeddings)
+    if max(lengths) > limit:
+        raise ConfigError(
+            f"--static-lengths {max(lengths)} is longer than {spec.tag}'s {limit} positions: "
+            f"use lengths up to {limit}"
+        )
+
+
+def checked_data(spec: ModelSpec, task: Task, options: BuildOptions) -> TaskData:
+    """The task's data, read and checked (static lengths included) before any work."""
     data = load_task_data(
         task, options.data_dir, options.seed, options.train_limit, options.eval_limit
     )
+    lengths = options.static_lengths
+    if lengths and any(load_backend(name).static_shapes for name in options.formats):
+        tokenizer = load_tokenizer(spec.source, spec)
+        test = encode(data, data.test, tokenizer, options.seed, "test")
+        check_static_lengths(task.name, test, lengths)  # before minutes of fine-tuning
+    return data
+
+
+def train_task(
+    spec: ModelSpec, data: TaskData, options: BuildOptions, placement: RunOptions, retrain: bool
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """The task's fine-tuned model (trained, resumed or reused) and its training record."""
+    task = data.task
+    task_dir = options.task_dir(spec.tag, task.name)
+    if is_main_process():  # under the task folder's lock: no other writer is there
+        for name in remove_stale_temporaries(task_dir):
+            log(f"   removed {name}, left behind by an interrupted run")
     config = TrainConfig(
         epochs=options.epochs if options.epochs is not None else task.epochs,
         learning_rate=options.lr,
@@ -66,32 +117,28 @@ def train_task(
         max_steps=options.max_steps,
         seed=options.seed,
     )
-    lengths = options.static_lengths
-    if lengths and any(load_backend(name).static_shapes for name in options.formats):
-        tokenizer = load_tokenizer(spec.source, spec)
-        test = encode(data, data.test, tokenizer, options.seed, "test")
-        check_static_lengths(task.name, test, lengths)  # before minutes of fine-tuning
     threads = options.threads or (os.cpu_count() or 1) // world_size()
     torch.set_num_threads(max(1, threads))
     model, training = obtain_model(
         spec, data, task_dir, config, options.train_limit, retrain, log, placement
     )
-    return data, model, training
+    return model, training
 
 
 def build_task(
     spec: ModelSpec,
-    task: Task,
+    data: TaskData,
     options: BuildOptions,
     placement: RunOptions,
     retrain: bool,
     progress: BuildProgress,
 ) -> dict[str, Any]:
     started = time.perf_counter()
+    task = data.task
     task_dir = options.task_dir(spec.tag, task.name)
     progress.stage(f"== {spec.tag} / {task.name}: {task.description}")
-    progress.stage(f"{task.name}: data and fine-tuning")
-    data, model, training = train_task(spec, task, options, placement, retrain)
+    progress.stage(f"{task.name}: fine-tuning")
+    model, training = train_task(spec, data, options, placement, retrain)
     tokenizer = load_tokenizer(task_dir, trust_remote_code=spec.trust_remote_code)
 
     # Eager reference on one thread, as the artifacts are run; batched on the training device.
@@ -164,6 +211,7 @@ def build_task(
         eager_result=eager_result,
         artifacts=artifacts,
         build_seconds=time.perf_counter() - started,
+        contract_files={name: file_entry(task_dir / name) for name in CONTRACT_FILES},
     )
     write_json(task_dir / MANIFEST, manifest)
     write_model_card(task_dir, read_json(task_dir / MANIFEST))  # as written: plain JSON types

@@ -22,6 +22,7 @@ from export.device import is_main_process, world_size
 from export.errors import ConfigError, DataError
 from export.io import (
     CHECKPOINT_STAGING,
+    as_json,
     atomic_path,
     disk_full,
     is_disk_full,
@@ -35,6 +36,8 @@ from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 
 TRAINING_RECORD = "training.json"
 BENCH_EXAMPLES = 32
+#: what the app and runtime_bench read beside the artifacts; the manifest hashes each
+CONTRACT_FILES = ("vocab.txt", "labels.json", "task.json", "bench_inputs.json")
 
 
 def auto_class(task: Task) -> Any:
@@ -94,13 +97,14 @@ def training_fingerprint(
     }
     if world_size() > 1:  # absent for one process, so earlier checkpoints stay valid
         fingerprint["world_size"] = world_size()
-    return fingerprint
+    return as_json(fingerprint)  # as training.json holds it, so that the two compare equal
 
 
 def is_finetuned_for(spec: ModelSpec, task: Task, labels: list[str]) -> bool:
-    """A local model directory that already carries this task's head and labels."""
+    """A local model directory that already carries this task's head and labels, loaded with
+    its weights (under --init random its weights are not used: it is trained from scratch)."""
     config_path = Path(spec.source) / "config.json"
-    if spec.builtin is not None or not config_path.is_file():
+    if spec.builtin is not None or spec.init != "pretrained" or not config_path.is_file():
         return False
     config = json.loads(config_path.read_text())
     archs = config.get("architectures") or []
@@ -196,7 +200,9 @@ def save_checkpoint(
 ) -> None:
     """A standard Hugging Face directory, each file renamed into place whole."""
     task_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=task_dir, prefix=CHECKPOINT_STAGING) as tmp:
+    with tempfile.TemporaryDirectory(
+        dir=task_dir, prefix=f"{CHECKPOINT_STAGING}{os.getpid()}-"
+    ) as tmp:
         try:
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from export.errors import DataError
 from export.evaluate import EvalResult, Runner, evaluate, task_context
 from export.io import sha256_file
 from export.manifest import check_checkpoint, read_manifest
-from export.models import load_pretrained, load_tokenizer, refuse_remote_code
+from export.model_dir import refuse_remote_code
+from export.models import load_pretrained, load_tokenizer
 from export.pipeline import auto_class, encode, load_task_data
 from export.tasks import get_task
 from export.tasks.base import Feature, Task, TaskContext
@@ -29,6 +31,21 @@ class TestSplit:
 
 def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
     """The test features a manifest was scored on, rebuilt from the data it names."""
+    task, data, tokenizer, features = test_features(task_dir, limit)
+    manifest = read_manifest(task_dir, verify=False)
+    check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
+    model = load_pretrained(
+        auto_class(task).from_pretrained,
+        task_dir,
+        attn_implementation="eager",
+        use_safetensors=True,
+    )
+    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)
+
+
+def test_features(task_dir: Path, limit: int | None = None) -> tuple[Task, Any, Any, list[Feature]]:
+    """The task, data, tokenizer and encoded test split a manifest names (no model loaded):
+    what a length check needs before anything runs."""
     manifest = read_manifest(task_dir, verify=False)
     task = get_task(manifest["task"]["name"])
     source = manifest["data"]
@@ -43,15 +60,8 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
     data = load_task_data(task, data_dir, manifest["seed"], None, limit)
     refuse_remote_code(task_dir, trust_remote_code=False)  # runtime_bench never runs it
     tokenizer = load_tokenizer(task_dir)
-    check_checkpoint(task_dir, manifest.get("checkpoint"), task_dir / "manifest.json")
-    model = load_pretrained(
-        auto_class(task).from_pretrained,
-        task_dir,
-        attn_implementation="eager",
-        use_safetensors=True,
-    )
     features = encode(data, data.test, tokenizer, manifest["seed"], "test")
-    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)
+    return task, data, tokenizer, features
 
 
 def evaluate_runner(

@@ -30,9 +30,10 @@ from transformers.trainer_callback import ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from export.device import Placement, world_size
-from export.io import read_json, write_json
+from export.io import as_json, read_json, write_json
 from export.progress import is_quiet
 from export.tasks.base import Feature, Task
+from export.trainer_checkpoint import HashCheckpoint, check_checkpoint_folder
 
 WORK_DIR = ".trainer"  # Trainer's checkpoints, inside the task directory
 FINGERPRINT = "fingerprint.json"  # what the checkpoints in WORK_DIR were trained for
@@ -195,9 +196,12 @@ def resume_point(work_dir: Path, fingerprint: dict[str, Any], restart: bool) -> 
     if restart or not work_dir.is_dir():
         return None
     marker = work_dir / FINGERPRINT
-    if not marker.is_file() or read_json(marker) != fingerprint:
+    if not marker.is_file() or read_json(marker) != as_json(fingerprint):
         return None
-    return get_last_checkpoint(str(work_dir))
+    checkpoint = get_last_checkpoint(str(work_dir))
+    if checkpoint is not None:
+        check_checkpoint_folder(Path(checkpoint))  # whole and unchanged, or one line
+    return checkpoint
 
 
 def prepare_work_dir(work_dir: Path, fingerprint: dict[str, Any], resume: str | None) -> None:
@@ -233,7 +237,7 @@ def fine_tune(
         args=args,
         train_dataset=FeatureDataset(features),
         data_collator=task_collator(task, pad_id),
-        callbacks=list(callbacks),
+        callbacks=[HashCheckpoint(), *callbacks],  # first: a checkpoint is hashed at once
     )
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(LossInBar(f"fine-tune {task.name}"))

@@ -17,7 +17,7 @@ from typing import Any
 from export.backends import CATALOG, FORMAT_NAMES
 from export.errors import ArtifactIntegrityError
 from export.lists import parse_names
-from export.manifest import TaskManifest, load_manifest
+from export.manifest import TaskManifest, check_contract_files, load_manifest
 from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
 from runtime_bench.errors import BenchError
 
@@ -55,6 +55,8 @@ class ArtifactSpec:
     size_bytes: int
     sha256: str
     max_seq_len: int
+    #: a static-shape artifact's signature lengths (empty: any length up to max_seq_len)
+    signatures: tuple[int, ...] = ()
 
     @property
     def key(self) -> str:
@@ -174,6 +176,7 @@ def specs_for_task_dir(manifest: TaskManifest) -> list[ArtifactSpec]:
                 size_bytes=int(size) if size is not None else (task_dir / file).stat().st_size,
                 sha256=str(entry.get("sha256", "")),
                 max_seq_len=int(entry.get("max_seq_len") or max_len),
+                signatures=tuple(sorted(int(v) for v in (entry.get("signatures") or {}).values())),
                 **common,
             )
         )
@@ -186,14 +189,18 @@ def discover(
     tasks: list[str] | None = None,
     backends: list[str] | None = None,
     precisions: list[str] | None = None,
+    task_dirs: list[Path] | None = None,
 ) -> list[ArtifactSpec]:
-    """All artifacts under `root` that pass the filters (None = no filter), sha256-verified."""
+    """All artifacts under `root` (in `task_dirs`, when the caller found them already) that
+    pass the filters (None = no filter), sha256-verified."""
     selected: list[ArtifactSpec] = []
     seen_models: set[str] = set()
     seen_tasks: set[str] = set()
-    for task_dir in find_task_dirs(root):
+    for task_dir in task_dirs if task_dirs is not None else find_task_dirs(root):
         # Read without hashing: only the selected artifacts are verified (`verify`).
-        for spec in specs_for_task_dir(load_manifest(task_dir, verify=False)):
+        manifest = load_manifest(task_dir, verify=False)
+        check_contract_files(task_dir, manifest.raw)  # task.json, bench_inputs.json, ...
+        for spec in specs_for_task_dir(manifest):
             seen_models.update((spec.model, spec.model_tag))
             seen_tasks.add(spec.task)
             if models and spec.model not in models and spec.model_tag not in models:
@@ -223,6 +230,39 @@ def check_seq_lens(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
                 f"sequence length {max(too_long)} exceeds {spec.key}'s maximum "
                 f"{spec.max_seq_len}; use --seq-lens values <= {spec.max_seq_len}"
             )
+        missing = [
+            length for length in seq_lens if spec.signatures and length not in spec.signatures
+        ]
+        if missing:  # it would pad to a longer signature and time that, not this length
+            have = ",".join(map(str, spec.signatures))
+            raise BenchError(
+                f"{spec.key} has signatures for lengths {have} only, so a length-{missing[0]} "
+                f"record would time a longer input: pass --seq-lens from {have}, leave it out "
+                f"with --backends, or rebuild it with --static-lengths including {missing[0]}"
+            )
     bad = [length for length in seq_lens if length < 2]
     if bad:
         raise BenchError(f"sequence length {bad[0]} is too short; use --seq-lens values >= 2")
+
+
+def check_eval_lengths(specs: list[ArtifactSpec], limit: int | None) -> None:
+    """The evaluation runs the test split at its own lengths: a static-shape artifact must
+    have a signature for its longest example, checked before anything is timed."""
+    from export.rescore import test_features
+
+    longest: dict[Path, list[int]] = {}
+    for spec in specs:
+        if not spec.signatures:
+            continue
+        if spec.task_dir not in longest:
+            features = test_features(spec.task_dir, limit)[3]
+            longest[spec.task_dir] = [len(f.input_ids) for f in features]
+        lengths, top = longest[spec.task_dir], spec.signatures[-1]
+        if max(lengths) > top:
+            fits = next(i for i, n in enumerate(lengths) if n > top)
+            limit_hint = f"--eval-limit {fits} or lower, " if fits else ""
+            raise BenchError(
+                f"{spec.key}'s longest signature is {top} but test example {fits + 1} has "
+                f"{lengths[fits]} tokens: pass {limit_hint}--no-eval, or rebuild it with "
+                f"--static-lengths up to {max(lengths)}"
+            )

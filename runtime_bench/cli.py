@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from export.errors import INTERRUPTED, BuildError, help_epilog
+from export.errors import INTERRUPTED, BuildError, first_line, help_epilog
 from export.lists import parse_ints
+from export.locks import folder_lock, folder_locks
 from export.quantization import PRECISIONS
 from export.version import package_version
 from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
@@ -25,13 +26,16 @@ from runtime_bench.artifacts import (
     BACKENDS,
     DEVICE_BACKENDS,
     ArtifactSpec,
+    check_eval_lengths,
     check_seq_lens,
     discover,
+    find_task_dirs,
     parse_list,
 )
 from runtime_bench.errors import BenchError, DeviceError
+from runtime_bench.option_checks import check_numbers
 from runtime_bench.schedule import DEFAULT_SESSIONS
-from runtime_bench.store import ResultsStore
+from runtime_bench.store import ResultsStore, check_out_dir
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 if TYPE_CHECKING:
@@ -137,23 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
     seq_lens = _int_list(args.seq_lens, "--seq-lens")
     _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
-    if args.adb_timeout <= 0 or args.run_timeout <= 0 or args.poll_interval < 0:
-        raise BenchError("--adb-timeout and --run-timeout must be > 0 and --poll-interval >= 0")
-    if args.cool_wait < 0:
-        raise BenchError(f"--cool-wait must be >= 0 seconds, got {args.cool_wait:g}")
-    if args.runs < 1 or args.warmup < 0:
-        raise BenchError("--runs must be >= 1 and --warmup >= 0")
-    if args.adb and args.sessions is not None:
-        raise BenchError("--sessions is for the host benchmark; drop it with --adb")
-    if args.sessions is None:
-        args.sessions = min(DEFAULT_SESSIONS, args.runs)
-    if not 1 <= args.sessions <= args.runs:
-        raise BenchError(
-            f"--sessions must be between 1 and --runs ({args.runs}): each load measures at "
-            "least one round"
-        )
-    if args.eval_limit is not None and args.eval_limit < 1:
-        raise BenchError("--eval-limit must be >= 1")
+    check_numbers(args)
     backends = parse_list(args.backends, BACKENDS, "--backends")
     precisions = parse_list(args.precisions, PRECISIONS, "--precisions")
     models = parse_list(args.models, None, "--models")
@@ -167,24 +155,32 @@ def run(args: argparse.Namespace) -> int:
         backends = [b for b in backends or device if b in device]
     elif args.serial or args.all_devices or args.apk:
         raise BenchError("--serial, --all-devices and --apk need --adb")
-    specs = discover(args.artifacts, models, tasks, backends, precisions)
-    check_seq_lens(specs, seq_lens)
+    task_dirs = find_task_dirs(args.artifacts)
     host = describe_host(probe_torch=not args.adb)
     out = (
         args.out
         if args.out is not None
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
-    store = ResultsStore(out)  # refuses a file as --out, or a results.json that is not ours
-    from runtime_bench.inputs import check_inputs  # numpy: not imported for --help
+    check_out_dir(out)
+    # No build rewrites what this run reads; one run writes --out at a time (export.locks).
+    with folder_locks(task_dirs, "runtime_bench", shared=True):
+        specs = discover(args.artifacts, models, tasks, backends, precisions, task_dirs)
+        check_seq_lens(specs, seq_lens)
+        from runtime_bench.inputs import check_inputs  # numpy: not imported for --help
 
-    check_inputs([s.task_dir for s in specs], seq_lens)
-    if args.adb:
-        return _run_adb(args, specs, seq_lens, store, host)
-    from runtime_bench.bench import preflight
+        check_inputs([s.task_dir for s in specs], seq_lens)
+        if not args.adb:
+            from runtime_bench.bench import preflight
 
-    preflight(specs, seq_lens)
-    return _run_host(args, specs, seq_lens, store, host)
+            preflight(specs, seq_lens)
+            if not args.no_eval:
+                check_eval_lengths(specs, args.eval_limit)
+        with folder_lock(out, "runtime_bench"):
+            store = ResultsStore(out)  # read under the lock: refuses a results.json not ours
+            if args.adb:
+                return _run_adb(args, specs, seq_lens, store, host)
+            return _run_host(args, specs, seq_lens, store, host)
 
 
 def _write_error(exc: OSError, store: ResultsStore) -> BuildError:
@@ -242,6 +238,11 @@ def _run_host(
         stopped = BuildError(f"{exc}; {_keep(bench, 'failed')}")
         stopped.exit_code = exc.exit_code  # its class's code: integrity stays integrity
         raise stopped from None
+    except Exception as exc:  # a crash never leaves results.json saying "running"
+        kept = _keep(bench, "failed")
+        raise BenchError(
+            f"the run failed ({type(exc).__name__}: {first_line(exc)}); {kept}"
+        ) from None
     files = _report(doc, bench.location, store)
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]

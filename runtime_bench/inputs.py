@@ -106,7 +106,41 @@ def load_examples(task_dir: Path) -> list[Example]:
         ) from None
     if not examples:
         raise BenchError(f"{path} holds no examples; rebuild with `python -m export.build --force`")
+    vocab = vocab_size(task_dir)
+    for number, example in enumerate(examples, start=1):
+        problem = _example_problem(example, vocab)
+        if problem:
+            raise BenchError(
+                f"{path}: example {number} {problem}; rebuild it with "
+                "`python -m export.build --force`"
+            )
     return examples
+
+
+def vocab_size(task_dir: Path) -> int | None:
+    """Tokens in the task folder's vocab.txt (None without one): every id must be below it."""
+    vocab = task_dir / "vocab.txt"
+    if not vocab.is_file():
+        return None
+    with vocab.open(encoding="utf-8") as fh:
+        return sum(1 for _ in fh)
+
+
+def _example_problem(example: Example, vocab: int | None) -> str | None:
+    """What makes one example unusable (ids outside the vocabulary, mask positions on
+    [CLS], [SEP] or padding), or None. Blamed on bench_inputs.json, not on an artifact."""
+    ids = example.input_ids
+    bad = [i for i in ids if i < 0 or (vocab is not None and i >= vocab)]
+    if bad:
+        where = f" of vocab.txt ({vocab} ids)" if vocab is not None else ""
+        return f"has token id {bad[0]}, outside the vocabulary{where}"
+    for position in example.mask_positions or []:
+        if not 0 < position < len(ids) - 1:
+            return (
+                f"has mask position {position}, outside its {len(ids)} tokens' words "
+                f"(1..{len(ids) - 2}): it would mask [CLS], [SEP] or padding"
+            )
+    return None
 
 
 class BenchInputs:

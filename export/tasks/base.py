@@ -93,10 +93,17 @@ def read_lines(path: Path) -> list[str]:
 
 
 def read_text_file(path: Path) -> str:
-    """A data file as UTF-8 text; stray bytes are named by file, line and byte."""
-    data = require_file(path).read_bytes()
+    """A data file as UTF-8 text, without a byte-order mark (editors on Windows add one); stray
+    bytes are named by file, line and byte."""
     try:
-        return data.decode("utf-8")
+        data = require_file(path).read_bytes()
+    except PermissionError:
+        raise DataError(
+            f"{path} is not readable (permission denied): chmod +r it or pass a --data-dir "
+            "you can read"
+        ) from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(

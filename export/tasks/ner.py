@@ -6,6 +6,7 @@ Token accuracy is over labelled tokens, as the study measured it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ HUB_LABEL_ORDER = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B
 _FILES = {"train": "train.txt", "validation": "valid.txt", "test": "test.txt"}
 
 Sentence = tuple[list[str], list[str]]  # words, tags
+#: an IOB2 tag; seqeval scores anything else with only a warning, so it is refused on reading
+IOB2 = re.compile(r"O|[BI]-[^\s-][^\s]*")
 
 
 def read_conll(path: Path) -> list[Sentence]:
@@ -51,6 +54,11 @@ def read_conll(path: Path) -> list[Sentence]:
             raise DataError(
                 f"{path}:{number}: malformed CoNLL line, expected 4 columns "
                 f"'word POS chunk NER', got {len(fields)}: fix or replace the file"
+            )
+        if not IOB2.fullmatch(fields[3]):
+            raise DataError(
+                f"{path}:{number}: tag {fields[3]!r} is not IOB2 (O, B-TYPE or I-TYPE): fix "
+                "the file or convert its tags to IOB2"
             )
         words.append(fields[0])
         tags.append(fields[3])

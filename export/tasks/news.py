@@ -84,11 +84,20 @@ def split_articles(
         ) from None
     names = data.features["label"].names
     as_rows = lambda d: [(r["text"], names[r["label"]]) for r in d]  # noqa: E731
-    return {
+    splits = {
         "train": as_rows(first["train"]),
         "validation": as_rows(second["train"]),
         "test": as_rows(second["test"]),
     }
+    for split, rows in splits.items():
+        missing = sorted(set(counts) - {label for _, label in rows})
+        if missing:  # a label never scored: the metrics would silently leave it out
+            raise DataError(
+                f"{source}: label {missing[0]!r} has {counts[missing[0]]} row(s) after "
+                f"deduplication, too few for the stratified 80/10/10 split to put one in the "
+                f"{split} split: add rows (10 or more per label) or drop the label"
+            )
+    return splits
 
 
 @register_task
