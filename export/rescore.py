@@ -6,8 +6,10 @@ re-score sees exactly what the build verified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from export.errors import DataError
 from export.evaluate import EvalResult, Runner, evaluate, task_context
@@ -25,6 +27,10 @@ class TestSplit:
     features: list[Feature]
     ctx: TaskContext
     pad_id: int
+    #: the raw test examples, in order, and their tokenization (runtime_bench's real-traffic
+    #: view times tokenizing each example as part of the per-example path)
+    examples: list[Any] = field(default_factory=list)
+    tokenize: Callable[[list[Any]], list[Feature]] | None = None
 
 
 def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
@@ -51,7 +57,12 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
         use_safetensors=True,
     )
     features = encode(data, data.test, tokenizer, manifest["seed"], "test")
-    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)
+    ctx = task_context(model, task, data.labels)
+
+    def tokenize(rows: list[Any]) -> list[Feature]:
+        return task.encode(rows, tokenizer, data.labels, manifest["seed"], "test")
+
+    return TestSplit(task, features, ctx, tokenizer.pad_token_id, list(data.test), tokenize)
 
 
 def evaluate_runner(
