@@ -28,8 +28,10 @@ from runtime_bench.artifacts import (
     parse_list,
 )
 from runtime_bench.errors import BenchError
+from runtime_bench.exports import EXPORTERS, add_export_options, from_results, write_exports
 from runtime_bench.inputs import check_inputs
 from runtime_bench.report import write_report
+from runtime_bench.report_traffic import flag_lines
 from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default: runtime_bench/results/<host-tag>)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_export_options(p)
     adb = p.add_argument_group("phone benchmark (ExecuTorch .pte over adb)")
     adb.add_argument("--adb", action="store_true", help="benchmark on Android devices via adb")
     sel = adb.add_mutually_exclusive_group()
@@ -129,6 +132,11 @@ def run(args: argparse.Namespace) -> int:
     """Validate options, discover artifacts, run the chosen benchmark; return the exit code."""
     from runtime_bench.host import describe_host
 
+    exports = parse_list(args.export, tuple(EXPORTERS), "--export") or []
+    if args.from_results is not None or args.report_only:  # render or export, no benchmark
+        files = from_results(args.from_results, args.out, args.report_only, exports, args.adb)
+        print(f"wrote {', '.join(str(f) for f in files)}")
+        return 0
     seq_lens = _int_list(args.seq_lens, "--seq-lens")
     _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
     if args.adb_timeout <= 0 or args.run_timeout <= 0 or args.poll_interval < 0:
@@ -174,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     from runtime_bench.bench import preflight
 
     preflight(specs, seq_lens)
-    return _run_host(args, specs, seq_lens, store, host)
+    return _run_host(args, specs, seq_lens, store, host, exports)
 
 
 def _write_error(exc: OSError, store: ResultsStore) -> BenchError:
@@ -204,6 +212,7 @@ def _run_host(
     seq_lens: list[int],
     store: ResultsStore,
     host: dict[str, Any],
+    exports: list[str],
 ) -> int:
     """The host benchmark; Ctrl-C keeps completed records and reports them."""
     from runtime_bench.bench import BenchConfig, HostBenchmark
@@ -229,6 +238,7 @@ def _run_host(
     except BenchError as exc:
         raise BenchError(f"{exc}; {_keep(bench, 'failed')}") from None
     files = _report(doc, bench.location, store)
+    files += write_exports(doc, bench.location, exports)
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
     print(
@@ -243,6 +253,9 @@ def _run_host(
         )
     if over:
         print(f"warning: CPU/wall above {limit} for {', '.join(over)}", file=sys.stderr)
+    for flag in flag_lines(doc):
+        if "STARVED" in flag:
+            print(f"warning: {flag.replace('**', '')}", file=sys.stderr)
     return 0
 
 
