@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from runtime_bench.artifacts import EAGER
+from runtime_bench.artifacts import EAGER, STOCK_OF
 from runtime_bench.markdown import _sort_key, _table, by_task, fmt
 from runtime_bench.study import comparisons, model_rank
 from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
@@ -39,8 +39,17 @@ def rank_ms(ev: dict[str, Any]) -> float:
     return float("inf") if value is None else value
 
 
+#: stock exports (litert-stock): the reference a rewrite is measured against, never shipped
+STOCK_BACKENDS = frozenset(STOCK_OF.values())
+
+
 def _is_stock(ev: dict[str, Any]) -> bool:
     return ev.get("feed") == FEED_STOCK
+
+
+def _candidate(ev: dict[str, Any]) -> bool:
+    """An artifact the ship decision may pick: exported, and not a stock reference export."""
+    return ev["backend"] != EAGER and ev["backend"] not in STOCK_BACKENDS and not _is_stock(ev)
 
 
 def shippable(evaluations: list[dict[str, Any]]) -> dict[tuple, list[dict[str, Any]]]:
@@ -48,7 +57,7 @@ def shippable(evaluations: list[dict[str, Any]]) -> dict[tuple, list[dict[str, A
     reference row, never a candidate)."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for ev in evaluations:
-        if ev["backend"] != EAGER and not _is_stock(ev):
+        if _candidate(ev):
             groups[(ev["task"], ev["model"], ev["precision"])].append(ev)
     for recs in groups.values():
         recs.sort(key=rank_ms)
@@ -175,7 +184,7 @@ def ship_section(doc: dict[str, Any]) -> list[str]:
 
 def _best(evs: list[dict[str, Any]], model: str, precision: str) -> dict[str, Any] | None:
     cands = [e for e in evs if e["model"] == model and e["precision"] == precision]
-    cands = [e for e in cands if e["backend"] != EAGER and not _is_stock(e)]
+    cands = [e for e in cands if _candidate(e)]
     return min(cands, key=rank_ms) if cands else None
 
 
