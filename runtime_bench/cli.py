@@ -83,9 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--eval-limit",
         type=int,
         default=None,
-        help="examples of the test split for the CPU-time column (default: all)",
+        help="examples of each test split for the real-traffic view (default: all)",
     )
-    p.add_argument("--no-eval", action="store_true", help="skip the test-split CPU-time column")
+    p.add_argument("--no-eval", action="store_true", help="skip the real-traffic view")
     p.add_argument("--no-memory", action="store_true", help="skip the fresh-process RSS probes")
     p.add_argument(
         "--matmul-sizes",
