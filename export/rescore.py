@@ -6,7 +6,8 @@ re-score sees exactly what the build verified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,10 @@ class TestSplit:
     features: list[Feature]
     ctx: TaskContext
     pad_id: int
+    #: the raw test examples, in order, and their tokenization (runtime_bench's real-traffic
+    #: view times tokenizing each example as part of the per-example path)
+    examples: list[Any] = field(default_factory=list)
+    tokenize: Callable[[list[Any]], list[Feature]] | None = None
 
 
 def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
@@ -40,7 +45,13 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
         attn_implementation="eager",
         use_safetensors=True,
     )
-    return TestSplit(task, features, task_context(model, task, data.labels), tokenizer.pad_token_id)
+    seed = manifest["seed"]
+
+    def tokenize(rows: list[Any]) -> list[Feature]:
+        return task.encode(rows, tokenizer, data.labels, seed, "test")
+
+    ctx = task_context(model, task, data.labels)
+    return TestSplit(task, features, ctx, tokenizer.pad_token_id, list(data.test), tokenize)
 
 
 def test_features(task_dir: Path, limit: int | None = None) -> tuple[Task, Any, Any, list[Feature]]:

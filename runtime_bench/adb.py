@@ -20,12 +20,16 @@ what was pulled and the run names what is missing.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import dataclasses
 import datetime as _dt
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
+from export.errors import INTERRUPTED
 from runtime_bench.adb_client import AdbClient, DeviceLost, list_devices
 from runtime_bench.adb_device import (
     choose_core,
@@ -71,6 +75,7 @@ __all__ = [
     "DeviceUnit",
     "find_adb",
     "parse_devices",
+    "run_adb",
     "select_devices",
     "to_records",
 ]
@@ -274,3 +279,58 @@ class AdbBenchmark:
         if entry["missing"]:
             return f"device {device.serial}: missing {', '.join(entry['missing'])}"
         return None
+
+
+def run_adb(
+    args: argparse.Namespace,
+    specs: list[ArtifactSpec],
+    seq_lens: list[int],
+    store: ResultsStore,
+    host: dict[str, Any],
+) -> int:
+    """The phone benchmark; a lost device keeps what was pulled and names what is missing."""
+    adb = find_adb()
+    config = AdbConfig(
+        seq_lens=seq_lens,
+        runs=args.runs,
+        warmup=args.warmup,
+        apk=args.apk,
+        serial=args.serial,
+        all_devices=args.all_devices,
+        run_timeout=args.run_timeout,
+        poll_interval=args.poll_interval,
+        adb_timeout=args.adb_timeout,
+        cluster=args.cluster,
+        max_temp_c=args.max_temp,
+        cool_wait=args.cool_wait,
+    )
+    bench = AdbBenchmark(specs, config, store, host)
+    try:
+        problems = bench.run(adb)
+    except KeyboardInterrupt:
+        where = store.run_dir if bench.held else store.out_dir
+        print(
+            f"interrupted: kept the device records pulled so far in {where / 'results.json'}",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+    except OSError as exc:
+        raise store.write_error(exc) from None
+    finally:
+        with contextlib.suppress(OSError):  # a full disk is reported above
+            bench.write_reports()
+    for serial in bench.held:
+        print(
+            f"warning: device {serial}: this run's results are in "
+            f"{store.run_dir / 'results.json'}; {store.published_path} keeps the earlier "
+            f"entry for {serial} (only a complete run covering it replaces it)",
+            file=sys.stderr,
+        )
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    devices = bench.doc["devices"]
+    print(
+        f"wrote {store.published_path} with {sum(len(d['records']) for d in devices)} "
+        f"device records from {len(devices)} device(s)"
+    )
+    return DeviceError.exit_code if problems else 0

@@ -5,7 +5,8 @@ Order of work, most valuable first so an interrupted run still has the core numb
   2. latency groups (runtime_bench.latency): per sequence length and task, all models x
      backends x precisions, round-robin over `sessions` fresh loads of each, the tasks
      taking turns load by load; results.json is rewritten after every length;
-  3. the study's CPU-time column: each artifact runs the task's test split (or --eval-limit);
+  3. the real-traffic view (runtime_bench.traffic): per task, every artifact over the test split
+     (or --eval-limit), example by example at its own length, interleaved;
   4. peak RSS per artifact in a fresh subprocess.
 """
 
@@ -30,7 +31,10 @@ from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_
 from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
 from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore, host_ids, may_replace
-from runtime_bench.timing import cpu_wall_summary, timed
+from runtime_bench.timing import cpu_wall_summary
+
+#: the folder (beside results.json) that holds benchmark_model's input files
+TFLITE_INPUTS_DIR = "benchmark_model_inputs"
 
 #: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
 MEMORY_PROBES_IN_PARALLEL = 2
@@ -139,7 +143,7 @@ class HostBenchmark:
         # per load: warm-up rounds + load + first inference
         per_group = self.config.runs + self.config.sessions * (self.config.warmup + 2)
         calls = len(self.specs) * len(self.config.seq_lens) * per_group
-        calls += len(self.specs) if self.config.evaluate else 0
+        # the real-traffic calls are added once each task's split size is known
         calls += len(self.specs) if self.config.memory else 0
         return calls
 
@@ -157,6 +161,7 @@ class HostBenchmark:
         self._count_flops()
         phases["flops"] = time.perf_counter() - start
         self.save()
+        self._write_tflite_inputs()
         bar = Progress(self._total_calls(), self.progress_enabled)
         try:
             start = time.perf_counter()
@@ -167,10 +172,8 @@ class HostBenchmark:
                 _hold_for_test_signal()
             if self.config.evaluate:
                 start = time.perf_counter()
-                for spec in self.specs:
-                    self.doc["evaluations"].append(self._evaluate(spec, bar))
-                    phases["evaluation"] = time.perf_counter() - start
-                    self.save()
+                self._real_traffic(bar)
+                phases["evaluation"] = time.perf_counter() - start
             if self.config.memory:
                 start = time.perf_counter()
                 self._memory(bar)
@@ -249,37 +252,36 @@ class HostBenchmark:
             "cpu_samples_ms": [t.cpu_ms for t in timings],
         }
 
-    def _evaluate(self, spec: ArtifactSpec, bar: Progress) -> dict[str, Any]:
-        """The study's (metric, CPU time) pair: the test split through this artifact."""
-        from export.rescore import evaluate_runner
+    def _write_tflite_inputs(self) -> None:
+        """`benchmark_model` input files for every .tflite (export.tflite_inputs), in the output
+        folder, so LiteRT's own C++ tool can time our files on real token ids. They depend on
+        the artifacts alone, so rewriting them loses nothing, and they stay where the
+        published results.json points even when this run's results are set aside."""
+        from export.tflite_inputs import write_value_files
 
-        bar.step(f"evaluate {spec.key}", n=0)
+        entries = []
+        for spec in self.specs:
+            if spec.path.suffix == ".tflite":
+                folder = self.store.out_dir / TFLITE_INPUTS_DIR / spec.model_tag / spec.task
+                signatures = write_value_files(spec.path, spec.task_dir, folder / spec.path.stem)
+                entries.append({"id": spec.key, "file": str(spec.path), "signatures": signatures})
+        if entries:
+            self.doc["tflite_inputs"] = entries
+            self.save()
+
+    def _real_traffic(self, bar: Progress) -> None:
+        """The real-traffic view (runtime_bench.traffic), task by task: every artifact of the
+        task over its test split, example by example, interleaved; saved after each task."""
+        from runtime_bench.traffic import run_task
+
         pin_single_thread()
-        runners = [load_checked(spec)]
-        try:
-            result, t = timed(
-                lambda: evaluate_runner(
-                    runners[0],
-                    spec.task_dir,
-                    limit=self.config.eval_limit,
-                    progress=self.progress_enabled,
-                )
-            )
-        finally:
-            runners.clear()
-            gc.collect()
-        bar.step()
-        return {
-            "id": f"{spec.model_tag}/{spec.task}/{spec.backend}/{spec.precision}",
-            **spec.as_dict(),
-            "metrics": {k: float(v) for k, v in result.metrics.items()},
-            "seconds": float(result.seconds),
-            "examples": int(result.examples),
-            "limit": self.config.eval_limit,
-            "wall_s": t.wall_ms / 1e3,
-            "cpu_s": t.cpu_ms / 1e3,
-            "cpu_wall_ratio": t.cpu_wall_ratio,
-        }
+        for task in self._tasks():
+            specs = [s for s in self.specs if s.task == task]
+            bar.step(f"real traffic {task}", n=0)
+            records, lengths = run_task(specs, self.config.eval_limit, bar)
+            self.doc["evaluations"].extend(records)
+            self.doc.setdefault("lengths", []).extend(lengths)
+            self.save()
 
     def _memory(self, bar: Progress) -> None:
         """Fresh-process RSS probes, two at a time: memory is per process, and nothing is

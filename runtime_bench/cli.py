@@ -9,7 +9,6 @@ length, that every artifact loads); results already in the output folder are nev
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -32,7 +31,8 @@ from runtime_bench.artifacts import (
     find_task_dirs,
     parse_list,
 )
-from runtime_bench.errors import BenchError, DeviceError
+from runtime_bench.errors import BenchError
+from runtime_bench.exports import EXPORTERS, add_export_options, from_results, write_exports
 from runtime_bench.option_checks import check_numbers
 from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore, check_out_dir
@@ -90,9 +90,9 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "--eval-limit",
         type=int,
         default=None,
-        help="examples of the test split for the CPU-time column (default: all)",
+        help="examples of each test split for the real-traffic view (default: all)",
     )
-    p.add_argument("--no-eval", action="store_true", help="skip the test-split CPU-time column")
+    p.add_argument("--no-eval", action="store_true", help="skip the real-traffic view")
     p.add_argument("--no-memory", action="store_true", help="skip the fresh-process RSS probes")
     p.add_argument(
         "--matmul-sizes",
@@ -106,6 +106,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="output directory (default: runtime_bench/results/<host-tag>)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_export_options(p)
     adb = p.add_argument_group("phone benchmark (.pte and .tflite over adb)")
     adb.add_argument("--adb", action="store_true", help="benchmark on Android devices via adb")
     sel = adb.add_mutually_exclusive_group()
@@ -139,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
     """Validate options, discover artifacts, run the chosen benchmark; return the exit code."""
     from runtime_bench.host import describe_host
 
+    exports = parse_list(args.export, tuple(EXPORTERS), "--export") or []
+    if args.from_results is not None or args.report_only:  # render or export, no benchmark
+        files = from_results(args.from_results, args.out, args.report_only, exports, args.adb)
+        print(f"wrote {', '.join(str(f) for f in files)}")
+        return 0
     seq_lens = _int_list(args.seq_lens, "--seq-lens")
     _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
     check_numbers(args)
@@ -179,22 +185,10 @@ def run(args: argparse.Namespace) -> int:
         with folder_lock(out, "runtime_bench"):
             store = ResultsStore(out)  # read under the lock: refuses a results.json not ours
             if args.adb:
-                return _run_adb(args, specs, seq_lens, store, host)
-            return _run_host(args, specs, seq_lens, store, host)
+                from runtime_bench.adb import run_adb
 
-
-def _write_error(exc: OSError, store: ResultsStore) -> BuildError:
-    """A failed write (a full disk, a read-only folder) as one line; atomic writes mean the
-    published results.json is still the one from before."""
-    kept = (
-        f"{store.published_path} was not touched by the failed write"
-        if store.published is not None
-        else "nothing earlier was there to keep"
-    )
-    return BuildError(  # exit 1: not a usage error
-        f"cannot write {exc.filename or store.out_dir}: {exc.strerror or exc}; free disk space "
-        f"or pass --out on another disk ({kept})"
-    )
+                return run_adb(args, specs, seq_lens, store, host)
+            return _run_host(args, specs, seq_lens, store, host, exports)
 
 
 def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path]:
@@ -203,7 +197,7 @@ def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path
     try:
         return write_report(doc, folder)
     except OSError as exc:
-        raise _write_error(exc, store) from None
+        raise store.write_error(exc) from None
 
 
 def _run_host(
@@ -212,6 +206,7 @@ def _run_host(
     seq_lens: list[int],
     store: ResultsStore,
     host: dict[str, Any],
+    exports: list[str],
 ) -> int:
     """The host benchmark; Ctrl-C keeps completed records and reports them."""
     from runtime_bench.bench import BenchConfig, HostBenchmark
@@ -233,7 +228,7 @@ def _run_host(
         print(f"interrupted: {_keep(bench, 'interrupted')}", file=sys.stderr)
         return INTERRUPTED
     except OSError as exc:
-        raise _write_error(exc, store) from None
+        raise store.write_error(exc) from None
     except BuildError as exc:
         stopped = BuildError(f"{exc}; {_keep(bench, 'failed')}")
         stopped.exit_code = exc.exit_code  # its class's code: integrity stays integrity
@@ -244,6 +239,7 @@ def _run_host(
             f"the run failed ({type(exc).__name__}: {first_line(exc)}); {kept}"
         ) from None
     files = _report(doc, bench.location, store)
+    files += write_exports(doc, bench.location, exports)
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
     print(
@@ -258,6 +254,11 @@ def _run_host(
         )
     if over:
         print(f"warning: CPU/wall above {limit} for {', '.join(over)}", file=sys.stderr)
+    from runtime_bench.report_traffic import flag_lines
+
+    for flag in flag_lines(doc):
+        if "STARVED" in flag:
+            print(f"warning: {flag.replace('**', '')}", file=sys.stderr)
     return 0
 
 
@@ -270,68 +271,11 @@ def _keep(bench: HostBenchmark, status: str) -> str:
         bench.mark_interrupted(status)
         write_report(bench.doc, bench.location)
     except OSError as exc:
-        return f"its {kept} completed records could not be saved ({_write_error(exc, bench.store)})"
+        return f"its {kept} completed records could not be saved ({bench.store.write_error(exc)})"
     note = f"kept {kept} completed records in {bench.location / 'results.json'}"
     if not bench.published and bench.store.published is not None:
         note += f"; {bench.store.published_path} from the earlier run is unchanged"
     return note
-
-
-def _run_adb(
-    args: argparse.Namespace,
-    specs: list[ArtifactSpec],
-    seq_lens: list[int],
-    store: ResultsStore,
-    host: dict[str, Any],
-) -> int:
-    """The phone benchmark; a lost device keeps what was pulled and names what is missing."""
-    from runtime_bench.adb import AdbBenchmark, AdbConfig, find_adb
-
-    adb = find_adb()
-    config = AdbConfig(
-        seq_lens=seq_lens,
-        runs=args.runs,
-        warmup=args.warmup,
-        apk=args.apk,
-        serial=args.serial,
-        all_devices=args.all_devices,
-        run_timeout=args.run_timeout,
-        poll_interval=args.poll_interval,
-        adb_timeout=args.adb_timeout,
-        cluster=args.cluster,
-        max_temp_c=args.max_temp,
-        cool_wait=args.cool_wait,
-    )
-    bench = AdbBenchmark(specs, config, store, host)
-    try:
-        problems = bench.run(adb)
-    except KeyboardInterrupt:
-        where = store.run_dir if bench.held else store.out_dir
-        print(
-            f"interrupted: kept the device records pulled so far in {where / 'results.json'}",
-            file=sys.stderr,
-        )
-        return INTERRUPTED
-    except OSError as exc:
-        raise _write_error(exc, store) from None
-    finally:
-        with contextlib.suppress(OSError):  # a full disk is reported above
-            bench.write_reports()
-    for serial in bench.held:
-        print(
-            f"warning: device {serial}: this run's results are in "
-            f"{store.run_dir / 'results.json'}; {store.published_path} keeps the earlier "
-            f"entry for {serial} (only a complete run covering it replaces it)",
-            file=sys.stderr,
-        )
-    for problem in problems:
-        print(f"error: {problem}", file=sys.stderr)
-    devices = bench.doc["devices"]
-    print(
-        f"wrote {store.published_path} with {sum(len(d['records']) for d in devices)} "
-        f"device records from {len(devices)} device(s)"
-    )
-    return DeviceError.exit_code if problems else 0
 
 
 class _StderrHandler(logging.Handler):

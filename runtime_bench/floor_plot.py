@@ -16,6 +16,7 @@ from typing import Any
 from export.quantization import REFERENCE_PRECISION
 from runtime_bench.artifacts import EAGER
 from runtime_bench.markdown import _table, fmt
+from runtime_bench.plot_style import figure_legend, stamp_emulated
 from runtime_bench.ratios import fastest_exported
 from runtime_bench.results import LATENCY_METRICS, atomic_output
 from runtime_bench.roofline import FlopCount, floor_ms
@@ -147,12 +148,12 @@ def write_floor_plot(doc: dict[str, Any], out_dir: Path) -> Path | None:
         ax.set_ylabel("median latency (ms, log); whiskers p10–p90")
         ax.set_title(f"{task}: int8, each model on its fastest backend", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left")
     fig.suptitle(
         "latency against FLOPs\nhollow marker: the model's own floor (attention at the fp32 peak)",
         fontsize=9,
     )
-    fig.tight_layout()
+    figure_legend(fig, list(axes[0]))  # below the panels: never over a point or its label
+    stamp_emulated(fig, doc)
     path = out_dir / FLOOR_PLOT
     with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")

@@ -1,5 +1,9 @@
-"""The PNG plots of a results.json: latency per task, speedups with their spread, and (through
-runtime_bench.floor_plot) latency against FLOPs."""
+"""The PNG plots of a results.json: latency per task, speedups with their spread (one figure
+per task and comparison kind), and (through runtime_bench.floor_plot) latency against FLOPs.
+
+A run with one sequence length gets a bar chart instead of lines (a line through one point is
+a column of dots); legends sit below the panels; emulated runs carry an EMULATED stamp.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,15 @@ from export.quantization import SCHEMES
 from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER
 from runtime_bench.floor_plot import write_floor_plot
 from runtime_bench.markdown import by_task
+from runtime_bench.plot_style import figure_legend, stamp_emulated
 from runtime_bench.ratios import by_denominator
 from runtime_bench.results import LATENCY_METRICS, atomic_output
 from runtime_bench.study import model_rank, ordered_models
 
 PRECISION_STYLES = {name: scheme.line_style for name, scheme in SCHEMES.items()}
+#: speedup figure per ratio kind: its file-name part and title
+SPEEDUP_FIGURES = {"backend": "over eager PyTorch fp32", "model": "model over model",
+                   "best": "each model on its fastest backend"}  # fmt: skip
 #: speedup panels per comparison kind, one per denominator model
 COMPARISON_PANELS = {
     "model": "speedup over {den} (same backend and precision)",
@@ -35,13 +43,18 @@ def _quantized(precision: str) -> bool:
     return scheme is not None and scheme.quantized
 
 
+def speedup_png(kind: str, task: str) -> str:
+    """File name of one task's speedup figure for one ratio kind."""
+    return f"speedup_{kind}_{task}.png"
+
+
 def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     """latency_<task>.png and speedup_<task>.png for `doc`; the files written."""
     records = doc.get("records", [])
     written: list[Path] = []
     for task, recs in by_task(records).items():
         path = out_dir / f"latency_{task}.png"
-        _plot_latency(task, recs, path)
+        _plot_latency(task, recs, path, doc)
         written.append(path)
     by_id = {r["id"]: r for r in records}
     speedups = [
@@ -50,15 +63,19 @@ def write_plots(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         if r["kind"] in SPEEDUP_KINDS and r["numerator"] in by_id and r["denominator"] in by_id
     ]
     for task, ratios in by_task(speedups).items():
-        path = out_dir / f"speedup_{task}.png"
-        _plot_speedup(task, ratios, by_id, path)
-        written.append(path)
+        for kind in SPEEDUP_KINDS:
+            of_kind = [r for r in ratios if r["kind"] == kind]
+            if of_kind:
+                path = out_dir / speedup_png(kind, task)
+                _plot_speedup(task, kind, of_kind, by_id, path, doc)
+                written.append(path)
     floor = write_floor_plot(doc, out_dir)
     return [*written, floor] if floor is not None else written
 
 
-def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
-    """One panel per model (shared y axis): a line per backend/precision, plus its floors."""
+def _plot_latency(task: str, records: list[dict[str, Any]], path: Path, doc: dict) -> None:
+    """One panel per model (shared y axis): a line per backend/precision, plus its floors;
+    with a single length, bars (whiskers p10-p90) and the floors as horizontal lines."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,10 +100,14 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
             series[(r["backend"], r["precision"])].append(r)
             if r["metrics"].get("floor_latency(ms)"):
                 floors[r["precision"]][r["seq_len"]] = r["metrics"]["floor_latency(ms)"]
-        for (backend, precision), recs in sorted(
+        ordered = sorted(
             series.items(),
             key=lambda kv: (BACKEND_ORDER.get(kv[0][0], len(BACKEND_ORDER)), kv[0][1]),
-        ):
+        )
+        if len(lengths) == 1:
+            _latency_bars(ax, ordered, floors)
+            continue
+        for (backend, precision), recs in ordered:
             recs.sort(key=lambda r: r["seq_len"])
             x = [r["seq_len"] for r in recs]
             color = BACKEND_COLORS.get(backend, "black")
@@ -126,23 +147,57 @@ def _plot_latency(task: str, records: list[dict[str, Any]], path: Path) -> None:
         ax.set_xlabel("sequence length (tokens)")
         ax.set_title(model)
         ax.grid(True, which="both", alpha=0.3)
+    band = "whiskers" if len(lengths) == 1 else "band"
     for row in axes:
-        row[0].set_ylabel("median latency (ms, log); band = p10–p90")
-    legend: dict[str, Any] = {}  # every panel's lines, once each (panels may differ)
-    for ax in axes.flat[: len(models)]:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            legend.setdefault(label, handle)
-    fig.suptitle(f"{task}: latency vs sequence length (batch 1, one thread)")
-    fig.tight_layout(rect=(0, 0, 1 - 2.4 / fig.get_figwidth(), 1))
-    fig.legend(legend.values(), legend.keys(), fontsize=8, loc="upper right")
+        row[0].set_ylabel(f"median latency (ms, log); {band} = p10–p90")
+    what = f"at L={lengths[0]}" if len(lengths) == 1 else "vs sequence length"
+    fig.suptitle(f"{task}: latency {what} (batch 1, one thread)")
+    figure_legend(fig, list(axes.flat[: len(models)]))
+    stamp_emulated(fig, doc)
     with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
 
 
+def _latency_bars(ax: Any, ordered: list, floors: dict[str, dict[int, float]]) -> None:
+    """A single-length panel: one bar per backend/precision, floors as horizontal lines."""
+    for i, ((backend, precision), recs) in enumerate(ordered):
+        m = recs[0]["metrics"]
+        ax.bar(
+            i,
+            m[MEDIAN],
+            0.8,
+            yerr=[[m[MEDIAN] - m["p10_inference_latency(ms)"]],
+                  [m["p90_inference_latency(ms)"] - m[MEDIAN]]],
+            capsize=3,
+            color=BACKEND_COLORS.get(backend, "gray"),
+            hatch="//" if _quantized(precision) else None,
+            edgecolor="black",
+            linewidth=0.4,
+            label=f"{backend} {precision}",
+        )  # fmt: skip
+    for precision, points in sorted(floors.items()):
+        style = ":" if _quantized(precision) else "-."
+        (value,) = points.values()
+        ax.axhline(
+            value, linestyle=style, color="black", lw=0.9, label=f"hardware floor {precision}"
+        )
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(ordered)), [f"{b}\n{p}" for (b, p), _ in ordered], fontsize=7)
+    ax.set_title(recs[0]["model"] if ordered else "")
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+
+
 def _plot_speedup(
-    task: str, ratios: list[dict[str, Any]], by_id: dict[str, Any], path: Path
+    task: str,
+    kind: str,
+    ratios: list[dict[str, Any]],
+    by_id: dict[str, Any],
+    path: Path,
+    doc: dict[str, Any],
 ) -> None:
+    """One comparison kind for one task: a panel per model (backend kind) or per
+    denominator model (model and best kinds)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -151,18 +206,19 @@ def _plot_speedup(
     # One panel per model for "backend over eager", then per denominator model for the
     # model and best comparisons (runtime_bench.study's pairs).
     panels: list[tuple[str, list[dict[str, Any]], bool]] = []  # title, ratios, name models
-    backend_ratios = [r for r in ratios if r["kind"] == "backend"]
-    for model in ordered_models(by_id[r["numerator"]]["model"] for r in backend_ratios):
-        chosen = [r for r in backend_ratios if by_id[r["numerator"]]["model"] == model]
-        panels.append((f"{model}: speedup over eager PyTorch fp32", chosen, False))
-    for kind, title in COMPARISON_PANELS.items():
-        of_kind = [r for r in ratios if r["kind"] == kind]
+    if kind == "backend":
+        for model in ordered_models(by_id[r["numerator"]]["model"] for r in ratios):
+            chosen = [r for r in ratios if by_id[r["numerator"]]["model"] == model]
+            panels.append((f"{model}: speedup over eager PyTorch fp32", chosen, False))
+    else:
+        title = COMPARISON_PANELS[kind]
         panels += [
-            (title.format(den=den), chosen, True) for den, chosen in by_denominator(of_kind, by_id)
+            (title.format(den=den), chosen, True) for den, chosen in by_denominator(ratios, by_id)
         ]
     groups_per_panel = [_bar_groups(chosen, by_id) for _, chosen, _ in panels]
     width_in = max(10.0, 0.9 * max(len(g) for g in groups_per_panel) + 4.0)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(width_in, 3.6 * len(panels)), squeeze=False)
+    height = 3.4 * len(panels) + 1.0
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width_in, height), squeeze=False)
     for ax, (title, chosen, name_models), groups in zip(
         axes[:, 0], panels, groups_per_panel, strict=True
     ):
@@ -204,13 +260,13 @@ def _plot_speedup(
         ax.set_ylabel("speedup (x)")
         ax.set_title(f"{task} — {title}", fontsize=10)
         ax.grid(True, axis="y", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle(
-        "bars: median of per-round latency ratios (inverted); whiskers: p10–p90",
-        fontsize=8,
-        y=0.995,
+        f"{task}: speedup, {SPEEDUP_FIGURES[kind]}\nbars: median of per-round latency ratios "
+        "(inverted); whiskers: p10–p90",
+        fontsize=9,
     )
-    fig.tight_layout()
+    figure_legend(fig, list(axes[:, 0]))
+    stamp_emulated(fig, doc)
     with atomic_output(path) as tmp:  # a failed write (full disk) keeps the previous plot
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
-from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
+from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
 
 
 def _host_section(doc: dict[str, Any]) -> list[str]:
@@ -72,6 +72,7 @@ def _thread_section(records: list[dict[str, Any]]) -> list[str]:
     bad = [
         r["id"] for r in records if r["metrics"].get("cpu_wall_ratio", 0) > MAX_SINGLE_THREAD_RATIO
     ]
+    starved = [r["id"] for r in records if r["metrics"].get("cpu_wall_ratio", 1.0) < MIN_BUSY_RATIO]
     lines = [
         "## Single-thread check",
         "",
@@ -83,9 +84,16 @@ def _thread_section(records: list[dict[str, Any]]) -> list[str]:
         f"- Worst single call: {fmt(max(worst))}.",
     ]
     if bad:
-        lines.append(f"- **Above {MAX_SINGLE_THREAD_RATIO}: {', '.join(bad)}**")
-    else:
-        lines.append(f"- Every record is at or below {MAX_SINGLE_THREAD_RATIO}.")
+        lines.append(f"- **Above {MAX_SINGLE_THREAD_RATIO} (oversubscribed): {', '.join(bad)}**")
+    if starved:
+        lines.append(
+            f"- **Below {MIN_BUSY_RATIO} (STARVED: the process waited for a core, times are "
+            f"inflated): {', '.join(starved)}**"
+        )
+    if not bad and not starved:
+        lines.append(
+            f"- Every record is within {MIN_BUSY_RATIO}-{MAX_SINGLE_THREAD_RATIO} (one busy thread)."
+        )
     return [*lines, ""]
 
 

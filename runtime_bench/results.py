@@ -112,6 +112,22 @@ def load_document(path: Path) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) and doc.get("kind") == KIND else None
 
 
+def load_results(path: Path) -> dict[str, Any]:
+    """A results.json to re-render or export; a one-line error when it is missing, unreadable
+    or not a runtime_bench file."""
+    from runtime_bench.errors import BenchError
+
+    if not path.is_file():
+        raise BenchError(f"{path} does not exist; pass the results.json a runtime_bench run wrote")
+    doc = load_document(path)
+    if doc is None:
+        raise BenchError(
+            f"{path} is not a runtime_bench results.json (unreadable JSON or another kind); "
+            "pass the results.json a runtime_bench run wrote"
+        )
+    return doc
+
+
 def validate(doc: dict[str, Any]) -> list[str]:
     """Schema problems of a results document ([] when valid)."""
     problems: list[str] = []

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from export.errors import BuildError
 from runtime_bench.errors import BenchError
 from runtime_bench.results import load_document, write_atomic
 
@@ -99,6 +100,19 @@ class ResultsStore:
         write_atomic(self.published_path, doc)
         self.published = doc
         return self.out_dir
+
+    def write_error(self, exc: OSError) -> BuildError:
+        """A failed write (a full disk, a read-only folder) as one line; atomic writes mean the
+        published results.json is still the one from before."""
+        kept = (
+            f"{self.published_path} was not touched by the failed write"
+            if self.published is not None
+            else "nothing earlier was there to keep"
+        )
+        return BuildError(  # exit 1: not a usage error
+            f"cannot write {exc.filename or self.out_dir}: {exc.strerror or exc}; free disk space "
+            f"or pass --out on another disk ({kept})"
+        )
 
     def set_aside(self, doc: dict[str, Any]) -> Path:
         write_atomic(self.run_dir / RESULTS, doc)

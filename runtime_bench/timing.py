@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 #: Above this CPU/wall ratio a measurement is flagged as not single-threaded.
 MAX_SINGLE_THREAD_RATIO = 1.15
+#: Below this CPU/wall ratio the process waited for a core (a starved run): flagged as loudly.
+MIN_BUSY_RATIO = 0.9
 
 
 @dataclass(frozen=True)

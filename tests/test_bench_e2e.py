@@ -109,6 +109,15 @@ def test_tiny_benchmark_writes_results_report_and_plots(
     for evaluation in doc["evaluations"]:
         assert evaluation["examples"] == 8 and "entity_f1" in evaluation["metrics"]
         assert evaluation["cpu_wall_ratio"] > 0
+        # real traffic: the runtime call is timed inside the whole per-example path
+        assert evaluation["timing"] == "per-example, interleaved"
+        assert evaluation["feed"] == "own length"
+        assert 0 < evaluation["seconds"] <= evaluation["e2e_seconds"]
+        call, e2e = evaluation["per_example_ms"]["call"], evaluation["per_example_ms"]["e2e"]
+        assert call["p50"] <= call["p90"] and call["p50"] <= e2e["p50"]
+    lengths = {x["model_tag"]: x for x in doc["lengths"]}
+    assert set(lengths) == {"squeezebert-random-tiny", "bert-base-random-tiny"}
+    assert all(sum(x["histogram"].values()) == x["examples"] == 8 for x in lengths.values())
     assert {r["kind"] for r in doc["ratios"]} == {"model", "precision", "backend", "best"}
     model_ratios = [r for r in doc["ratios"] if r["kind"] == "model"]
     assert all(r["numerator"].startswith("squeezebert-") for r in model_ratios)
@@ -116,9 +125,12 @@ def test_tiny_benchmark_writes_results_report_and_plots(
 
     report = (out / "report.md").read_text()
     for section in ("## Single-thread check", "## Task metric and CPU time", "## Latency",
-                    "## Ratios"):  # fmt: skip
+                    "## Ratios", "## Real traffic: every artifact"):  # fmt: skip
         assert section in report
-    for png in ("latency_ner.png", "speedup_ner.png"):
+    first_screen = "\n".join(report.splitlines()[:80])
+    assert "## Which artifact to ship on this host" in first_screen
+    assert "| ner | squeezebert | int8 |" in first_screen
+    for png in ("latency_ner.png", "speedup_model_ner.png"):
         assert (out / png).read_bytes().startswith(b"\x89PNG")
 
 
@@ -249,5 +261,5 @@ def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) ->
     assert flops[32] > flops[8]
     report = (out / "report.md").read_text()
     assert report.count("### mlm") >= 2  # task metric and CPU time; latency
-    for png in ("latency_mlm.png", "speedup_mlm.png"):
+    for png in ("latency_mlm.png", "speedup_backend_mlm.png"):
         assert (out / png).read_bytes().startswith(b"\x89PNG")

@@ -22,19 +22,21 @@ def test_report_has_the_study_tables_ratios_floor_and_thread_check(tmp_path: Pat
         assert heading in report, heading
     assert "| model | backend | precision | entity_f1 | CPU time (s) |" in report
     assert "| floor | x floor |" in report
-    assert "Every record is at or below 1.15." in report
+    assert "Every record is within 0.9-1.15 (one busy thread)." in report
     assert "| ner | 32 | squeezebert onnx int8 | bert-base onnx int8 | 0.250 |" in report
 
 
 def test_plots_are_written_as_png_and_linked_from_the_report(tmp_path: Path) -> None:
     written = write_report(synthetic_results(), tmp_path)
     names = {p.name for p in written}
-    assert {"latency_ner.png", "speedup_ner.png", "report.md"} <= names
-    for name in ("latency_ner.png", "speedup_ner.png"):
+    speedups = {f"speedup_{kind}_ner.png" for kind in ("backend", "model", "best")}
+    assert {"latency_ner.png", "report.md", *speedups} <= names
+    for name in ("latency_ner.png", *speedups):
         data = (tmp_path / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and len(data) > 10_000
     report = (tmp_path / "report.md").read_text()
-    assert "(latency_ner.png)" in report and "(speedup_ner.png)" in report
+    assert "(latency_ner.png)" in report
+    assert all(f"({name})" in report for name in speedups)
 
 
 def test_a_record_above_the_thread_limit_is_called_out(tmp_path: Path) -> None:
@@ -42,7 +44,8 @@ def test_a_record_above_the_thread_limit_is_called_out(tmp_path: Path) -> None:
     doc["records"][0]["metrics"]["cpu_wall_ratio"] = 1.6
     write_report(doc, tmp_path)
     report = (tmp_path / "report.md").read_text()
-    assert f"**Above 1.15: {doc['records'][0]['id']}**" in report
+    assert f"**Above 1.15 (oversubscribed): {doc['records'][0]['id']}**" in report
+    assert "**OVERSUBSCRIBED: CPU/wall above 1.15 in 1 of" in report
 
 
 def test_interrupted_runs_are_marked_in_the_report(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_latency_and_ship_tables_have_rows_for_every_model_in_study_order(tmp_pa
     write_report(synthetic_results(seq_lens=(128,), models=FOUR_MODELS), tmp_path)
     report = (tmp_path / "report.md").read_text()
     latency = _section(report, "### ner", after="## Latency (batch 1")
-    ship = _section(report, "## Which artifact to ship")
+    ship = _section(report, "## Fixed-length sweep: fastest artifact per length")
     order = ["squeezebert", "bert-base", "mobilebert", "distilbert"]
     rows = [latency.index(f"| {m} | executorch | int8 | 128 |") for m in order]
     assert rows == sorted(rows)
@@ -124,4 +124,4 @@ def test_two_model_run_renders_without_any_mobilebert_table_or_panel(tmp_path: P
     report = (tmp_path / "report.md").read_text()
     assert "mobilebert" not in report and "distilbert" not in report
     assert "### Model over bert-base" in report
-    assert {"latency_ner.png", "speedup_ner.png", FLOOR_PLOT} <= {p.name for p in written}
+    assert {"latency_ner.png", "speedup_model_ner.png", FLOOR_PLOT} <= {p.name for p in written}
