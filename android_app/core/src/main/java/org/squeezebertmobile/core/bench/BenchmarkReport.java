@@ -66,12 +66,19 @@ public final class BenchmarkReport {
     final String task;
     final int seqLen;
     final int numThreads;
+    /** The runtime API that ran it ({@link InferenceBackend#api}), null when not told apart. */
+    final String api;
 
     public Run(ModelFileName model, String task, int seqLen, int numThreads) {
+      this(model, task, seqLen, numThreads, null);
+    }
+
+    public Run(ModelFileName model, String task, int seqLen, int numThreads, String api) {
       this.model = model;
       this.task = task;
       this.seqLen = seqLen;
       this.numThreads = numThreads;
+      this.api = api;
     }
   }
 
@@ -144,6 +151,9 @@ public final class BenchmarkReport {
     model.put("file", run.model.file());
     model.put("seqLen", run.seqLen);
     model.put("numThreads", run.numThreads);
+    if (run.api != null) {
+      model.put("runtimeApi", run.api);
+    }
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("benchmarkModel", model);
     entry.put("metric", metric);

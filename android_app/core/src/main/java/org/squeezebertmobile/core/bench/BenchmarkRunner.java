@@ -127,7 +127,8 @@ public final class BenchmarkRunner {
               ModelFileName.resolve(model.getFileName().toString(), task.files()),
               task.task(),
               config.seqLen,
-              config.numThreads);
+              config.numThreads,
+              backend.api(model));
       if (config.seqLen > task.maxSeqLen()) {
         // Outside the exported dynamic shape range: report without asking the runtime to fail.
         report.addFailure(run, 0.0, STATUS_INVALID_ARGUMENT);

@@ -16,6 +16,15 @@ public interface InferenceBackend {
   Session<?> load(Path model, int numThreads) throws BackendException;
 
   /**
+   * The runtime API that loads {@code model} (e.g. LiteRT's {@code CompiledModel} or {@code
+   * Interpreter}), recorded as {@code runtimeApi} in every entry so results from two APIs of one
+   * runtime are told apart; null when the backend has one API only.
+   */
+  default String api(Path model) {
+    return null;
+  }
+
+  /**
    * A loaded model.
    *
    * @param <I> the runtime's ready-to-run input, built before timing starts

@@ -20,12 +20,22 @@ public final class RuntimeDispatch implements InferenceBackend {
 
   @Override
   public Session<?> load(Path model, int numThreads) throws BackendException {
-    ModelRuntime runtime = ModelRuntime.forFile(model);
-    InferenceBackend backend = runtime == null ? null : backends.get(runtime);
+    InferenceBackend backend = backendOf(model);
     if (backend == null) {
       throw new BackendException(
           STATUS_NOT_SUPPORTED, "no runtime in this app reads " + model.getFileName(), null);
     }
     return backend.load(model, numThreads);
+  }
+
+  @Override
+  public String api(Path model) {
+    InferenceBackend backend = backendOf(model);
+    return backend == null ? null : backend.api(model);
+  }
+
+  private InferenceBackend backendOf(Path model) {
+    ModelRuntime runtime = ModelRuntime.forFile(model);
+    return runtime == null ? null : backends.get(runtime);
   }
 }

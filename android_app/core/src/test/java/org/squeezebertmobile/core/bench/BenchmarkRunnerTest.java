@@ -23,17 +23,17 @@ import org.squeezebertmobile.core.json.Json;
  * a scripted clock, so every measured number is known exactly.
  */
 class BenchmarkRunnerTest {
-  private static final String TASK_JSON =
+  static final String TASK_JSON =
       "{\"task\": \"ner\", \"task_type\": \"token-classification\", \"max_length\": 100,"
           + " \"max_seq_len\": 512, \"input_names\": [\"input_ids\", \"attention_mask\"],"
           + " \"input_dtype\": \"int64\", \"output_name\": \"logits\","
           + " \"labels\": [\"O\", \"B-PER\", \"I-PER\"], \"do_lower_case\": true,"
           + " \"vocab_file\": \"vocab.txt\", \"special_tokens\": {\"pad\": 0, \"unk\": 100,"
           + " \"cls\": 101, \"sep\": 102, \"mask\": 103}, \"mask_token_id\": 103}";
-  private static final String INPUTS =
+  static final String INPUTS =
       "{\"task\": \"ner\", \"source\": \"conll2003/test.txt\", \"examples\": ["
           + "{\"input_ids\": [101, 5, 6, 7, 102]}, {\"input_ids\": [101, 8, 102]}]}";
-  private static final DeviceInfo DEVICE =
+  static final DeviceInfo DEVICE =
       new DeviceInfo("google", "Pixel 8", "Tensor G3", "Android 14", 8L << 30, 4L << 30);
 
   /** Each forward() advances the clock by the next scripted duration (ms). */
@@ -82,7 +82,7 @@ class BenchmarkRunnerTest {
     }
   }
 
-  private static Path taskDir(Path dir, String... models) throws IOException {
+  static Path taskDir(Path dir, String... models) throws IOException {
     Files.write(dir.resolve("task.json"), TASK_JSON.getBytes(StandardCharsets.UTF_8));
     Files.write(dir.resolve("bench_inputs.json"), INPUTS.getBytes(StandardCharsets.UTF_8));
     for (String m : models) {

@@ -8,16 +8,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.squeezebertmobile.core.json.Json;
 
 /** Model files reach the runtime that reads their extension; both kinds are benchmarked. */
 class RuntimeDispatchTest {
   /** A stand-in for a runtime (the JVM has neither ExecuTorch nor LiteRT): records loads. */
   private static final class Recording implements InferenceBackend {
     final List<String> loaded = new ArrayList<>();
+    final String api;
+
+    Recording() {
+      this(null);
+    }
+
+    Recording(String api) {
+      this.api = api;
+    }
+
+    @Override
+    public String api(Path model) {
+      return api;
+    }
 
     @Override
     public Session<long[]> load(Path model, int numThreads) {
@@ -53,6 +71,31 @@ class RuntimeDispatchTest {
     dispatch.load(Paths.get("/m/squeezebert_litert_int8.tflite"), 1).close();
     assertEquals(List.of("squeezebert_xnnpack_q8.pte threads=1"), executorch.loaded);
     assertEquals(List.of("squeezebert_litert_int8.tflite threads=1"), litert.loaded);
+  }
+
+  @Test
+  void everyEntryRecordsTheApiOfTheBackendThatRanItsFile(@TempDir Path dir) throws Exception {
+    RuntimeDispatch dispatch =
+        new RuntimeDispatch(
+            Map.of(
+                ModelRuntime.EXECUTORCH, new Recording(),
+                ModelRuntime.LITERT, new Recording("CompiledModel")));
+    BenchmarkRunnerTest.taskDir(dir, "a_xnnpack_q8.pte", "b_litert_int8.tflite");
+    BenchmarkReport report =
+        new BenchmarkRunner(dispatch, () -> 0L)
+            .run(dir, new BenchmarkConfig(2, 0, 1, 16), BenchmarkRunnerTest.DEVICE, null);
+    Map<String, Set<Object>> apis = new TreeMap<>();
+    for (Map<String, Object> entry : report.entries()) {
+      Map<String, Object> model = Json.object(entry.get("benchmarkModel"), "benchmarkModel");
+      apis.computeIfAbsent((String) model.get("file"), f -> new HashSet<>())
+          .add(model.getOrDefault("runtimeApi", "absent"));
+    }
+    assertEquals(
+        Map.of("a_xnnpack_q8.pte", Set.of("absent"), "b_litert_int8.tflite",
+            Set.of("CompiledModel")),
+        apis);
+    assertEquals("CompiledModel", dispatch.api(Paths.get("b_litert_int8.tflite")));
+    assertNull(dispatch.api(Paths.get("model.onnx")));
   }
 
   @Test
