@@ -8,9 +8,13 @@ starts exists under the package it uses, and the pure-Java core stays free of An
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from runtime_bench import adb
 
@@ -139,3 +143,55 @@ def test_every_extra_the_driver_sends_is_read_by_the_benchmark_activity():
     activity = APP / "app/src/main/java/org/squeezebertmobile/app/BenchmarkActivity.java"
     read = set(re.findall(r'get(?:String|Int)Extra\("(\w+)"', activity.read_text("utf-8")))
     assert set(sent) <= read, set(sent) - read
+
+
+#: The app classes that call ExecuTorch's and LiteRT's Android APIs, compiled against the stubs.
+RUNTIME_CLASSES = (
+    "LiteRtBackend",
+    "LiteRtRunner",
+    "LiteRtCompiledModel",
+    "LiteRtInterpreterModel",
+    "LogitsModel",
+    "ExecuTorchBackend",
+    "ExecuTorchModel",
+)
+STUBS = REPO / "tests" / "fixtures" / "android" / "stubs"
+
+
+def _javac(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["javac", "--release", "17", "-encoding", "UTF-8", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(shutil.which("javac") is None, reason="needs a JDK (javac)")
+def test_app_runtime_classes_compile_warning_free_against_the_checked_library_signatures(
+    tmp_path: Path,
+):
+    # No Android SDK here: the stubs declare only the checked public signatures of LiteRT 2.2.0
+    # (CompiledModel, TensorBuffer, Interpreter) and ExecuTorch 1.4.1, as Java sees them.
+    core = tmp_path / "core"
+    main = sorted(str(p) for p in (APP / "core" / "src" / "main" / "java").rglob("*.java"))
+    built = _javac("-d", str(core), *main)
+    assert built.returncode == 0, built.stderr
+    app = APP / "app" / "src" / "main" / "java" / "org" / "squeezebertmobile" / "app"
+    sources = [str(app / f"{name}.java") for name in RUNTIME_CLASSES]
+    stubs = sorted(str(p) for p in STUBS.rglob("*.java"))
+    result = _javac(
+        "-Xlint:all", "-Werror", "-cp", str(core), "-d", str(tmp_path / "app"), *stubs, *sources
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "app" / "org/squeezebertmobile/app/LiteRtCompiledModel.class").is_file()
+
+
+def test_every_stub_names_the_public_source_and_tag_it_mirrors():
+    stubs = sorted(STUBS.rglob("*.java"))
+    assert len(stubs) >= 10
+    for stub in stubs:
+        text = stub.read_text(encoding="utf-8")
+        assert re.search(
+            r"Stub of (google-ai-edge/LiteRT|pytorch/executorch) v\d+\.\d+\.\d+", text
+        ), stub

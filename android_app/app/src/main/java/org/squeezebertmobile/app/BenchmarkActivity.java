@@ -18,6 +18,7 @@ import org.squeezebertmobile.core.bench.DeviceInfo;
 import org.squeezebertmobile.core.bench.ModelRuntime;
 import org.squeezebertmobile.core.bench.RuntimeDispatch;
 import org.squeezebertmobile.core.device.LinuxProbe;
+import org.squeezebertmobile.core.litert.LiteRtApi;
 
 /**
  * Latency benchmark driven over adb, single-threaded by default (ExecuTorch's own benchmark app
@@ -28,6 +29,10 @@ import org.squeezebertmobile.core.device.LinuxProbe;
  *   --es model_dir /data/local/tmp/squeezebert-mobile/TAG/TASK \
  *   --ei num_iter 50 --ei num_warm_up_iter 5 --ei num_threads 1 --ei seq_len 128
  * </pre>
+ *
+ * <p>{@code --es litert_api interpreter} runs {@code .tflite} files through LiteRT's {@code
+ * Interpreter} instead of the default {@code CompiledModel} (core's LiteRtApi); every record
+ * names the API ({@code runtimeApi}).
  *
  * <p>{@code --es model_file NAME} runs that one file only (runtime_bench starts one fresh process
  * per artifact, so each load is gated and its peak RSS is its own). {@code --ei seq_len 0} times the real examples at their own lengths instead, end to end
@@ -67,7 +72,9 @@ public final class BenchmarkActivity extends Activity {
     Intent intent = getIntent();
     String modelDir = intent.getStringExtra("model_dir");
     BenchmarkConfig config;
+    LiteRtApi litertApi;
     try {
+      litertApi = LiteRtApi.parse(intent.getStringExtra(LiteRtApi.EXTRA));
       if (modelDir == null || modelDir.isEmpty()) {
         throw new IllegalArgumentException(
             "missing --es model_dir DIR (a pushed task directory with .pte files)");
@@ -85,13 +92,15 @@ public final class BenchmarkActivity extends Activity {
     }
     append(getString(R.string.benchmark_running, modelDir, config.seqLen, config.numThreads));
     Thread thread =
-        new Thread(() -> benchmark(job, modelDir, config), "squeezebert-benchmark");
+        new Thread(
+            () -> benchmark(job, modelDir, config, litertApi), "squeezebert-benchmark");
     thread.start();
   }
 
   /** Runs on the worker thread; BenchmarkJob turns every failure, Errors included, into
    * benchmark_error.txt, so the thread always ends with an outcome on disk. */
-  private void benchmark(BenchmarkJob job, String modelDir, BenchmarkConfig config) {
+  private void benchmark(
+      BenchmarkJob job, String modelDir, BenchmarkConfig config, LiteRtApi litertApi) {
     String error =
         job.run(
             () ->
@@ -99,7 +108,7 @@ public final class BenchmarkActivity extends Activity {
                     new RuntimeDispatch(
                         Map.of(
                             ModelRuntime.EXECUTORCH, new ExecuTorchBackend(),
-                            ModelRuntime.LITERT, new LiteRtBackend())),
+                            ModelRuntime.LITERT, new LiteRtBackend(litertApi))),
                     System::nanoTime,
                     // Core and clock per sample from /proc and /sys; PSS from the platform.
                     new LinuxProbe(Paths.get("/proc"), Paths.get("/"), Debug::getPss)),

@@ -3,17 +3,33 @@ package org.squeezebertmobile.app;
 import java.io.FileNotFoundException;
 import java.nio.file.Path;
 import org.squeezebertmobile.core.bench.InferenceBackend;
+import org.squeezebertmobile.core.litert.LiteRtApi;
 
-/** The benchmark's runtime boundary implemented with LiteRT (see core's BenchmarkRunner). */
+/**
+ * The benchmark's runtime boundary implemented with LiteRT (see core's BenchmarkRunner), through
+ * the API the run asked for ({@code --es litert_api compiled|interpreter}, CompiledModel by
+ * default); every record names it ({@code runtimeApi}).
+ */
 final class LiteRtBackend implements InferenceBackend {
-  /** LiteRT's Java API reports failures as IllegalArgumentException/IllegalStateException only. */
+  /** LiteRT failures reach here as IllegalArgumentException/IllegalStateException only. */
   private static final int NOT_FOUND = 0x20;
   private static final int INTERNAL = 0x01;
 
+  private final LiteRtApi api;
+
+  LiteRtBackend(LiteRtApi api) {
+    this.api = api;
+  }
+
   @Override
-  public Session<LiteRtModel.Prepared> load(Path model, int numThreads) throws BackendException {
+  public String api(Path model) {
+    return api.apiName();
+  }
+
+  @Override
+  public Session<?> load(Path model, int numThreads) throws BackendException {
     try {
-      return new ModelSession(LiteRtModel.load(model.toFile(), numThreads));
+      return sessionOf(LiteRtRunner.load(api, model.toFile(), numThreads));
     } catch (FileNotFoundException e) {
       throw new BackendException(NOT_FOUND, e.getMessage(), e);
     } catch (RuntimeException e) {
@@ -21,16 +37,20 @@ final class LiteRtBackend implements InferenceBackend {
     }
   }
 
-  private static final class ModelSession implements Session<LiteRtModel.Prepared> {
-    private final LiteRtModel model;
+  private static <P> Session<P> sessionOf(LiteRtRunner<P> model) {
+    return new ModelSession<>(model);
+  }
 
-    ModelSession(LiteRtModel model) {
+  private static final class ModelSession<P> implements Session<P> {
+    private final LiteRtRunner<P> model;
+
+    ModelSession(LiteRtRunner<P> model) {
       this.model = model;
     }
 
     @Override
-    public LiteRtModel.Prepared prepare(
-        long[] inputIds, long[] attentionMask, long[] maskPositions) throws BackendException {
+    public P prepare(long[] inputIds, long[] attentionMask, long[] maskPositions)
+        throws BackendException {
       try {
         return model.prepare(inputIds, attentionMask, maskPositions);
       } catch (RuntimeException e) {
@@ -39,7 +59,7 @@ final class LiteRtBackend implements InferenceBackend {
     }
 
     @Override
-    public void forward(LiteRtModel.Prepared input) throws BackendException {
+    public void forward(P input) throws BackendException {
       try {
         model.run(input);
       } catch (RuntimeException e) {
@@ -48,7 +68,7 @@ final class LiteRtBackend implements InferenceBackend {
     }
 
     @Override
-    public float[] logits(LiteRtModel.Prepared input) throws BackendException {
+    public float[] logits(P input) throws BackendException {
       try {
         return model.logits(input);
       } catch (RuntimeException e) {

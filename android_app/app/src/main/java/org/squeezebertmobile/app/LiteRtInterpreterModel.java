@@ -13,8 +13,9 @@ import org.tensorflow.lite.Interpreter;
 import org.tensorflow.lite.Tensor;
 
 /**
- * An exported {@code .tflite} loaded with LiteRT's {@code Interpreter}: the only class of the app
- * that talks to LiteRT. The file holds one static signature per sequence length; core's {@link
+ * An exported {@code .tflite} loaded with LiteRT's {@code Interpreter}, the backward-compatible
+ * API kept selectable with {@code --es litert_api interpreter} (the default is {@link
+ * LiteRtCompiledModel}, whose weight cache this API cannot reach). The file holds one static signature per sequence length; core's {@link
  * LiteRtSignatures} picks the smallest that fits each request and pads the int64 contract inputs
  * to its int32 tensors (a fill-mask file's {@code mask_positions} to the signature's static
  * count, in chunks when a request has more masks than the largest signature takes).
@@ -31,7 +32,7 @@ import org.tensorflow.lite.Tensor;
  *
  * <p>Not thread-safe: use one instance from one worker thread.
  */
-final class LiteRtModel implements AutoCloseable, LogitsModel {
+final class LiteRtInterpreterModel implements LiteRtRunner<LiteRtInterpreterModel.Prepared> {
   private final Interpreter interpreter;
   private final LiteRtSignatures signatures;
   /** The output view and shape of each signature; every view shares {@link #shared}. */
@@ -39,7 +40,7 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
   private final Map<String, int[]> outputShapes = new HashMap<>();
   private final ByteBuffer shared;
 
-  private LiteRtModel(Interpreter interpreter) {
+  private LiteRtInterpreterModel(Interpreter interpreter) {
     this.interpreter = interpreter;
     this.signatures = LiteRtSignatures.fromKeys(interpreter.getSignatureKeys());
     int largest = 0;
@@ -70,14 +71,14 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
    * Loads {@code tflite} on exactly {@code numThreads} threads (LiteRT's default, -1, lets the
    * runtime choose; callers always pass an explicit count). XNNPACK is on by default.
    */
-  static LiteRtModel load(File tflite, int numThreads) throws FileNotFoundException {
+  static LiteRtInterpreterModel load(File tflite, int numThreads) throws FileNotFoundException {
     if (!tflite.isFile()) {
       throw new FileNotFoundException(tflite + " does not exist: push the exported .tflite there");
     }
     Interpreter interpreter =
         new Interpreter(tflite, new Interpreter.Options().setNumThreads(numThreads));
     try {
-      return new LiteRtModel(interpreter);
+      return new LiteRtInterpreterModel(interpreter);
     } catch (RuntimeException e) {
       interpreter.close();
       throw e;
@@ -104,7 +105,8 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
   }
 
   /** Builds the inputs once, so copies stay out of timings ({@code maskPositions} may be null). */
-  Prepared prepare(long[] inputIds, long[] attentionMask, long[] maskPositions) {
+  @Override
+  public Prepared prepare(long[] inputIds, long[] attentionMask, long[] maskPositions) {
     return new Prepared(signatures.feeds(inputIds, attentionMask, maskPositions));
   }
 
@@ -120,14 +122,16 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
   }
 
   /** Runs every feed of the request; outputs are left in the shared buffer (benchmarking). */
-  void run(Prepared prepared) {
+  @Override
+  public void run(Prepared prepared) {
     for (int i = 0; i < prepared.feeds.size(); i++) {
       run(prepared, i);
     }
   }
 
   /** Runs the request and returns its real logits (chunks concatenated), flattened. */
-  float[] logits(Prepared prepared) {
+  @Override
+  public float[] logits(Prepared prepared) {
     List<float[]> parts = new ArrayList<>();
     for (int i = 0; i < prepared.feeds.size(); i++) {
       ByteBuffer view = run(prepared, i);
@@ -138,11 +142,6 @@ final class LiteRtModel implements AutoCloseable, LogitsModel {
       parts.add(LiteRtSignatures.realLogits(flat, outputShapes.get(feed.signature), feed.rows));
     }
     return parts.size() == 1 ? parts.get(0) : LiteRtSignatures.concat(parts);
-  }
-
-  @Override
-  public float[] logits(long[] inputIds, long[] attentionMask, long[] maskPositions) {
-    return logits(prepare(inputIds, attentionMask, maskPositions));
   }
 
   @Override
