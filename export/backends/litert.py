@@ -2,27 +2,20 @@
 
 Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, LiteRT 2.3):
 
-* **One signature per length bucket.** litert-torch 0.10 lowers most ATen ops through JAX,
-  which cannot lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's
-  ``unsqueeze``), and a static graph bakes the length into its RESHAPEs, so
-  ``resize_tensor_input`` is refused. The file therefore holds one static signature per length
-  in ``sequence_buckets``: steps of sqrt(2) from 8 (8, 11, 16, 23, 32, 45, 64, ...) up to the
-  model's maximum, so a real input (CoNLL: 14 tokens at the median) pads by at most ~41% instead
-  of up to the next power of two from 32. The signatures share one copy of the weights in the
-  file, and the runner turns on XNNPACK's weight cache so they share one packed copy in memory
-  too (export.backends.litert_runtime). A caller pads its input, with attention mask 0, to the
-  smallest bucket that fits; padded positions are masked out of attention and dropped from
-  token-level logits.
-* **int32 inputs.** litert-torch downcasts int64 model inputs to int32 (``enable_x64=False``);
-  phones feed ``int[]`` token ids directly. Inputs are named ``input_ids`` and
-  ``attention_mask`` in every signature; the output is ``output_0``.
-* **Masked-LM: a static number of mask positions per signature**, M_L =
-  ``export.masking.masked_count(L)``; a caller pads its positions to M_L and keeps the first M
-  rows (``task_json`` spells the rule out for the app).
-* **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32``: per-channel int8 weights for
-  FULLY_CONNECTED / CONV_2D, per-row int8 embedding tables, activations quantized at run time;
-  attention BATCH_MATMULs stay fp32. litert-torch's own PT2E dynamic route writes an embedding
-  with a non-zero zero point that LiteRT refuses to load (``embedding_lookup.cc:73``).
+* **One signature per length bucket.** litert-torch 0.10 lowers through JAX, which cannot
+  lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's ``unsqueeze``), so
+  the file holds one static signature per length in ``sequence_buckets`` (steps of sqrt(2)
+  from 8 to the model maximum: a real input pads by at most ~41%). The signatures share one
+  copy of the weights in the file, and the runner's XNNPACK weight cache shares one packed
+  copy in memory (export.backends.litert_runtime). A caller pads to the smallest bucket that
+  fits, with attention mask 0, and drops the padded positions.
+* **int32 inputs** ``input_ids`` and ``attention_mask`` in every signature (litert-torch
+  downcasts int64); the output is ``output_0``.
+* **Masked-LM: M_L = export.masking.masked_count(L) mask positions per signature**; a caller
+  pads its positions to M_L and keeps the first M rows (``task_json`` spells the rule out).
+* **int8 through ai-edge-quantizer** ``dynamic_wi8_afp32`` (per-channel int8 FULLY_CONNECTED /
+  CONV_2D, per-row int8 embeddings, fp32 attention BATCH_MATMULs): litert-torch's own PT2E
+  route writes an embedding LiteRT refuses to load (``embedding_lookup.cc:73``).
 
 ``litert`` applies ``export.rewrite`` where the model's policy says it pays on LiteRT;
 ``litert-stock`` never does, so a benchmark shows what the rewrite buys.
