@@ -303,6 +303,7 @@ def run_adb(
         cluster=args.cluster,
         max_temp_c=args.max_temp,
         cool_wait=args.cool_wait,
+        litert_api=args.litert_api,
     )
     bench = AdbBenchmark(specs, config, store, host)
     try:

@@ -222,6 +222,13 @@ def add_phone_state_options(group: argparse._ArgumentGroup) -> None:
         "service reports no throttling (default: 38)",
     )
     group.add_argument(
+        "--litert-api",
+        choices=("compiled", "interpreter"),
+        default="compiled",
+        help="the app's LiteRT API for .tflite files: CompiledModel with XNNPACK's weight cache, "
+        "or the older Interpreter (default: compiled)",
+    )
+    group.add_argument(
         "--cool-wait",
         type=float,
         default=300.0,

@@ -62,6 +62,7 @@ class AdbConfig:
     max_temp_c: float = 38.0  # the thermal gate's battery threshold
     cool_wait: float = 300.0  # seconds the gate waits at most before a run goes on, flagged
     real_inputs: bool = True  # also time the real examples at their own lengths (seq_len 0)
+    litert_api: str = "compiled"  # the app's LiteRT API for .tflite files: compiled | interpreter
 
 
 def find_adb() -> str:
@@ -225,6 +226,7 @@ def start_activity(client: AdbClient, unit: DeviceUnit, config: AdbConfig) -> No
         "--ei", "num_warm_up_iter", str(config.warmup),
         "--ei", "num_threads", "1",
         "--ei", "seq_len", str(unit.seq_len),
+        "--es", "litert_api", config.litert_api,
     )  # fmt: skip
     errors = [
         line.strip()
@@ -325,6 +327,8 @@ def to_records(
                 "seq_len": unit.seq_len,
                 "num_threads": int(model.get("numThreads", 0)),
                 "inputs": "real" if unit.seq_len == REAL_INPUTS else "fixed",
+                # which LiteRT API ran a .tflite (the app's `runtimeApi`); None for a .pte
+                "runtime_api": model.get("runtimeApi"),
                 "metrics": values,
                 "samples_ms": [float(v) for v in lists.get("ms", [])],
                 "sample_cpu": [int(v) for v in lists.get("cpu", [])],

@@ -141,7 +141,12 @@ def test_every_extra_the_driver_sends_is_read_by_the_benchmark_activity():
     sent = re.findall(r'"--e[si]", "(\w+)"', inspect.getsource(adb_steps.start_activity))
     assert {"model_dir", "model_file", "seq_len", "num_threads"} <= set(sent)
     activity = APP / "app/src/main/java/org/squeezebertmobile/app/BenchmarkActivity.java"
-    read = set(re.findall(r'get(?:String|Int)Extra\("(\w+)"', activity.read_text("utf-8")))
+    source = activity.read_text("utf-8")
+    read = set(re.findall(r'get(?:String|Int)Extra\("(\w+)"', source))
+    # an extra named by a core constant, e.g. getStringExtra(LiteRtApi.EXTRA)
+    for name in re.findall(r"get(?:String|Int)Extra\((\w+)\.EXTRA\)", source):
+        (java,) = (APP / "core/src/main/java").rglob(f"{name}.java")
+        read |= set(re.findall(r'String EXTRA = "(\w+)"', java.read_text("utf-8")))
     assert set(sent) <= read, set(sent) - read
 
 

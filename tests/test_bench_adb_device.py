@@ -246,3 +246,25 @@ def test_a_phone_record_sits_next_to_the_host_median_of_the_same_backend(tmp_pat
     assert "| squeezebert-random | ner | executorch | int8 | 32 | 0.320 | 7.25 |" in report
     assert "| ? (unpinned) | ? | ? |" in report
     assert "is missing: squeezebert-random/ner/L128" in report
+
+
+def test_a_tflite_record_says_which_litert_api_the_app_ran_it_with() -> None:
+    from runtime_bench.adb_steps import DeviceUnit, to_records
+
+    name = "squeezebert_litert_int8.tflite"
+    unit = DeviceUnit("squeezebert", "squeezebert", "ner", "/d", (name,), 32, ("litert",))
+    model = {"name": "squeezebert", "backend": "litert", "quantization": "int8", "file": name,
+             "seqLen": 32, "numThreads": 1, "runtimeApi": "CompiledModel"}  # fmt: skip
+    entries = [
+        {"benchmarkModel": model, "metric": metric, "actualValue": value}
+        for metric, value in (("median_inference_latency(ms)", 3.0), ("load_status", 0.0))
+    ]
+    (record,), _ = to_records(entries, unit, "SER")
+    assert record["runtime_api"] == "CompiledModel" and record["backend"] == "litert"
+    pte = {**model, "file": "x_xnnpack_q8.pte", "backend": "xnnpack"}
+    del pte["runtimeApi"]
+    unit = DeviceUnit("squeezebert", "squeezebert", "ner", "/d", (pte["file"],), 32)
+    (record,), _ = to_records(
+        [{"benchmarkModel": pte, "metric": "load_status", "actualValue": 0}], unit, "SER"
+    )
+    assert record["runtime_api"] is None
