@@ -77,6 +77,7 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
         quant_policy=policy,
         input_names=job.task.input_names,
         static_lengths=job.options.static_lengths,
+        input_cap=job.task.max_length,
     )
     start = time.perf_counter()
     progress = job.progress or BuildProgress(total=1)
@@ -169,9 +170,10 @@ def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> di
     settings = backend.quant_settings(policy) if get_scheme(precision).quantized else {}
     if settings:
         fingerprint["quant_settings"] = settings
-    if backend.static_shapes:
-        lengths = job.options.static_lengths
-        fingerprint["static_lengths"] = None if lengths is None else list(lengths)
+    if backend.static_shapes:  # the lengths the file holds, as the backend resolves them
+        fingerprint["static_lengths"] = backend.signature_lengths(
+            job.max_seq_len, job.task.max_length, job.options.static_lengths
+        )
     # As the manifest will hold it (tuples become lists): compared with a manifest read back.
     return as_json(fingerprint)
 

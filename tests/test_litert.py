@@ -45,6 +45,16 @@ def test_formats_litert_without_the_extra_is_one_line_naming_it(tmp_path: Path) 
     assert not any(tmp_path.iterdir())
 
 
+def test_the_default_signatures_are_the_sqrt2_grid_plus_the_tasks_cap_and_asked_ones_win() -> None:
+    from export.backends.litert import LiteRTBackend
+
+    backend = LiteRTBackend()
+    assert backend.signature_lengths(512, 100, None) == sorted({*sequence_buckets(512), 100})
+    assert backend.signature_lengths(512, 128, None) == sequence_buckets(512)  # already there
+    assert backend.signature_lengths(512, None, None) == sequence_buckets(512)
+    assert backend.signature_lengths(512, 100, (128, 64, 64)) == [64, 128]
+
+
 def test_sequence_buckets_step_by_sqrt2_from_8_to_the_maximum() -> None:
     assert sequence_buckets(512) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512]
     assert sequence_buckets(300) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
@@ -105,7 +115,8 @@ def test_task_json_tells_the_phone_to_feed_int32_per_signature(
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_dtype"] == "int32"
     assert runtime["input_names"] == ["input_ids", "attention_mask"]
-    assert runtime["signatures"] == {f"seq_{n}": n for n in sequence_buckets(512)}
+    # the sqrt(2) grid plus the task's own cap: a 300-token article pads not at all
+    assert runtime["signatures"] == {f"seq_{n}": n for n in sorted({*sequence_buckets(512), 300})}
     assert set(runtime["artifacts"]) == {"fp32", "int8"}
     for name in runtime["artifacts"].values():
         assert (task_dir / name).is_file()
@@ -121,7 +132,7 @@ def test_task_json_tells_the_phone_how_many_mask_positions_each_signature_takes(
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_names"] == ["input_ids", "attention_mask", "mask_positions"]
     assert runtime["mask_positions"]["per_signature"] == {
-        f"seq_{n}": masked_count(n) for n in sequence_buckets(512)
+        f"seq_{n}": masked_count(n) for n in sorted({*sequence_buckets(512), 50})
     }
     assert "repeating the last" in runtime["mask_positions"]["padding"]
 
@@ -168,9 +179,9 @@ def test_one_tflite_serves_every_length_through_its_smallest_fitting_signature(
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
     runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
     eager = load_eager_module(task_dir)
-    assert runner.buckets == sequence_buckets(512)
+    assert runner.buckets == sorted({*sequence_buckets(512), 100})  # NER's cap is a signature
     rng = np.random.default_rng(0)
-    for length, bucket in ((3, 8), (8, 8), (9, 11), (14, 16), (33, 45), (100, 128)):
+    for length, bucket in ((3, 8), (8, 8), (9, 11), (14, 16), (33, 45), (95, 100), (100, 100)):
         assert runner.bucket_for(length) == bucket
         ids = rng.integers(1000, 2000, (1, length))
         mask = np.ones_like(ids)

@@ -51,6 +51,8 @@ class ExportRequest:
 
     #: for static-shape backends (LiteRT): the sequence lengths to export; None = their default
     static_lengths: tuple[int, ...] | None = None
+    #: the task's longest input (its tokenizer truncation): real inputs never exceed it
+    input_cap: int | None = None
 
 
 class Runner(ABC):
@@ -91,6 +93,13 @@ class Backend(ABC):
 
         Returns backend-specific manifest fields (e.g. the delegation summary).
         """
+
+    def signature_lengths(
+        self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
+    ) -> list[int] | None:
+        """The static sequence lengths an artifact holds (None: a dynamic axis). Decided here
+        once: the export writes these and the fingerprint records them."""
+        return None
 
     @abstractmethod
     def load(self, path: Path, num_threads: int = 1) -> Runner:

@@ -117,9 +117,21 @@ class LiteRTBackend(Backend):
         """Rewrite only the architectures whose policy measured faster rewritten on LiteRT."""
         return self.name if policy.part(self.name, LiteRTQuant()).rewrite else None
 
+    def signature_lengths(
+        self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
+    ) -> list[int]:
+        """--static-lengths when given; else the sqrt(2) grid to the model maximum plus the
+        task's own cap (News 300, NER 100, masked-LM 50), so inputs at the cap pad not at all."""
+        if asked:
+            return sorted(set(asked))
+        cap = {input_cap} if input_cap and input_cap < max_seq_len else set()
+        return sorted(set(sequence_buckets(max_seq_len)) | cap)
+
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
-        buckets = sorted(request.static_lengths or sequence_buckets(request.max_seq_len))
+        buckets = self.signature_lengths(
+            request.max_seq_len, request.input_cap, request.static_lengths
+        )
         if buckets[-1] > request.max_seq_len:
             raise ConfigError(
                 f"--static-lengths {buckets[-1]} exceeds the model's maximum of "
