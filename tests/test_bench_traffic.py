@@ -145,8 +145,9 @@ def test_committed_reports_are_current_and_answer_on_the_first_screen(tmp_path: 
         regenerated = (tmp_path / folder.name / "report.md").read_text()
         assert regenerated == (folder / "report.md").read_text(), f"{folder}: re-render it"
         screen = _first_screen(folder)
-        assert "## Which artifact to ship on this host" in screen, folder
         assert "## Summary" in screen
+        if doc.get("records"):  # a host benchmark; a phone-only file has no host to ship on
+            assert "## Which artifact to ship on this host" in screen, folder
 
 
 def _check_v3_shape(record: dict) -> None:
