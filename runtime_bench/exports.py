@@ -71,8 +71,8 @@ def rows(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "real_traffic_e2e_p50_latency(ms)": per.get("e2e", {}).get("p50"),
             "real_traffic_call_total(s)": ev.get("seconds"),
         }
-        cm = ev.get("compiled_model", {}).get("per_example_ms", {})
-        values["real_traffic_compiled_model_p50_latency(ms)"] = cm.get("p50")
+        other = ev.get("interpreter", {}).get("per_example_ms", {})
+        values["real_traffic_interpreter_p50_latency(ms)"] = other.get("p50")
         for metric, value in values.items():
             if value is not None:
                 yield _row(host, "real-traffic", ev, None, metric, value)

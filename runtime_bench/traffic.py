@@ -14,7 +14,7 @@ How each backend is fed (FEEDS): ONNX, ExecuTorch and eager at the input's own l
 LiteRT files at the smallest signature that fits; ``litert-stock`` as the TFLite/MediaPipe
 BERT examples do, every input padded to one 128 signature (longer inputs take the smallest
 signature that fits, so the metric stays comparable). Each LiteRT file also runs through
-`CompiledModel` (runtime_bench.litert_compiled) right after its `Interpreter` call.
+`Interpreter` (runtime_bench.litert_interpreter) right after its `CompiledModel` call.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from runtime_bench.artifacts import ArtifactSpec
-from runtime_bench.litert_compiled import COMPILED_MODEL_API, INTERPRETER_API
+from runtime_bench.litert_interpreter import COMPILED_MODEL_API, INTERPRETER_API
 from runtime_bench.progress import Progress
 from runtime_bench.runners import load_checked
 from runtime_bench.stats import percentile
@@ -71,27 +71,28 @@ class Route:
     spec: ArtifactSpec
     feed: str
     run: Callable[..., np.ndarray]
-    compiled: Callable[..., np.ndarray] | None = None
+    #: a .tflite's second LiteRT API (Interpreter), timed on the same padded inputs
+    interpreter: Callable[..., np.ndarray] | None = None
     predictions: list[Any] = field(default_factory=list)
     call: list[Timing] = field(default_factory=list)
     e2e: list[Timing] = field(default_factory=list)
-    compiled_call: list[Timing] = field(default_factory=list)
-    compiled_diff: float = 0.0
+    interpreter_call: list[Timing] = field(default_factory=list)
+    interpreter_diff: float = 0.0
 
 
 def _load_route(spec: ArtifactSpec) -> Route:
     feed = FEEDS.get(spec.backend, FEED_OWN)
     runner = load_checked(spec)
-    compiled = None
+    second = None
     if spec.backend in COMPILED_BACKENDS:
-        from runtime_bench.litert_compiled import CompiledModelRunner
+        from runtime_bench.litert_interpreter import InterpreterRunner
 
-        compiled = CompiledModelRunner(spec.path, num_threads=1)
+        second = InterpreterRunner(spec.path, num_threads=1)
     if feed == FEED_STOCK:
         longest = max(getattr(runner, "buckets", [STOCK_LENGTH]))
         runner = PaddedTo(runner, min(STOCK_LENGTH, longest))
-        compiled = PaddedTo(compiled, min(STOCK_LENGTH, longest)) if compiled else None
-    return Route(spec, feed, runner, compiled)
+        second = PaddedTo(second, min(STOCK_LENGTH, longest)) if second else None
+    return Route(spec, feed, runner, second)
 
 
 def summary_ms(timings: list[Timing]) -> dict[str, float]:
@@ -173,11 +174,11 @@ def _one_example(route: Route, split: Any, i: int) -> None:
     route.predictions.extend(prediction)
     route.call.append(call[0])
     route.e2e.append(whole)
-    if route.compiled is not None:
-        other, t = timed(lambda: route.compiled(*inputs))
-        route.compiled_call.append(t)
+    if route.interpreter is not None:
+        other, t = timed(lambda: route.interpreter(*inputs))
+        route.interpreter_call.append(t)
         diff = float(np.max(np.abs(other - logits))) if other.size else 0.0
-        route.compiled_diff = max(route.compiled_diff, diff)
+        route.interpreter_diff = max(route.interpreter_diff, diff)
 
 
 def _record(route: Route, split: Any, limit: int | None) -> dict[str, Any]:
@@ -202,12 +203,12 @@ def _record(route: Route, split: Any, limit: int | None) -> dict[str, Any]:
         "feed": route.feed,
         "per_example_ms": {"call": summary_ms(route.call), "e2e": summary_ms(route.e2e)},
     }
-    if route.compiled_call:
-        record["api"] = INTERPRETER_API
-        record["compiled_model"] = {
-            "api": COMPILED_MODEL_API,
-            "seconds": sum(t.wall_ms for t in route.compiled_call) / 1e3,
-            "per_example_ms": summary_ms(route.compiled_call),
-            "max_abs_logit_diff_vs_interpreter": route.compiled_diff,
+    if route.interpreter_call:
+        record["api"] = COMPILED_MODEL_API
+        record["interpreter"] = {
+            "api": INTERPRETER_API,
+            "seconds": sum(t.wall_ms for t in route.interpreter_call) / 1e3,
+            "per_example_ms": summary_ms(route.interpreter_call),
+            "max_abs_logit_diff_vs_compiled_model": route.interpreter_diff,
         }
     return record
