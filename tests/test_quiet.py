@@ -44,7 +44,7 @@ def test_native_output_comes_back_when_the_block_raises(enabled, capfd):
     assert capfd.readouterr().err == "fatal: the program is corrupt\n"
 
 
-def test_known_log_messages_are_dropped_and_real_warnings_kept(enabled, monkeypatch):
+def test_known_log_messages_are_dropped_and_real_warnings_kept(enabled, monkeypatch, request):
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             seen.append(record.getMessage())
@@ -57,6 +57,10 @@ def test_known_log_messages_are_dropped_and_real_warnings_kept(enabled, monkeypa
         monkeypatch.setattr(logger, "level", logging.WARNING)
         monkeypatch.setattr(logger, "handlers", [*logger.handlers])  # restored without ours
         logger.addHandler(Collect())
+    # Loggers cache isEnabledFor: a build earlier in this process (torch.onnx at ERROR) leaves
+    # "WARNING is off" cached on these children; setting `level` directly does not clear it.
+    logging.root.manager._clear_cache()
+    request.addfinalizer(logging.root.manager._clear_cache)
     onnx.warning("torchvision is not installed. Skipping torchvision::nms")
     pytree.warning(
         "<enum 'KernelPreference'> is an Enum subclass and is now natively supported by "
