@@ -41,8 +41,8 @@ FEED_STOCK = "padded to 128 (stock route)"
 STOCK_LENGTH = 128
 #: backend -> how real inputs reach it; backends not listed run at the input's own length
 FEEDS = {"litert": FEED_BUCKET, "litert-stock": FEED_STOCK}
-#: backends whose files also run through CompiledModel
-COMPILED_BACKENDS = ("litert", "litert-stock")
+#: LiteRT backends: their files run through CompiledModel, and also through Interpreter
+TWO_API_BACKENDS = ("litert", "litert-stock")
 #: upper edges of the length histogram's bins (tokens, [CLS]/[SEP] included)
 LENGTH_BINS = (16, 32, 64, 128, 256, 512)
 
@@ -84,7 +84,7 @@ def _load_route(spec: ArtifactSpec) -> Route:
     feed = FEEDS.get(spec.backend, FEED_OWN)
     runner = load_checked(spec)
     second = None
-    if spec.backend in COMPILED_BACKENDS:
+    if spec.backend in TWO_API_BACKENDS:
         from runtime_bench.litert_interpreter import InterpreterRunner
 
         second = InterpreterRunner(spec.path, num_threads=1)
