@@ -5,9 +5,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Name, backend and quantization of a {@code .pte} file, parsed with ExecuTorch minibench's
- * file-name convention {@code <name>_<backend>_<quantization>.pte} (e.g.
- * {@code squeezebert_xnnpack_q8.pte}), so results line up with ExecuTorch's own dashboards.
+ * Name, backend and quantization of a model file, parsed with ExecuTorch minibench's file-name
+ * convention {@code <name>_<backend>_<quantization><ext>}, so results line up with ExecuTorch's
+ * own dashboards. The export names every artifact {@code <tag>_<runtime>_<scheme tag><ext>}
+ * (e.g. {@code squeezebert_xnnpack_q8.pte}, {@code squeezebert_litert-stock_fp32.tflite}); the
+ * quantization field is passed on as written ({@code q8}, or {@code int8} in older folders), and
+ * the host maps both spellings to a precision.
  */
 public final class ModelFileName {
   // Minibench's expression, plus '-' in the backend ("litert-stock"); \w+ is greedy, so with
@@ -46,14 +49,14 @@ public final class ModelFileName {
     return of(file, fields.get("name"), fields.get("backend"), fields.get("quantization"));
   }
 
-  /** Parses a file name (with or without directory and ".pte" / ".tflite"). */
+  /**
+   * Parses a file name, with or without directory and extension. Any extension is dropped, not
+   * only the app's runtimes' ones: the export names its {@code .onnx} files the same way.
+   */
   public static ModelFileName parse(String fileName) {
     String file = fileName.substring(fileName.lastIndexOf('/') + 1);
-    ModelRuntime runtime = ModelRuntime.forFile(file);
-    String stem =
-        runtime == null
-            ? file
-            : file.substring(0, file.length() - runtime.extension().length());
+    int dot = file.lastIndexOf('.');
+    String stem = dot > 0 ? file.substring(0, dot) : file;
     Matcher m = PATTERN.matcher(stem);
     if (m.matches()) {
       return new ModelFileName(file, m.group("name"), m.group("backend"), m.group("quantization"));
