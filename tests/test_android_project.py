@@ -156,7 +156,7 @@ RUNTIME_CLASSES = (
     "LiteRtRunner",
     "LiteRtCompiledModel",
     "LiteRtInterpreterModel",
-    "LogitsModel",
+    "Runtimes",
     "ExecuTorchBackend",
     "ExecuTorchModel",
 )

@@ -10,13 +10,10 @@ import android.util.Log;
 import android.widget.TextView;
 import java.io.IOException;
 import java.nio.file.Paths;
-import java.util.Map;
 import org.squeezebertmobile.core.bench.BenchmarkConfig;
 import org.squeezebertmobile.core.bench.BenchmarkJob;
 import org.squeezebertmobile.core.bench.BenchmarkRunner;
 import org.squeezebertmobile.core.bench.DeviceInfo;
-import org.squeezebertmobile.core.bench.ModelRuntime;
-import org.squeezebertmobile.core.bench.RuntimeDispatch;
 import org.squeezebertmobile.core.device.LinuxProbe;
 import org.squeezebertmobile.core.litert.LiteRtApi;
 
@@ -105,10 +102,7 @@ public final class BenchmarkActivity extends Activity {
         job.run(
             () ->
                 new BenchmarkRunner(
-                    new RuntimeDispatch(
-                        Map.of(
-                            ModelRuntime.EXECUTORCH, new ExecuTorchBackend(),
-                            ModelRuntime.LITERT, new LiteRtBackend(litertApi))),
+                    Runtimes.dispatch(litertApi),
                     System::nanoTime,
                     // Core and clock per sample from /proc and /sys; PSS from the platform.
                     new LinuxProbe(Paths.get("/proc"), Paths.get("/"), Debug::getPss)),

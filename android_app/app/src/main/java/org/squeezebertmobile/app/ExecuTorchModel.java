@@ -14,7 +14,7 @@ import org.pytorch.executorch.Tensor;
  *
  * <p>Not thread-safe: use one instance from one worker thread.
  */
-final class ExecuTorchModel implements AutoCloseable, LogitsModel {
+final class ExecuTorchModel implements AutoCloseable {
   private static final String METHOD = "forward";
 
   private final Module module;
@@ -68,11 +68,6 @@ final class ExecuTorchModel implements AutoCloseable, LogitsModel {
       throw new ExecutorchRuntimeException(0x01, path + " returned no outputs");
     }
     return outputs[0].toTensor().getDataAsFloatArray();
-  }
-
-  @Override
-  public float[] logits(long[] inputIds, long[] attentionMask, long[] maskPositions) {
-    return logits(inputs(inputIds, attentionMask, maskPositions));
   }
 
   /** Runs the program and discards the outputs (benchmarking). */

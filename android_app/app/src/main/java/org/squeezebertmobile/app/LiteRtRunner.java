@@ -8,13 +8,13 @@ import java.util.Map;
 import org.squeezebertmobile.core.litert.LiteRtApi;
 
 /**
- * A {@code .tflite} loaded through one of LiteRT's two Android APIs ({@link LiteRtApi}): what the
- * benchmark's {@link LiteRtBackend} and the demo ({@link LogitsModel}) need from either. Both
- * take core's {@code LiteRtSignatures} feeds (smallest fitting signature, chunks of masks).
+ * A {@code .tflite} loaded through one of LiteRT's two Android APIs ({@link LiteRtApi}): what
+ * {@link LiteRtBackend} (the benchmark's and the demo's LiteRT) needs from either. Both take
+ * core's {@code LiteRtSignatures} feeds (smallest fitting signature, chunks of masks).
  *
  * @param <P> a ready-to-run request, built before timing starts
  */
-interface LiteRtRunner<P> extends LogitsModel {
+interface LiteRtRunner<P> extends AutoCloseable {
   /** Builds the request's signature feeds once, so copies stay out of timings. */
   P prepare(long[] inputIds, long[] attentionMask, long[] maskPositions);
 
@@ -25,9 +25,7 @@ interface LiteRtRunner<P> extends LogitsModel {
   float[] logits(P prepared);
 
   @Override
-  default float[] logits(long[] inputIds, long[] attentionMask, long[] maskPositions) {
-    return logits(prepare(inputIds, attentionMask, maskPositions));
-  }
+  void close();
 
   /** How each API loads a file on exactly {@code numThreads} threads. */
   interface Loader {

@@ -3,6 +3,9 @@ package org.squeezebertmobile.app;
 import java.io.File;
 import java.io.IOException;
 import java.util.List;
+import org.squeezebertmobile.core.bench.InferenceBackend.BackendException;
+import org.squeezebertmobile.core.bench.InferenceBackend.Session;
+import org.squeezebertmobile.core.litert.LiteRtApi;
 import org.squeezebertmobile.core.tasks.EntitySpan;
 import org.squeezebertmobile.core.tasks.LabelScore;
 import org.squeezebertmobile.core.tasks.MaskPrediction;
@@ -13,8 +16,10 @@ import org.squeezebertmobile.core.tokenizer.Vocab;
 import org.squeezebertmobile.core.tokenizer.WordPieceTokenizer;
 
 /**
- * One loaded task: its task.json, the tokenizer built from its vocab.txt and the model, run by
- * ExecuTorch (.pte) or LiteRT (.tflite): picking a file in the demo switches the runtime. {@link #run} is text in, result out; every step but the forward pass is core code.
+ * One loaded task: its task.json, the tokenizer built from its vocab.txt and the model, loaded
+ * through the same {@link Runtimes#dispatch} as the benchmark (ExecuTorch for .pte, LiteRT's
+ * CompiledModel for .tflite): picking a file in the demo switches the runtime. {@link #run} is
+ * text in, result out; every step but the forward pass is core code.
  *
  * <p>Used from the activity's single worker thread only.
  */
@@ -26,7 +31,7 @@ final class TaskSession implements AutoCloseable {
   final int numThreads;
   final double loadMs;
   private final TaskPipeline pipeline;
-  private final LogitsModel model;
+  private final Session<?> model;
 
   /** What one run produced; exactly one of the result lists is non-empty for its task type. */
   static final class Output {
@@ -48,7 +53,7 @@ final class TaskSession implements AutoCloseable {
     }
   }
 
-  TaskSession(ModelLocator.Choice choice, int numThreads) throws IOException {
+  TaskSession(ModelLocator.Choice choice, int numThreads) throws IOException, BackendException {
     this.choice = choice;
     this.numThreads = numThreads;
     this.config = TaskConfig.load(choice.taskDir.toPath());
@@ -59,7 +64,7 @@ final class TaskSession implements AutoCloseable {
                 Vocab.load(new File(choice.taskDir, config.vocabFile()).toPath())),
             TOP_K);
     long start = System.nanoTime();
-    this.model = LogitsModel.load(choice.file, numThreads);
+    this.model = Runtimes.dispatch(LiteRtApi.DEFAULT).load(choice.file.toPath(), numThreads);
     this.loadMs = (System.nanoTime() - start) / 1e6;
   }
 
@@ -68,12 +73,21 @@ final class TaskSession implements AutoCloseable {
     return pipeline.encode(text);
   }
 
-  /** Text to result: core's TaskPipeline around the runtime call (timed on its own). */
-  Output run(String text) {
+  /**
+   * Text to result: core's TaskPipeline around the runtime call, which is timed on its own (the
+   * inputs are converted to the runtime's tensors before the clock starts, as in the benchmark).
+   */
+  Output run(String text) throws BackendException {
     Encoding encoding = pipeline.encode(text);
     long[] positions = pipeline.positions(encoding);
+    return run(model, text, encoding, positions);
+  }
+
+  private <I> Output run(Session<I> session, String text, Encoding encoding, long[] positions)
+      throws BackendException {
+    I input = session.prepare(encoding.idsAsLongs(), encoding.attentionMask(), positions);
     long start = System.nanoTime();
-    float[] logits = model.logits(encoding.idsAsLongs(), encoding.attentionMask(), positions);
+    float[] logits = session.logits(input);
     double forwardMs = (System.nanoTime() - start) / 1e6;
     TaskPipeline.Result result = pipeline.postprocess(text, encoding, positions, logits);
     return new Output(

@@ -165,12 +165,15 @@ public final class TaskConfig {
     return specialTokens;
   }
 
-  /** Artifact file names by precision ("fp32", "int8"); may be empty. */
   /** Model file name -> its "name", "backend" and "quantization" (task.json "files"). */
   public Map<String, Map<String, String>> files() {
     return files;
   }
 
+  /**
+   * Artifact file names by precision name ("fp32", "int8": task.json's keys, not the file-name
+   * scheme tags); may be empty. The app itself does not read it.
+   */
   public Map<String, String> artifacts() {
     return artifacts;
   }

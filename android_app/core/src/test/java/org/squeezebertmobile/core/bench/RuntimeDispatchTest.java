@@ -110,6 +110,40 @@ class RuntimeDispatchTest {
   }
 
   @Test
+  void aFileNoRuntimeReadsIsNamedWithTheExtensionsThisAppReads() {
+    RuntimeDispatch dispatch =
+        new RuntimeDispatch(
+            Map.of(ModelRuntime.LITERT, new Recording(), ModelRuntime.EXECUTORCH, new Recording()));
+    InferenceBackend.BackendException e =
+        assertThrows(
+            InferenceBackend.BackendException.class,
+            () -> dispatch.load(Paths.get("/d/squeezebert_onnx_q8.onnx"), 1));
+    assertEquals(
+        "no runtime in this app reads squeezebert_onnx_q8.onnx: pick a .pte or .tflite file",
+        e.getMessage());
+  }
+
+  @Test
+  void aLoadedSessionReturnsTheLogitsOfTheRuntimeThatOpenedTheFile() throws Exception {
+    // The demo's path: load the picked file, prepare its inputs, read its logits back.
+    Recording executorch = new Recording();
+    Recording litert = new Recording();
+    RuntimeDispatch dispatch =
+        new RuntimeDispatch(
+            Map.of(ModelRuntime.EXECUTORCH, executorch, ModelRuntime.LITERT, litert));
+    float[] logits = logitsOf(dispatch.load(Paths.get("/m/sq_litert_q8.tflite"), 1));
+    assertEquals(3, logits.length);
+    assertEquals(List.of("sq_litert_q8.tflite threads=1"), litert.loaded);
+    assertEquals(List.of(), executorch.loaded);
+  }
+
+  private static <I> float[] logitsOf(InferenceBackend.Session<I> session) throws Exception {
+    try (session) {
+      return session.logits(session.prepare(new long[] {101, 7, 102}, new long[3], null));
+    }
+  }
+
+  @Test
   void theBenchmarkListsPteAndTfliteFilesSortedAndNothingElse(@TempDir Path dir)
       throws Exception {
     for (String name :
