@@ -32,13 +32,15 @@ import org.squeezebertmobile.core.litert.LiteRtApi;
  * names the API ({@code runtimeApi}).
  *
  * <p>{@code --es model_file NAME} runs that one file only (runtime_bench starts one fresh process
- * per artifact, so each load is gated and its peak RSS is its own). {@code --ei seq_len 0} times the real examples at their own lengths instead, end to end
- * (tokenize, runtime call, post-processing) as well as model-only. Every timed sample records
+ * per artifact, so each load is gated and its peak RSS is its own). {@code --ei seq_len 0} times
+ * the real examples at their own lengths instead, end to end (tokenize, runtime call,
+ * post-processing) as well as model-only. Every timed sample records
  * the core it ran on and that core's clock; PSS ({@code Debug.getPss}) and peak RSS are read
  * after each model's load and after its timed runs (core's BenchmarkRunner).
  *
- * <p>Runs every {@code .pte} (ExecuTorch) and {@code .tflite} (LiteRT) in {@code model_dir} on the real examples of its {@code
- * bench_inputs.json} (procedure: core's {@link BenchmarkRunner}) and writes {@code
+ * <p>Runs every {@code .pte} (ExecuTorch) and {@code .tflite} (LiteRT) in {@code model_dir}, each
+ * through the runtime core's RuntimeDispatch picks ({@link Runtimes}), on the real examples of
+ * its {@code bench_inputs.json} (procedure: core's {@link BenchmarkRunner}) and writes {@code
  * files/benchmark_results.json} after each model, atomically, so a reader polling the file never
  * sees half a write. A run that cannot start or finish (bad extra, missing files, a missing
  * native library) writes {@code files/benchmark_error.txt} with a one-line reason instead (core's
