@@ -14,6 +14,7 @@ from export.exportable import FullDecodeMaskedLm, MaskedLmExportable, export_mod
 from export.masked_rows import rows_function
 from export.models import build_task_model, load_config, load_tokenizer, resolve
 from export.pipeline import auto_class, encode, load_task_data
+from export.quantization import policy_for
 from export.rewrite import rewrite_for_export
 from export.rewrite.bert import BmmAttention
 from export.rewrite.blocks import gather_positions
@@ -170,12 +171,14 @@ def test_a_decoder_has_no_rows_path():
     assert rows_function(AutoModel.from_config(config)) is None
 
 
-def test_the_onnx_artifact_of_the_rows_path_matches_eager(family, tmp_path):
-    """Exported by the ONNX backend as a build exports it (rewrite for onnx, masked-only
-    module), run by onnxruntime on batches of other lengths and mask counts than traced."""
-    task, model, features, pad_id = family
-    backend = load_backend("onnx")
-    module = export_module(rewritten(model, "onnx"), task.task_type, "onnx", "fp32")
+def exported_matches_eager(built, backend_name: str, tmp_path) -> None:
+    """Exported by `backend_name` as a build exports it (the backend's rewrite target, the
+    masked-only module), run by its runtime on batches of other lengths and mask counts than
+    traced, against the full decode."""
+    task, model, features, pad_id = built
+    backend = load_backend(backend_name)
+    target = backend.rewrite_target(policy_for(model.config, "fp32", task.name))
+    module = export_module(rewritten(model, target), task.task_type, backend_name, "fp32")
     assert module.rows is not None
     request = ExportRequest(
         module,
@@ -185,13 +188,30 @@ def test_the_onnx_artifact_of_the_rows_path_matches_eager(family, tmp_path):
         task.example_inputs(features, pad_id),
         input_names=task.input_names,
     )
-    path = tmp_path / "model.onnx"
+    path = tmp_path / backend.artifact_name("tiny", "fp32")
     backend.export(request, path)
     runner = backend.load(path, num_threads=1)
     full = FullDecodeMaskedLm(model).eval()
-    for inputs in batches(task, features, pad_id):
-        with torch.no_grad():
-            want = full(*inputs).numpy()
-        got = runner(*(t.numpy() for t in inputs))
-        assert got.shape == want.shape
-        assert np.abs(got - want).max() < 1e-3
+    for batch in batches(task, features, pad_id):
+        # a batch-1 program (ExecuTorch) gets each row alone, still padded to the batch's length
+        rows = (
+            [batch]
+            if backend.dynamic_batch
+            else [tuple(t[i : i + 1] for t in batch) for i in range(len(batch[0]))]
+        )
+        for inputs in rows:
+            with torch.no_grad():
+                want = full(*inputs).numpy()
+            got = runner(*(t.numpy() for t in inputs))
+            assert got.shape == want.shape
+            assert np.abs(got - want).max() < 1e-3
+
+
+def test_the_onnx_artifact_of_the_rows_path_matches_eager(family, tmp_path):
+    exported_matches_eager(family, "onnx", tmp_path)
+
+
+def test_the_pte_of_the_rows_path_through_the_bmm_attention_matches_eager(data_dir, tmp_path):
+    """BERT-base on ExecuTorch: the rewritten bmm attention with M queries over L keys, both
+    axes dynamic, delegated to XNNPACK."""
+    exported_matches_eager(build("bert-base", data_dir), "executorch", tmp_path)
