@@ -15,6 +15,7 @@ import torch
 from transformers import AutoConfig
 
 from export.errors import ModelLoadError
+from export.masked_rows import rows_function
 from export.mlm_heads import MaskedLmHead, masked_lm_head
 from export.model_dir import refuse_remote_code
 from export.models import load_pretrained
@@ -22,7 +23,8 @@ from export.rewrite.blocks import gather_positions
 
 #: Bumped whenever the masked-LM export graph changes (the artifact fingerprint records it).
 #: 2: an encoder that offers `hidden_rows` runs its last layer on the masked rows only.
-MASKED_LM_VERSION = 2
+#: 3: BERT, MiniLM, ELECTRA, DistilBERT and MobileBERT do too (export.masked_rows).
+MASKED_LM_VERSION = 3
 
 
 class ExportableModel(torch.nn.Module):
@@ -75,9 +77,10 @@ class MaskedLmExportable(ExportableModel):
 
     The encoder runs on every token; the hidden states of the masked positions are gathered
     before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
-    projection runs on M rows instead of L. An encoder that offers ``hidden_rows`` (the
-    rewritten SqueezeBERT) gathers them earlier, before its last layer's queries: that layer's
-    keys and values read every token, the rest of it only the M rows (exact). The decoder reads
+    projection runs on M rows instead of L. The rows are gathered earlier, before the last
+    layer's queries, by an encoder that offers ``hidden_rows`` (the rewritten SqueezeBERT) or
+    has a rule in export.masked_rows (the BERT family): that layer's keys and values read every
+    token, the rest of it only the M rows (exact). The decoder reads
     the one word-embedding parameter the input lookup also reads (tied weights), in one of the
     `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.mlm_heads);
     MobileBERT's decodes the features past the table's width with its own `rest` weight.
@@ -90,6 +93,7 @@ class MaskedLmExportable(ExportableModel):
         head = masked_lm_head(model)
         self.transform = head.transform
         self.decoder = TiedDecoder(head, decoder)
+        self.rows = rows_function(model.base_model)
 
     def forward(  # type: ignore[override]
         self,
@@ -101,6 +105,8 @@ class MaskedLmExportable(ExportableModel):
         encoder = self.model.base_model
         if hasattr(encoder, "hidden_rows"):
             picked = encoder.hidden_rows(mask_positions, **kwargs)
+        elif self.rows is not None:
+            picked = self.rows(encoder, mask_positions, **kwargs)
         else:
             picked = gather_positions(encoder(**kwargs).last_hidden_state, mask_positions)
         return self.decoder(self.transform(picked))
