@@ -19,8 +19,6 @@ from export.lists import parse_ints
 from export.locks import folder_lock, folder_locks
 from export.quantization import PRECISIONS
 from export.version import package_version
-from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
-from runtime_bench.adb_device import add_phone_state_options
 from runtime_bench.artifacts import (
     BACKENDS,
     DEVICE_BACKENDS,
@@ -32,14 +30,16 @@ from runtime_bench.artifacts import (
     parse_list,
 )
 from runtime_bench.errors import BenchError
-from runtime_bench.exports import EXPORTERS, add_export_options, from_results, write_exports
+from runtime_bench.measure.schedule import DEFAULT_SESSIONS
+from runtime_bench.measure.timing import MAX_SINGLE_THREAD_RATIO
 from runtime_bench.option_checks import check_numbers
-from runtime_bench.schedule import DEFAULT_SESSIONS
+from runtime_bench.phone.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
+from runtime_bench.phone.device_state import add_phone_state_options
+from runtime_bench.report.exports import EXPORTERS, add_export_options, from_results, write_exports
 from runtime_bench.store import ResultsStore, check_out_dir
-from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 if TYPE_CHECKING:
-    from runtime_bench.bench import HostBenchmark
+    from runtime_bench.measure.bench import HostBenchmark
 
 DEFAULT_SEQ_LENS = "32,64,128,256"
 PROG = "python -m runtime_bench"
@@ -138,7 +138,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Validate options, discover artifacts, run the chosen benchmark; return the exit code."""
-    from runtime_bench.host import describe_host
+    from runtime_bench.measure.host import describe_host
 
     exports = parse_list(args.export, tuple(EXPORTERS), "--export") or []
     if args.from_results is not None or args.report_only:  # render or export, no benchmark
@@ -173,11 +173,11 @@ def run(args: argparse.Namespace) -> int:
     with folder_locks(task_dirs, "runtime_bench", shared=True):
         specs = discover(args.artifacts, models, tasks, backends, precisions, task_dirs)
         check_seq_lens(specs, seq_lens)
-        from runtime_bench.inputs import check_inputs  # numpy: not imported for --help
+        from runtime_bench.measure.inputs import check_inputs  # numpy: not imported for --help
 
         check_inputs([s.task_dir for s in specs], seq_lens)
         if not args.adb:
-            from runtime_bench.bench import preflight
+            from runtime_bench.measure.bench import preflight
 
             preflight(specs, seq_lens)
             if not args.no_eval:
@@ -185,14 +185,14 @@ def run(args: argparse.Namespace) -> int:
         with folder_lock(out, "runtime_bench"):
             store = ResultsStore(out)  # read under the lock: refuses a results.json not ours
             if args.adb:
-                from runtime_bench.adb import run_adb
+                from runtime_bench.phone.driver import run_adb
 
                 return run_adb(args, specs, seq_lens, store, host)
             return _run_host(args, specs, seq_lens, store, host, exports)
 
 
 def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path]:
-    from runtime_bench.report import write_report
+    from runtime_bench.report.render import write_report
 
     try:
         return write_report(doc, folder)
@@ -209,7 +209,7 @@ def _run_host(
     exports: list[str],
 ) -> int:
     """The host benchmark; Ctrl-C keeps completed records and reports them."""
-    from runtime_bench.bench import BenchConfig, HostBenchmark
+    from runtime_bench.measure.bench import BenchConfig, HostBenchmark
 
     config = BenchConfig(
         seq_lens=seq_lens,
@@ -254,7 +254,7 @@ def _run_host(
         )
     if over:
         print(f"warning: CPU/wall above {limit} for {', '.join(over)}", file=sys.stderr)
-    from runtime_bench.report_traffic import flag_lines
+    from runtime_bench.report.traffic_section import flag_lines
 
     for flag in flag_lines(doc):
         if "STARVED" in flag:
@@ -264,7 +264,7 @@ def _run_host(
 
 def _keep(bench: HostBenchmark, status: str) -> str:
     """Save a stopped host run's completed records and their report; say where they are."""
-    from runtime_bench.report import write_report
+    from runtime_bench.report.render import write_report
 
     kept = len(bench.doc["records"])
     try:

@@ -7,7 +7,7 @@ import argparse
 import math
 
 from runtime_bench.errors import BenchError
-from runtime_bench.schedule import DEFAULT_SESSIONS
+from runtime_bench.measure.schedule import DEFAULT_SESSIONS
 
 
 def check_numbers(args: argparse.Namespace) -> None:

@@ -30,11 +30,11 @@ from benchfakes import (
     synthetic_results,
 )
 
-from runtime_bench.adb import REMOTE_ROOT, parse_devices, select_devices
-from runtime_bench.adb_client import AdbClient, Glob, list_devices
 from runtime_bench.artifacts import SAFE_NAME
 from runtime_bench.cli import main
 from runtime_bench.errors import DeviceError
+from runtime_bench.phone.adb_client import AdbClient, Glob, list_devices
+from runtime_bench.phone.driver import REMOTE_ROOT, parse_devices, select_devices
 from runtime_bench.results import validate
 
 REMOTE = "/data/local/tmp/squeezebert-mobile/squeezebert-tiny/ner"

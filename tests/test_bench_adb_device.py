@@ -15,13 +15,13 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import fake_adb_calls, install_fake_adb, synthetic_results
 from test_bench_adb import PIXEL, run_bench
 
-from runtime_bench.adb_device import (
+from runtime_bench.phone.device_state import (
     group_clusters,
     parse_battery,
     parse_grep_listing,
     parse_thermalservice,
 )
-from runtime_bench.report import write_report
+from runtime_bench.report.render import write_report
 from runtime_bench.results import validate
 
 PACKAGE = "org.squeezebertmobile.app"
@@ -249,7 +249,7 @@ def test_a_phone_record_sits_next_to_the_host_median_of_the_same_backend(tmp_pat
 
 
 def test_a_tflite_record_says_which_litert_api_the_app_ran_it_with() -> None:
-    from runtime_bench.adb_steps import DeviceUnit, to_records
+    from runtime_bench.phone.steps import DeviceUnit, to_records
 
     name = "squeezebert_litert_int8.tflite"
     unit = DeviceUnit("squeezebert", "squeezebert", "ner", "/d", (name,), 32, ("litert",))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime_bench.bench import HOLD_AFTER_FIRST_LENGTH_ENV
+from runtime_bench.measure.bench import HOLD_AFTER_FIRST_LENGTH_ENV
 from runtime_bench.results import validate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,17 +1,17 @@
-"""runtime_bench.host: the host description reads x86 and aarch64 cpuinfo alike."""
+"""runtime_bench.measure.host: the host description reads x86 and aarch64 cpuinfo alike."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from runtime_bench.host import (
+from runtime_bench.measure.host import (
     EMULATION_ENV,
     describe_host,
     detect_emulation,
     host_tag,
     parse_cpuinfo,
 )
-from runtime_bench.report import _host_section
+from runtime_bench.report.render import _host_section
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bench"
 

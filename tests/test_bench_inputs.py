@@ -1,4 +1,4 @@
-"""runtime_bench.inputs: real examples fitted to a length exactly as the Android app does."""
+"""runtime_bench.measure.inputs: real examples fitted to a length exactly as the Android app does."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runtime_bench.errors import BenchError
-from runtime_bench.inputs import (
+from runtime_bench.measure.inputs import (
     BenchInputs,
     SpecialIds,
     fit_positions,

@@ -16,8 +16,8 @@ from export.tflite_inputs import (
     write_value_files,
 )
 from runtime_bench.artifacts import discover
-from runtime_bench.progress import Progress
-from runtime_bench.traffic import FEED_BUCKET, FEED_STOCK, PaddedTo, run_task
+from runtime_bench.measure.progress import Progress
+from runtime_bench.measure.traffic import FEED_BUCKET, FEED_STOCK, PaddedTo, run_task
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def test_stock_route_pads_to_128_and_keeps_the_real_tokens_logits(
     tiny_litert_artifacts: Path,
 ) -> None:
     from export.backends import get_backend
-    from runtime_bench.inputs import BenchInputs
+    from runtime_bench.measure.inputs import BenchInputs
 
     (spec,) = _ner_specs(tiny_litert_artifacts, ["litert-stock"], ["fp32"])
     runner = get_backend("litert-stock").load(spec.path, num_threads=1)

@@ -1,4 +1,4 @@
-"""runtime_bench.report: report.md tables and PNG plots from a results document."""
+"""runtime_bench.report.render: report.md tables and PNG plots from a results document."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
-from runtime_bench.report import fmt, write_report
+from runtime_bench.report.render import fmt, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -62,7 +62,7 @@ def test_fmt_keeps_three_significant_digits() -> None:
 
 
 def test_masked_lm_over_ner_gets_its_own_table_naming_both_tasks(tmp_path: Path) -> None:
-    from runtime_bench.ratios import compute_ratios
+    from runtime_bench.analysis.ratios import compute_ratios
 
     doc = synthetic_results(seq_lens=(128,))
     twins = []

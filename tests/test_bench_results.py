@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
-from runtime_bench.ratios import compute_ratios
+from runtime_bench.analysis.ratios import compute_ratios
 from runtime_bench.results import (
     KIND,
     latency_metrics,

@@ -1,11 +1,11 @@
-"""runtime_bench.roofline: FLOP counting, the floor formula and the matmul microbenchmark."""
+"""runtime_bench.measure.roofline: FLOP counting, the floor formula and the matmul microbenchmark."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from runtime_bench.roofline import FlopCount, count_flops, floor_ms, measure_peaks
+from runtime_bench.measure.roofline import FlopCount, count_flops, floor_ms, measure_peaks
 
 
 class TinyEncoder(torch.nn.Module):

@@ -1,10 +1,10 @@
-"""runtime_bench.schedule: round-robin order, so machine drift hits every artifact alike."""
+"""runtime_bench.measure.schedule: round-robin order, so machine drift hits every artifact alike."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtime_bench.schedule import round_robin, run_round_robin
+from runtime_bench.measure.schedule import round_robin, run_round_robin
 
 
 def test_round_robin_interleaves_items_a_b_c_a_b_c() -> None:

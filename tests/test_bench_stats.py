@@ -1,11 +1,11 @@
-"""runtime_bench.stats: the numbers every latency table is built from."""
+"""runtime_bench.analysis.stats: the numbers every latency table is built from."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from runtime_bench.stats import paired_ratios, percentile, summarize, trimmed_mean
+from runtime_bench.analysis.stats import paired_ratios, percentile, summarize, trimmed_mean
 
 
 def test_percentile_matches_numpy_linear_interpolation() -> None:

@@ -14,8 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
-from runtime_bench.bench import BenchConfig, HostBenchmark
 from runtime_bench.errors import BenchError
+from runtime_bench.measure.bench import BenchConfig, HostBenchmark
 from runtime_bench.store import RESULTS, RUNS, ResultsStore
 
 

@@ -14,10 +14,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import FOUR_MODELS, synthetic_results
 
-from runtime_bench.floor_plot import FLOOR_PLOT
-from runtime_bench.ratios import compute_ratios
-from runtime_bench.report import write_report
-from runtime_bench.study import comparisons
+from runtime_bench.analysis.ratios import compute_ratios
+from runtime_bench.analysis.study import comparisons
+from runtime_bench.report.floor_plot import FLOOR_PLOT
+from runtime_bench.report.render import write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
-from runtime_bench.exports import v3_records, write_exports
-from runtime_bench.report import write_report
-from runtime_bench.traffic import FEED_BUCKET, FEED_OWN, FEED_STOCK, length_summary
+from runtime_bench.measure.traffic import FEED_BUCKET, FEED_OWN, FEED_STOCK, length_summary
+from runtime_bench.report.exports import v3_records, write_exports
+from runtime_bench.report.render import write_report
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "runtime_bench" / "results"
@@ -113,7 +113,7 @@ def test_emulated_runs_are_flagged_and_every_png_is_stamped(tmp_path: Path) -> N
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from runtime_bench.plot_style import EMULATED_TEXT, stamp_emulated
+    from runtime_bench.report.plot_style import EMULATED_TEXT, stamp_emulated
 
     doc = synthetic_results(seq_lens=(32,))
     doc["host"]["emulated"] = "qemu-user -cpu neoverse-n1"

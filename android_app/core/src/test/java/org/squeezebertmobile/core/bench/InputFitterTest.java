@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** The rule of runtime_bench/inputs.py fit_to_length, case by case. */
+/** The rule of runtime_bench/measure/inputs.py fit_to_length, case by case. */
 class InputFitterTest {
   @Test
   void longExampleKeepsFirstTokensAndEndsWithSep() {

@@ -2,7 +2,7 @@
 
 Five comparisons at the same task and sequence length, and one across tasks:
 
-* model: one model over another, same backend and precision, for each pair runtime_bench.study
+* model: one model over another, same backend and precision, for each pair runtime_bench.analysis.study
   declares (every model over the BERT-base baseline, plus SqueezeBERT over MobileBERT);
 * precision: int8 over fp32, same model and backend;
 * backend: a backend over eager PyTorch (fp32), same model and precision;
@@ -10,9 +10,9 @@ Five comparisons at the same task and sequence length, and one across tasks:
   *its* fastest backend, same precision: what a user choosing a runtime per model cares about;
 * rewrite: an artifact over the same runtime's stock export (backend ``<name>-stock``, built
   without export.rewrite), same model and precision: what the rewrite buys on that runtime;
-* task: one task over another (runtime_bench.study's pairs, masked-LM over NER), same model,
+* task: one task over another (runtime_bench.analysis.study's pairs, masked-LM over NER), same model,
   backend, precision and length. Tasks are separate groups, but their loads take turns
-  (runtime_bench.latency), so round i of each is at most one load apart.
+  (runtime_bench.measure.latency), so round i of each is at most one load apart.
 
 Each ratio is taken per round and summarized by its median (with p10/p90), which is robust to
 machine drift in a way that a ratio of two medians is not.
@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from export.quantization import REFERENCE_PRECISION, SCHEMES
+from runtime_bench.analysis.stats import paired_ratios, summarize
+from runtime_bench.analysis.study import BASELINE_MODEL, TASK_COMPARISONS, comparisons, model_rank
 from runtime_bench.artifacts import EAGER, STOCK_OF
-from runtime_bench.stats import paired_ratios, summarize
-from runtime_bench.study import BASELINE_MODEL, TASK_COMPARISONS, comparisons, model_rank
 
 
 def _paired(kind: str, num: dict[str, Any], den: dict[str, Any]) -> bool:
@@ -62,7 +62,7 @@ def compute_ratios(
 ) -> list[dict[str, Any]]:
     """All model, precision, backend, best, rewrite and task ratios the records allow; model
     and best ratios for `pairs` of (numerator, denominator) models (default:
-    runtime_bench.study's)."""
+    runtime_bench.analysis.study's)."""
     if pairs is None:
         pairs = comparisons(r["model"] for r in records)
     index = {

@@ -1,14 +1,14 @@
 """Record every artifact's outputs on the real benchmark inputs, so two machines can be compared.
 
-`python -m runtime_bench.outputs --artifacts DIR --out OUT` runs each artifact on the examples
+`python -m runtime_bench.parity.outputs --artifacts DIR --out OUT` runs each artifact on the examples
 of its task's bench_inputs.json (fitted to one sequence length with the benchmark's own rule)
 and writes, per artifact, the logits at real (non-padding) tokens as `.npy`, then
 `outputs.json` last, which lists them. The same code runs on the host and inside the emulated
-aarch64 Python of `tools/aarch64-check`; `runtime_bench.crosscheck` compares the two.
+aarch64 Python of `tools/aarch64-check`; `runtime_bench.parity.crosscheck` compares the two.
 
 ONNX artifacts load through `export.ort_runtime` (numpy + onnxruntime only), so
 `--backends onnx` runs where torch is not installed; eager and `.pte` load through
-`runtime_bench.runners` (torch, ExecuTorch, LiteRT).
+`runtime_bench.measure.runners` (torch, ExecuTorch, LiteRT).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from export.errors import BuildError
 from export.io import atomic_path, write_json
 from runtime_bench.artifacts import BACKENDS, EAGER, ArtifactSpec, discover, parse_list
 from runtime_bench.errors import BenchError
-from runtime_bench.inputs import BenchInputs
+from runtime_bench.measure.inputs import BenchInputs
 
 #: run(input_ids, attention_mask[, mask_positions]) -> logits
 Runner = Callable[..., np.ndarray]
@@ -46,7 +46,7 @@ def _torch_free_runner(spec: ArtifactSpec) -> Runner:
 
 
 def _torch_runner(spec: ArtifactSpec) -> Runner:
-    from runtime_bench.runners import load_runner
+    from runtime_bench.measure.runners import load_runner
 
     return load_runner(spec)
 
@@ -136,7 +136,7 @@ def load(out: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m runtime_bench.outputs", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m runtime_bench.parity.outputs", description=__doc__)
     p.add_argument("--artifacts", type=Path, required=True, help="export.build output directory")
     p.add_argument("--out", type=Path, required=True, help="directory for the .npy files")
     p.add_argument("--backends", help=f"comma list from {','.join(BACKENDS)} (default: all)")

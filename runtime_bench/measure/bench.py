@@ -2,10 +2,10 @@
 
 Order of work, most valuable first so an interrupted run still has the core numbers:
   1. host description, thread pinning, matmul peaks, FLOPs per model and length;
-  2. latency groups (runtime_bench.latency): per sequence length and task, all models x
+  2. latency groups (runtime_bench.measure.latency): per sequence length and task, all models x
      backends x precisions, round-robin over `sessions` fresh loads of each, the tasks
      taking turns load by load; results.json is rewritten after every length;
-  3. the real-traffic view (runtime_bench.traffic): per task, every artifact over the test split
+  3. the real-traffic view (runtime_bench.measure.traffic): per task, every artifact over the test split
      (or --eval-limit), example by example at its own length, interleaved;
   4. peak RSS per artifact in a fresh subprocess.
 """
@@ -20,18 +20,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from export.errors import first_line
+from runtime_bench.analysis.ratios import compute_ratios
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.errors import BenchError
-from runtime_bench.inputs import BenchInputs, check_inputs
-from runtime_bench.latency import Measured, measure_length
-from runtime_bench.progress import Progress
-from runtime_bench.ratios import compute_ratios
+from runtime_bench.measure.inputs import BenchInputs, check_inputs
+from runtime_bench.measure.latency import Measured, measure_length
+from runtime_bench.measure.progress import Progress
+from runtime_bench.measure.roofline import (
+    DEFAULT_SIZES,
+    FlopCount,
+    count_flops,
+    floor_ms,
+    measure_peaks,
+)
+from runtime_bench.measure.runners import load_checked, load_eager_module, pin_single_thread
+from runtime_bench.measure.schedule import DEFAULT_SESSIONS
+from runtime_bench.measure.timing import cpu_wall_summary
 from runtime_bench.results import FIRST, LOAD, LOAD_STATUS, latency_metrics, new_document, record_id
-from runtime_bench.roofline import DEFAULT_SIZES, FlopCount, count_flops, floor_ms, measure_peaks
-from runtime_bench.runners import load_checked, load_eager_module, pin_single_thread
-from runtime_bench.schedule import DEFAULT_SESSIONS
 from runtime_bench.store import ResultsStore, host_ids, may_replace
-from runtime_bench.timing import cpu_wall_summary
 
 #: the folder (beside results.json) that holds benchmark_model's input files
 TFLITE_INPUTS_DIR = "benchmark_model_inputs"
@@ -203,7 +209,7 @@ class HostBenchmark:
             gc.collect()
 
     def _measure_length(self, seq_len: int, bar: Progress) -> list[dict[str, Any]]:
-        """Every task's latency group at one length (runtime_bench.latency)."""
+        """Every task's latency group at one length (runtime_bench.measure.latency)."""
         groups = {task: [s for s in self.specs if s.task == task] for task in self._tasks()}
         config = self.config
         measured = measure_length(groups, seq_len, config.runs, config.warmup, config.sessions, bar)
@@ -270,9 +276,9 @@ class HostBenchmark:
             self.save()
 
     def _real_traffic(self, bar: Progress) -> None:
-        """The real-traffic view (runtime_bench.traffic), task by task: every artifact of the
+        """The real-traffic view (runtime_bench.measure.traffic), task by task: every artifact of the
         task over its test split, example by example, interleaved; saved after each task."""
-        from runtime_bench.traffic import run_task
+        from runtime_bench.measure.traffic import run_task
 
         pin_single_thread()
         for task in self._tasks():
@@ -286,7 +292,7 @@ class HostBenchmark:
     def _memory(self, bar: Progress) -> None:
         """Fresh-process RSS probes, two at a time: memory is per process, and nothing is
         timed any more in this phase, so running them side by side cannot skew a number."""
-        from runtime_bench.memory import measure_peak_rss
+        from runtime_bench.measure.memory import measure_peak_rss
 
         with ThreadPoolExecutor(max_workers=MEMORY_PROBES_IN_PARALLEL) as pool:
             futures = {

@@ -1,4 +1,4 @@
-"""Compare two recordings of `runtime_bench.outputs` (host vs emulated core) against the bounds.
+"""Compare two recordings of `runtime_bench.parity.outputs` (host vs emulated core) against the bounds.
 
 Bounds, per artifact, over the real (non-padding) tokens of the real benchmark inputs:
 
@@ -23,8 +23,8 @@ import numpy as np
 from export.io import atomic_path, write_json
 from export.manifest import load_manifest
 from export.quantization import get_scheme
-from runtime_bench import outputs
 from runtime_bench.errors import BenchError
+from runtime_bench.parity import outputs
 
 FP32_MAX_ABS_DIFF = 1e-5
 MIN_ARGMAX_AGREEMENT = 0.99

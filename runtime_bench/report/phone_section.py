@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from runtime_bench.markdown import _table, fmt
+from runtime_bench.report.markdown import _table, fmt
 
 MEDIAN = "median_inference_latency(ms)"
 TRIMMEAN = "trimmean_inference_latency(ms)"

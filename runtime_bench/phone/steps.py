@@ -1,4 +1,4 @@
-"""The steps of the phone benchmark on one device, over runtime_bench.adb_client: pick the
+"""The steps of the phone benchmark on one device, over runtime_bench.phone.adb_client: pick the
 devices, push a task folder, start BenchmarkActivity, pull its results and turn them into
 results.json records."""
 
@@ -16,13 +16,13 @@ from typing import Any
 from export.backends import CATALOG
 from export.errors import first_line
 from export.quantization import PRECISION_ALIASES, REFERENCE_PRECISION
-from runtime_bench.adb_client import (
+from runtime_bench.artifacts import DEVICE_BACKENDS, SAFE_NAME, ArtifactSpec
+from runtime_bench.errors import DeviceError
+from runtime_bench.phone.adb_client import (
     DEFAULT_TIMEOUT,
     AdbClient,
     Glob,
 )
-from runtime_bench.artifacts import DEVICE_BACKENDS, SAFE_NAME, ArtifactSpec
-from runtime_bench.errors import DeviceError
 from runtime_bench.results import LOAD_STATUS, SAMPLES, record_id
 
 PACKAGE = "org.squeezebertmobile.app"
@@ -58,7 +58,7 @@ class AdbConfig:
     run_timeout: float = 1800.0  # seconds to wait for one activity run's results
     poll_interval: float = 2.0
     adb_timeout: float = DEFAULT_TIMEOUT  # seconds for any single adb command
-    cluster: str = "big"  # big | little | all (runtime_bench.adb_device)
+    cluster: str = "big"  # big | little | all (runtime_bench.phone.device_state)
     max_temp_c: float = 38.0  # the thermal gate's battery threshold
     cool_wait: float = 300.0  # seconds the gate waits at most before a run goes on, flagged
     real_inputs: bool = True  # also time the real examples at their own lengths (seq_len 0)

@@ -1,7 +1,7 @@
 """The latency phase of the host benchmark: every artifact of one length, round-robin, over
 fresh loads.
 
-A group (one task at one length) measures its artifacts round-robin (runtime_bench.schedule).
+A group (one task at one length) measures its artifacts round-robin (runtime_bench.measure.schedule).
 The measured rounds are split over `sessions` fresh loads of every artifact, each with its own
 warm-up, the load order rotated so no artifact is always loaded first: identical sessions of
 one file differ by up to 25% on a 2-core VM (docs/performance.md, "Session-to-session
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from runtime_bench.artifacts import ArtifactSpec
-from runtime_bench.inputs import BenchInputs
-from runtime_bench.progress import Progress
-from runtime_bench.runners import load_checked, pin_single_thread
-from runtime_bench.schedule import run_round_robin
-from runtime_bench.timing import Timing, timed
+from runtime_bench.measure.inputs import BenchInputs
+from runtime_bench.measure.progress import Progress
+from runtime_bench.measure.runners import load_checked, pin_single_thread
+from runtime_bench.measure.schedule import run_round_robin
+from runtime_bench.measure.timing import Timing, timed
 
 
 @dataclass

@@ -160,7 +160,7 @@ def from_results(
     """`--from-results FILE` (or --out's results.json with --report-only): re-render the report
     and/or write the exports beside an existing results.json, benchmarking nothing."""
     from runtime_bench.errors import BenchError
-    from runtime_bench.report import write_report
+    from runtime_bench.report.render import write_report
     from runtime_bench.results import load_results
 
     if adb:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from export.quantization import REFERENCE_PRECISION, get_scheme
-from runtime_bench.timing import timed
+from runtime_bench.measure.timing import timed
 
 #: Ops whose FLOPs are activation x activation products (attention), never quantized.
 ATTENTION_OPS = ("bmm", "baddbmm", "scaled_dot_product")
@@ -203,7 +203,7 @@ def count_flops(module: Any, seq_len: int) -> FlopCount:
     inputs = [input_ids, torch.ones((1, seq_len), dtype=torch.long)]
     if "mask_positions" in getattr(module, "input_names", ()):
         # masked-LM decodes M rows, as many as the benchmark's inputs carry
-        from runtime_bench.inputs import masked_count
+        from runtime_bench.measure.inputs import masked_count
 
         inputs.append(torch.ones((1, masked_count(seq_len)), dtype=torch.long))
     counter = FlopCounterMode(display=False, custom_mapping=_attention_formulas())

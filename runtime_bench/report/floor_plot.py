@@ -3,7 +3,7 @@
 One figure, a panel per task: at FLOOR_SEQ_LEN, each model's int8 artifact on its fastest
 exported backend, at its FLOPs per sequence (from the flops phase, as in the latency table),
 next to its own floor and the line "FLOPs at this core's int8 matmul peak". Both floors come
-from runtime_bench.roofline.floor_ms, the definition behind the latency table's "x floor".
+from runtime_bench.measure.roofline.floor_ms, the definition behind the latency table's "x floor".
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from export.quantization import REFERENCE_PRECISION
+from runtime_bench.analysis.ratios import fastest_exported
+from runtime_bench.analysis.study import model_rank, ordered_models
 from runtime_bench.artifacts import EAGER
-from runtime_bench.markdown import _table, fmt
-from runtime_bench.plot_style import figure_legend, stamp_emulated
-from runtime_bench.ratios import fastest_exported
+from runtime_bench.measure.roofline import FlopCount, floor_ms
+from runtime_bench.report.markdown import _table, fmt
+from runtime_bench.report.plot_style import figure_legend, stamp_emulated
 from runtime_bench.results import LATENCY_METRICS, atomic_output
-from runtime_bench.roofline import FlopCount, floor_ms
-from runtime_bench.study import model_rank, ordered_models
 
 FLOOR_PLOT = "flops_floor.png"
 #: the length the plot compares models at (the nearest measured one if this one is missing)

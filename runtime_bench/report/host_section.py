@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
-from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
+from runtime_bench.measure.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
+from runtime_bench.report.markdown import _mb, _sort_key, _table, by_task, fmt
 
 
 def _host_section(doc: dict[str, Any]) -> list[str]:

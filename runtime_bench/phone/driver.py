@@ -1,11 +1,11 @@
 """The phone benchmark over adb: push artifacts, run BenchmarkActivity, pull and merge results.
 
 Talks to the device only through the `adb` executable (found on PATH), by way of
-runtime_bench.adb_client, which quotes every remote command and times out every call; the
+runtime_bench.phone.adb_client, which quotes every remote command and times out every call; the
 whole driver is tested at that process boundary with a fake `adb`. It has not been run against a real phone
 on this project's machines (no device is attached to them).
 
-Flow per device: check state -> read its CPU clusters (runtime_bench.adb_device) -> push each
+Flow per device: check state -> read its CPU clusters (runtime_bench.phone.device_state) -> push each
 task dir's model files, task.json, bench_inputs.json and vocab.txt to
 /data/local/tmp/squeezebert-mobile/<tag>/<task>/ -> optionally install the APK -> for every
 artifact, first on the real inputs at their own lengths, then at each fixed length: wait (with a
@@ -30,15 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import INTERRUPTED
-from runtime_bench.adb_client import AdbClient, DeviceLost, list_devices
-from runtime_bench.adb_device import (
+from runtime_bench.artifacts import DEVICE_BACKENDS, ArtifactSpec
+from runtime_bench.errors import DeviceError
+from runtime_bench.phone.adb_client import AdbClient, DeviceLost, list_devices
+from runtime_bench.phone.device_state import (
     choose_core,
     discover_clusters,
     pin,
     throttled_samples,
     wait_until_cool,
 )
-from runtime_bench.adb_steps import (
+from runtime_bench.phone.steps import (
     ACTIVITY,
     ERROR_FILE,
     PACKAGE,
@@ -59,9 +61,7 @@ from runtime_bench.adb_steps import (
     task_dirs_for,
     to_records,
 )
-from runtime_bench.artifacts import DEVICE_BACKENDS, ArtifactSpec
-from runtime_bench.errors import DeviceError
-from runtime_bench.report import write_report
+from runtime_bench.report.render import write_report
 from runtime_bench.results import new_document
 from runtime_bench.store import ResultsStore, device_ids, may_replace
 
@@ -81,7 +81,7 @@ __all__ = [
 ]
 
 
-log = logging.getLogger("runtime_bench.adb")
+log = logging.getLogger("runtime_bench.phone.driver")
 
 
 def _serial(entry: dict[str, Any]) -> str:

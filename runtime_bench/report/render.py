@@ -1,4 +1,4 @@
-"""report.md (and, through runtime_bench.plots, the PNG plots), from results.json alone.
+"""report.md (and, through runtime_bench.report.plots, the PNG plots), from results.json alone.
 
 Because the report is a pure function of the results document, the host run and the adb
 driver regenerate the same report after merging, and the tests can check it on synthetic
@@ -11,14 +11,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from runtime_bench.analysis.ratios import by_denominator
+from runtime_bench.analysis.study import model_rank
 from runtime_bench.artifacts import EAGER
-from runtime_bench.floor_plot import floor_section
-from runtime_bench.markdown import _mb, _sort_key, _table, by_task, fmt
-from runtime_bench.plots import SPEEDUP_KINDS, speedup_png, write_plots
-from runtime_bench.ratios import by_denominator
-from runtime_bench.report_host import _host_section, _study_section, _thread_section
-from runtime_bench.report_phone import _device_section
-from runtime_bench.report_traffic import (
+from runtime_bench.report.floor_plot import floor_section
+from runtime_bench.report.host_section import _host_section, _study_section, _thread_section
+from runtime_bench.report.markdown import _mb, _sort_key, _table, by_task, fmt
+from runtime_bench.report.phone_section import _device_section
+from runtime_bench.report.plots import SPEEDUP_KINDS, speedup_png, write_plots
+from runtime_bench.report.traffic_section import (
     headline_section,
     ship_section,
     summary_section,
@@ -26,7 +27,6 @@ from runtime_bench.report_traffic import (
     traffic_section,
 )
 from runtime_bench.results import LATENCY_METRICS, atomic_output
-from runtime_bench.study import model_rank
 
 MEDIAN = LATENCY_METRICS["median"]
 
@@ -195,7 +195,7 @@ def _ratio_tables(
     ratios: list[dict[str, Any]], by_id: dict[str, Any]
 ) -> list[tuple[str, list[dict[str, Any]]]]:
     """(title, ratios) per table, in RATIO_TITLES order; model and best ratios split by their
-    denominator model (the baseline first, see runtime_bench.study); empty tables left out."""
+    denominator model (the baseline first, see runtime_bench.analysis.study); empty tables left out."""
     known = [r for r in ratios if r["numerator"] in by_id and r["denominator"] in by_id]
     tables = []
     for kind, title in RATIO_TITLES.items():

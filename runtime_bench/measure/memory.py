@@ -7,7 +7,7 @@ only loading the artifact and running it at each sequence length (ascending, so 
 includes everything needed up to L). Where clear_refs is unavailable it falls back to
 VmHWM/ru_maxrss and says so in `method`.
 
-Run as `python -m runtime_bench.memory '<json spec>'`; prints one JSON line.
+Run as `python -m runtime_bench.measure.memory '<json spec>'`; prints one JSON line.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def _reset_peak() -> bool:
 
 def probe(spec: dict[str, Any], seq_lens: list[int]) -> dict[str, Any]:
     """Inside the fresh process: load, run each length once, report peak RSS increases in MB."""
-    from runtime_bench.inputs import BenchInputs
-    from runtime_bench.runners import load_runner, pin_single_thread
+    from runtime_bench.measure.inputs import BenchInputs
+    from runtime_bench.measure.runners import load_runner, pin_single_thread
 
     artifact = ArtifactSpec(**{**spec, "task_dir": Path(spec["task_dir"])})
     pin_single_thread()
@@ -92,7 +92,7 @@ def measure_peak_rss(
     cmd = [
         sys.executable,
         "-m",
-        "runtime_bench.memory",
+        "runtime_bench.measure.memory",
         json.dumps(payload),
         ",".join(map(str, seq_lens)),
     ]

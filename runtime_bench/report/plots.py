@@ -1,5 +1,5 @@
 """The PNG plots of a results.json: latency per task, speedups with their spread (one figure
-per task and comparison kind), and (through runtime_bench.floor_plot) latency against FLOPs.
+per task and comparison kind), and (through runtime_bench.report.floor_plot) latency against FLOPs.
 
 A run with one sequence length gets a bar chart instead of lines (a line through one point is
 a column of dots); legends sit below the panels; emulated runs carry an EMULATED stamp.
@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from export.quantization import SCHEMES
+from runtime_bench.analysis.ratios import by_denominator
+from runtime_bench.analysis.study import model_rank, ordered_models
 from runtime_bench.artifacts import BACKEND_COLORS, BACKEND_ORDER
-from runtime_bench.floor_plot import write_floor_plot
-from runtime_bench.markdown import by_task
-from runtime_bench.plot_style import figure_legend, stamp_emulated
-from runtime_bench.ratios import by_denominator
+from runtime_bench.report.floor_plot import write_floor_plot
+from runtime_bench.report.markdown import by_task
+from runtime_bench.report.plot_style import figure_legend, stamp_emulated
 from runtime_bench.results import LATENCY_METRICS, atomic_output
-from runtime_bench.study import model_rank, ordered_models
 
 PRECISION_STYLES = {name: scheme.line_style for name, scheme in SCHEMES.items()}
 #: speedup figure per ratio kind: its file-name part and title
@@ -204,7 +204,7 @@ def _plot_speedup(
     import matplotlib.pyplot as plt
 
     # One panel per model for "backend over eager", then per denominator model for the
-    # model and best comparisons (runtime_bench.study's pairs).
+    # model and best comparisons (runtime_bench.analysis.study's pairs).
     panels: list[tuple[str, list[dict[str, Any]], bool]] = []  # title, ratios, name models
     if kind == "backend":
         for model in ordered_models(by_id[r["numerator"]]["model"] for r in ratios):

@@ -6,8 +6,8 @@ import math
 from collections import defaultdict
 from typing import Any
 
+from runtime_bench.analysis.study import model_rank
 from runtime_bench.artifacts import BACKEND_ORDER
-from runtime_bench.study import model_rank
 
 
 def fmt(value: Any, digits: int = 3) -> str:

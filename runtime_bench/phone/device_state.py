@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from runtime_bench.adb_client import AdbClient
-from runtime_bench.adb_steps import PACKAGE
+from runtime_bench.phone.adb_client import AdbClient
+from runtime_bench.phone.steps import PACKAGE
 
 CPU_ROOT = "/sys/devices/system/cpu"
 #: --cluster choices: the fastest cluster, the slowest, or no pinning at all

@@ -14,7 +14,7 @@ How each backend is fed (FEEDS): ONNX, ExecuTorch and eager at the input's own l
 LiteRT files at the smallest signature that fits; ``litert-stock`` as the TFLite/MediaPipe
 BERT examples do, every input padded to one 128 signature (longer inputs take the smallest
 signature that fits, so the metric stays comparable). Each LiteRT file also runs through
-`Interpreter` (runtime_bench.litert_interpreter) right after its `CompiledModel` call.
+`Interpreter` (runtime_bench.measure.litert_interpreter) right after its `CompiledModel` call.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from runtime_bench.analysis.stats import percentile
 from runtime_bench.artifacts import ArtifactSpec
-from runtime_bench.litert_interpreter import COMPILED_MODEL_API, INTERPRETER_API
-from runtime_bench.progress import Progress
-from runtime_bench.runners import load_checked
-from runtime_bench.stats import percentile
-from runtime_bench.timing import Timing, timed
+from runtime_bench.measure.litert_interpreter import COMPILED_MODEL_API, INTERPRETER_API
+from runtime_bench.measure.progress import Progress
+from runtime_bench.measure.runners import load_checked
+from runtime_bench.measure.timing import Timing, timed
 
 FEED_OWN = "own length"
 FEED_BUCKET = "smallest fitting signature"
@@ -85,7 +85,7 @@ def _load_route(spec: ArtifactSpec) -> Route:
     runner = load_checked(spec)
     second = None
     if spec.backend in TWO_API_BACKENDS:
-        from runtime_bench.litert_interpreter import InterpreterRunner
+        from runtime_bench.measure.litert_interpreter import InterpreterRunner
 
         second = InterpreterRunner(spec.path, num_threads=1)
     if feed == FEED_STOCK:

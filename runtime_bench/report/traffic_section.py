@@ -1,7 +1,7 @@
 """The report's first screen and its real-traffic sections (issue 25 item 1, issue 28 item 5).
 
 The ship decision comes from real traffic: each task's test split, every example at its own
-length (runtime_bench.traffic). Runs written before that view existed have one `seconds` per
+length (runtime_bench.measure.traffic). Runs written before that view existed have one `seconds` per
 artifact and split (the whole test loop) and no per-example times: their ship table ranks by
 that mean, says so, and leaves p50/p90 empty, so every committed results.json still renders.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from runtime_bench.analysis.study import comparisons, model_rank
 from runtime_bench.artifacts import EAGER, STOCK_OF
-from runtime_bench.markdown import _sort_key, _table, by_task, fmt
-from runtime_bench.study import comparisons, model_rank
-from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
-from runtime_bench.traffic import FEED_STOCK
+from runtime_bench.measure.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
+from runtime_bench.measure.traffic import FEED_STOCK
+from runtime_bench.report.markdown import _sort_key, _table, by_task, fmt
 
 #: shown when a record has no per-example times (a run from before the real-traffic view)
 OLD_TIMING = "whole test loop, mean per example"
