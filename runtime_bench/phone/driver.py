@@ -20,7 +20,6 @@ what was pulled and the run names what is missing.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import datetime as _dt
@@ -32,6 +31,7 @@ from typing import Any
 from export.errors import INTERRUPTED
 from runtime_bench.artifacts import DEVICE_BACKENDS, ArtifactSpec
 from runtime_bench.errors import DeviceError
+from runtime_bench.options import BenchOptions
 from runtime_bench.phone.adb_client import AdbClient, DeviceLost, list_devices
 from runtime_bench.phone.device_state import (
     choose_core,
@@ -282,28 +282,27 @@ class AdbBenchmark:
 
 
 def run_adb(
-    args: argparse.Namespace,
+    options: BenchOptions,
     specs: list[ArtifactSpec],
-    seq_lens: list[int],
     store: ResultsStore,
     host: dict[str, Any],
 ) -> int:
     """The phone benchmark; a lost device keeps what was pulled and names what is missing."""
     adb = find_adb()
     config = AdbConfig(
-        seq_lens=seq_lens,
-        runs=args.runs,
-        warmup=args.warmup,
-        apk=args.apk,
-        serial=args.serial,
-        all_devices=args.all_devices,
-        run_timeout=args.run_timeout,
-        poll_interval=args.poll_interval,
-        adb_timeout=args.adb_timeout,
-        cluster=args.cluster,
-        max_temp_c=args.max_temp,
-        cool_wait=args.cool_wait,
-        litert_api=args.litert_api,
+        seq_lens=list(options.seq_lens),
+        runs=options.runs,
+        warmup=options.warmup,
+        apk=options.apk,
+        serial=options.serial,
+        all_devices=options.all_devices,
+        run_timeout=options.run_timeout,
+        poll_interval=options.poll_interval,
+        adb_timeout=options.adb_timeout,
+        cluster=options.cluster,
+        max_temp_c=options.max_temp,
+        cool_wait=options.cool_wait,
+        litert_api=options.litert_api,
     )
     bench = AdbBenchmark(specs, config, store, host)
     try:
