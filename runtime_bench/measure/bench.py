@@ -13,7 +13,6 @@ Order of work, most valuable first so an interrupted run still has the core numb
 from __future__ import annotations
 
 import gc
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -44,10 +43,6 @@ TFLITE_INPUTS_DIR = "benchmark_model_inputs"
 
 #: RSS probes are independent processes; two at a time halves the phase on a 2-core host.
 MEMORY_PROBES_IN_PARALLEL = 2
-
-#: Test-only hook: when set to "1", the run blocks after its first saved sequence length until a
-#: signal arrives, so an interrupt test knows work is still pending (no race with fast hosts).
-HOLD_AFTER_FIRST_LENGTH_ENV = "RUNTIME_BENCH_TEST_HOLD_AFTER_FIRST_LENGTH"
 
 
 @dataclass
@@ -85,16 +80,6 @@ def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
         finally:
             del runner
             gc.collect()
-
-
-def _hold_for_test_signal() -> None:
-    """Block until a signal handler raises (Ctrl-C), when the test-only hook is set (after
-    the first saved length)."""
-    if os.environ.get(HOLD_AFTER_FIRST_LENGTH_ENV) != "1":
-        return
-    os.environ.pop(HOLD_AFTER_FIRST_LENGTH_ENV)  # only after the first length
-    while True:  # sleep, not signal.pause(): a signal that lands just before pause() is lost
-        time.sleep(0.05)
 
 
 class HostBenchmark:
@@ -175,7 +160,6 @@ class HostBenchmark:
                 self.doc["records"].extend(self._measure_length(seq_len, bar))
                 phases["latency"] = time.perf_counter() - start
                 self.save()
-                _hold_for_test_signal()
             if self.config.evaluate:
                 start = time.perf_counter()
                 self._real_traffic(bar)

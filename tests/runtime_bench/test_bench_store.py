@@ -6,12 +6,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
 from runtime_bench.errors import BenchError

@@ -11,14 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
-from benchfakes import synthetic_results
+from benchfakes import REPO, synthetic_results
 
 from runtime_bench.measure.traffic import FEED_BUCKET, FEED_OWN, FEED_STOCK, length_summary
 from runtime_bench.report.exports import v3_records, write_exports
 from runtime_bench.report.render import write_report
 
-REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "runtime_bench" / "results"
 FIRST_SCREEN = 80
 

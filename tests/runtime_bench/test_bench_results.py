@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
 from runtime_bench.analysis.ratios import compute_ratios

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from benchfakes import FIXTURES, REPO
 
-from runtime_bench.measure.bench import HOLD_AFTER_FIRST_LENGTH_ENV
 from runtime_bench.results import validate
 
-REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
@@ -169,8 +168,9 @@ def test_peak_rss_is_probed_in_a_fresh_process_per_artifact(
 
 
 def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path) -> None:
-    """SIGINT while later lengths are certainly pending: the test-only hook holds the run after
-    its first saved length until the signal lands, so the outcome never depends on speed."""
+    """SIGINT while later lengths are certainly pending, on a host of any speed: the test's own
+    launcher (fixtures/bench/pause_after_first_save.py) pauses the real run once results.json
+    first holds a record, the test sees that record in the file and sends the signal."""
     out = tmp_path / "out"
     results = out / "results.json"
     cmd = bench(
@@ -191,13 +191,14 @@ def test_interrupt_keeps_completed_records(tiny_artifacts: Path, tmp_path: Path)
         "--no-eval",
         "--no-memory",
     )
+    cmd[1:3] = [str(FIXTURES / "bench" / "pause_after_first_save.py")]  # for `-m runtime_bench`
     proc = subprocess.Popen(
         cmd,
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", HOLD_AFTER_FIRST_LENGTH_ENV: "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=default_sigint,
     )
     hang_guard = time.monotonic() + 900  # only against a hung test; the run waits for us

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import make_fake_artifacts, synthetic_results
 
 from runtime_bench.cli import main

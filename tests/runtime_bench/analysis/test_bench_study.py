@@ -6,12 +6,9 @@ report's formatting and pairing, not measurements.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import FOUR_MODELS, synthetic_results
 
 from runtime_bench.analysis.ratios import compute_ratios

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchfakes import FIXTURES
+
 from runtime_bench.measure.host import (
     EMULATION_ENV,
     describe_host,
@@ -13,11 +15,11 @@ from runtime_bench.measure.host import (
 )
 from runtime_bench.report.render import _host_section
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bench"
+CPUINFO = FIXTURES / "bench"
 
 
 def test_aarch64_cpuinfo_names_the_core_and_its_int8_features() -> None:
-    cpu = parse_cpuinfo((FIXTURES / "cpuinfo_aarch64.txt").read_text(), "aarch64")
+    cpu = parse_cpuinfo((CPUINFO / "cpuinfo_aarch64.txt").read_text(), "aarch64")
     assert cpu["model"] == "Neoverse-N1"
     assert cpu["features"]["neon"] and cpu["features"]["dotprod"] and cpu["features"]["fp16"]
     assert not cpu["features"]["i8mm"] and not cpu["features"]["sve"]
@@ -25,7 +27,7 @@ def test_aarch64_cpuinfo_names_the_core_and_its_int8_features() -> None:
 
 
 def test_x86_cpuinfo_reports_avx512_vnni_and_amx() -> None:
-    cpu = parse_cpuinfo((FIXTURES / "cpuinfo_x86_64.txt").read_text(), "x86_64")
+    cpu = parse_cpuinfo((CPUINFO / "cpuinfo_x86_64.txt").read_text(), "x86_64")
     assert cpu["model"] == "Intel(R) Xeon(R) Platinum 8488C"
     features = cpu["features"]
     assert features["avx2"] and features["avx512f"] and features["avx512_vnni"]
@@ -36,7 +38,7 @@ def test_x86_cpuinfo_reports_avx512_vnni_and_amx() -> None:
 
 def test_qemu10_cpuinfo_names_the_core_from_cpu_part_not_its_generic_model_name() -> None:
     # Captured from qemu-aarch64 10.0.2 -cpu cortex-a710: "model name: ARMv8 Processor rev 1".
-    text = (FIXTURES / "cpuinfo_aarch64_qemu10_cortex_a710.txt").read_text()
+    text = (CPUINFO / "cpuinfo_aarch64_qemu10_cortex_a710.txt").read_text()
     cpu = parse_cpuinfo(text, "aarch64")
     assert cpu["model"] == "Cortex-A710"
     features = cpu["features"]
@@ -45,7 +47,7 @@ def test_qemu10_cpuinfo_names_the_core_from_cpu_part_not_its_generic_model_name(
 
 
 def test_qemu72_passing_the_x86_cpuinfo_through_is_not_reported_as_an_intel_arm_core() -> None:
-    cpu = parse_cpuinfo((FIXTURES / "cpuinfo_x86_64.txt").read_text(), "aarch64")
+    cpu = parse_cpuinfo((CPUINFO / "cpuinfo_x86_64.txt").read_text(), "aarch64")
     assert cpu["model"].startswith("unknown ARM core")
     assert not any(cpu["features"].values())
 

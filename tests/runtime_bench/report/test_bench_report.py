@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import synthetic_results
 
 from runtime_bench.report.render import fmt, write_report

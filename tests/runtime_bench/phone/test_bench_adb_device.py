@@ -6,13 +6,10 @@ its bound, PSS and peak RSS, end-to-end timing on the real inputs. No real devic
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
-from benchfakes import fake_adb_calls, install_fake_adb, synthetic_results
+from benchfakes import FIXTURES, fake_adb_calls, install_fake_adb, synthetic_results
 from test_bench_adb import PIXEL, run_bench
 
 from runtime_bench.phone.device_state import (
@@ -25,7 +22,7 @@ from runtime_bench.report.render import write_report
 from runtime_bench.results import validate
 
 PACKAGE = "org.squeezebertmobile.app"
-SYSFS = Path(__file__).parent / "fixtures" / "android" / "sysfs_galaxy_s9_us.txt"
+SYSFS = FIXTURES / "android" / "sysfs_galaxy_s9_us.txt"
 
 
 def device(tmp_path: Path) -> dict:

@@ -18,10 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
-from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 from benchfakes import (
     fake_adb_calls,
     fake_adb_remote_lines,
@@ -29,6 +25,8 @@ from benchfakes import (
     make_fake_artifacts,
     synthetic_results,
 )
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 from runtime_bench.artifacts import SAFE_NAME
 from runtime_bench.cli import main
