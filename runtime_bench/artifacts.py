@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,10 +186,10 @@ def specs_for_task_dir(manifest: TaskManifest) -> list[ArtifactSpec]:
 
 def discover(
     root: Path,
-    models: list[str] | None = None,
-    tasks: list[str] | None = None,
-    backends: list[str] | None = None,
-    precisions: list[str] | None = None,
+    models: Sequence[str] | None = None,
+    tasks: Sequence[str] | None = None,
+    backends: Sequence[str] | None = None,
+    precisions: Sequence[str] | None = None,
     task_dirs: list[Path] | None = None,
 ) -> list[ArtifactSpec]:
     """All artifacts under `root` (in `task_dirs`, when the caller found them already) that
@@ -221,7 +222,7 @@ def discover(
     return selected
 
 
-def check_seq_lens(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
+def check_seq_lens(specs: list[ArtifactSpec], seq_lens: Sequence[int]) -> None:
     """Refuse sequence lengths an artifact was not exported for (before any timing starts)."""
     for spec in specs:
         too_long = [length for length in seq_lens if length > spec.max_seq_len]

@@ -15,39 +15,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from export.errors import INTERRUPTED, BuildError, first_line, help_epilog
-from export.lists import parse_ints
 from export.locks import folder_lock, folder_locks
 from export.quantization import PRECISIONS
 from export.version import package_version
-from runtime_bench.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
-from runtime_bench.adb_device import add_phone_state_options
 from runtime_bench.artifacts import (
     BACKENDS,
-    DEVICE_BACKENDS,
     ArtifactSpec,
     check_eval_lengths,
     check_seq_lens,
     discover,
     find_task_dirs,
-    parse_list,
 )
 from runtime_bench.errors import BenchError
-from runtime_bench.exports import EXPORTERS, add_export_options, from_results, write_exports
-from runtime_bench.option_checks import check_numbers
-from runtime_bench.schedule import DEFAULT_SESSIONS
+from runtime_bench.measure.schedule import DEFAULT_SESSIONS
+from runtime_bench.measure.timing import MAX_SINGLE_THREAD_RATIO
+from runtime_bench.options import BenchOptions
+from runtime_bench.phone.adb_client import DEFAULT_TIMEOUT as DEFAULT_ADB_TIMEOUT
+from runtime_bench.phone.device_state import add_phone_state_options
+from runtime_bench.report.exports import add_export_options, from_results, write_exports
 from runtime_bench.store import ResultsStore, check_out_dir
-from runtime_bench.timing import MAX_SINGLE_THREAD_RATIO
 
 if TYPE_CHECKING:
-    from runtime_bench.bench import HostBenchmark
+    from runtime_bench.measure.bench import HostBenchmark
 
 DEFAULT_SEQ_LENS = "32,64,128,256"
 PROG = "python -m runtime_bench"
 EXAMPLES = ("--seq-lens 32,128", "--models squeezebert --tasks ner --runs 20", "--adb --tasks news")
-
-
-def _int_list(value: str, option: str, minimum: int | None = None) -> list[int]:
-    return parse_ints(value, option, minimum, error=BenchError)
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
@@ -136,63 +129,60 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
-    """Validate options, discover artifacts, run the chosen benchmark; return the exit code."""
-    from runtime_bench.host import describe_host
+def run(options: BenchOptions) -> int:
+    """Discover artifacts and run the chosen benchmark (or render an earlier run); the exit code."""
+    from runtime_bench.measure.host import describe_host
 
-    exports = parse_list(args.export, tuple(EXPORTERS), "--export") or []
-    if args.from_results is not None or args.report_only:  # render or export, no benchmark
-        files = from_results(args.from_results, args.out, args.report_only, exports, args.adb)
+    if options.renders_only:  # render or export, no benchmark
+        files = from_results(
+            options.from_results,
+            options.out,
+            options.report_only,
+            list(options.exports),
+            options.adb,
+        )
         print(f"wrote {', '.join(str(f) for f in files)}")
         return 0
-    seq_lens = _int_list(args.seq_lens, "--seq-lens")
-    _int_list(args.matmul_sizes, "--matmul-sizes", minimum=1)
-    check_numbers(args)
-    backends = parse_list(args.backends, BACKENDS, "--backends")
-    precisions = parse_list(args.precisions, PRECISIONS, "--precisions")
-    models = parse_list(args.models, None, "--models")
-    tasks = parse_list(args.tasks, None, "--tasks")
-    if args.adb:
-        device = list(DEVICE_BACKENDS)
-        if backends is not None and not set(backends) & set(device):
-            raise BenchError(
-                f"--adb runs {', '.join(device)} files only; drop --backends or include one"
-            )
-        backends = [b for b in backends or device if b in device]
-    elif args.serial or args.all_devices or args.apk:
-        raise BenchError("--serial, --all-devices and --apk need --adb")
-    task_dirs = find_task_dirs(args.artifacts)
-    host = describe_host(probe_torch=not args.adb)
+    seq_lens = options.seq_lens
+    task_dirs = find_task_dirs(options.artifacts)
+    host = describe_host(probe_torch=not options.adb)
     out = (
-        args.out
-        if args.out is not None
+        options.out
+        if options.out is not None
         else Path(__file__).resolve().parent / "results" / host["tag"]
     )
     check_out_dir(out)
     # No build rewrites what this run reads; one run writes --out at a time (export.locks).
     with folder_locks(task_dirs, "runtime_bench", shared=True):
-        specs = discover(args.artifacts, models, tasks, backends, precisions, task_dirs)
+        specs = discover(
+            options.artifacts,
+            options.models,
+            options.tasks,
+            options.backends,
+            options.precisions,
+            task_dirs,
+        )
         check_seq_lens(specs, seq_lens)
-        from runtime_bench.inputs import check_inputs  # numpy: not imported for --help
+        from runtime_bench.measure.inputs import check_inputs  # numpy: not imported for --help
 
-        check_inputs([s.task_dir for s in specs], seq_lens)
-        if not args.adb:
-            from runtime_bench.bench import preflight
+        check_inputs([s.task_dir for s in specs], list(seq_lens))
+        if not options.adb:
+            from runtime_bench.measure.bench import preflight
 
-            preflight(specs, seq_lens)
-            if not args.no_eval:
-                check_eval_lengths(specs, args.eval_limit)
+            preflight(specs, list(seq_lens))
+            if options.evaluate:
+                check_eval_lengths(specs, options.eval_limit)
         with folder_lock(out, "runtime_bench"):
             store = ResultsStore(out)  # read under the lock: refuses a results.json not ours
-            if args.adb:
-                from runtime_bench.adb import run_adb
+            if options.adb:
+                from runtime_bench.phone.driver import run_adb
 
-                return run_adb(args, specs, seq_lens, store, host)
-            return _run_host(args, specs, seq_lens, store, host, exports)
+                return run_adb(options, specs, store, host)
+            return _run_host(options, specs, store, host)
 
 
 def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path]:
-    from runtime_bench.report import write_report
+    from runtime_bench.report.render import write_report
 
     try:
         return write_report(doc, folder)
@@ -201,27 +191,25 @@ def _report(doc: dict[str, Any], folder: Path, store: ResultsStore) -> list[Path
 
 
 def _run_host(
-    args: argparse.Namespace,
+    options: BenchOptions,
     specs: list[ArtifactSpec],
-    seq_lens: list[int],
     store: ResultsStore,
     host: dict[str, Any],
-    exports: list[str],
 ) -> int:
     """The host benchmark; Ctrl-C keeps completed records and reports them."""
-    from runtime_bench.bench import BenchConfig, HostBenchmark
+    from runtime_bench.measure.bench import BenchConfig, HostBenchmark
 
     config = BenchConfig(
-        seq_lens=seq_lens,
-        runs=args.runs,
-        warmup=args.warmup,
-        sessions=args.sessions,
-        eval_limit=args.eval_limit,
-        evaluate=not args.no_eval,
-        memory=not args.no_memory,
-        matmul_sizes=_int_list(args.matmul_sizes, "--matmul-sizes"),
+        seq_lens=list(options.seq_lens),
+        runs=options.runs,
+        warmup=options.warmup,
+        sessions=options.sessions,
+        eval_limit=options.eval_limit,
+        evaluate=options.evaluate,
+        memory=options.memory,
+        matmul_sizes=list(options.matmul_sizes),
     )
-    bench = HostBenchmark(specs, config, store, host, progress=not args.no_progress)
+    bench = HostBenchmark(specs, config, store, host, progress=options.progress)
     try:
         doc = bench.run()
     except KeyboardInterrupt:
@@ -239,7 +227,7 @@ def _run_host(
             f"the run failed ({type(exc).__name__}: {first_line(exc)}); {kept}"
         ) from None
     files = _report(doc, bench.location, store)
-    files += write_exports(doc, bench.location, exports)
+    files += write_exports(doc, bench.location, list(options.exports))
     limit = MAX_SINGLE_THREAD_RATIO
     over = [r["id"] for r in doc["records"] if r["metrics"]["cpu_wall_ratio"] > limit]
     print(
@@ -254,7 +242,7 @@ def _run_host(
         )
     if over:
         print(f"warning: CPU/wall above {limit} for {', '.join(over)}", file=sys.stderr)
-    from runtime_bench.report_traffic import flag_lines
+    from runtime_bench.report.traffic_section import flag_lines
 
     for flag in flag_lines(doc):
         if "STARVED" in flag:
@@ -264,7 +252,7 @@ def _run_host(
 
 def _keep(bench: HostBenchmark, status: str) -> str:
     """Save a stopped host run's completed records and their report; say where they are."""
-    from runtime_bench.report import write_report
+    from runtime_bench.report.render import write_report
 
     kept = len(bench.doc["records"])
     try:
@@ -292,7 +280,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         logger.addHandler(_StderrHandler())
         logger.propagate = False
     try:
-        return run(args)
+        return run(BenchOptions.from_args(args))
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

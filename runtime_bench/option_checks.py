@@ -7,11 +7,12 @@ import argparse
 import math
 
 from runtime_bench.errors import BenchError
-from runtime_bench.schedule import DEFAULT_SESSIONS
+from runtime_bench.measure.schedule import DEFAULT_SESSIONS
 
 
 def check_numbers(args: argparse.Namespace) -> None:
-    """Rounds, sessions, limits and seconds; fills in the default --sessions."""
+    """Rounds, sessions, limits and seconds (the default --sessions, `default_sessions`, is
+    always in range)."""
     check_durations(args)
     if not (math.isfinite(args.cool_wait) and args.cool_wait >= 0):
         raise BenchError(
@@ -21,15 +22,18 @@ def check_numbers(args: argparse.Namespace) -> None:
         raise BenchError("--runs must be >= 1 and --warmup >= 0")
     if args.adb and args.sessions is not None:
         raise BenchError("--sessions is for the host benchmark; drop it with --adb")
-    if args.sessions is None:
-        args.sessions = min(DEFAULT_SESSIONS, args.runs)
-    if not 1 <= args.sessions <= args.runs:
+    if args.sessions is not None and not 1 <= args.sessions <= args.runs:
         raise BenchError(
             f"--sessions must be between 1 and --runs ({args.runs}): each load measures at "
             "least one round"
         )
     if args.eval_limit is not None and args.eval_limit < 1:
         raise BenchError("--eval-limit must be >= 1")
+
+
+def default_sessions(runs: int) -> int:
+    """--sessions when it is not given: DEFAULT_SESSIONS loads, but never more than --runs."""
+    return min(DEFAULT_SESSIONS, runs)
 
 
 def check_durations(args: argparse.Namespace) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from export.io import DiskFullError, atomic_path
-from runtime_bench.stats import summarize
+from runtime_bench.analysis.stats import summarize
 
 SCHEMA_VERSION = 1
 KIND = "squeezebert-mobile/runtime_bench"

@@ -1,4 +1,4 @@
-"""The aarch64 check: bounds of runtime_bench.crosscheck, and the real emulated run (marked)."""
+"""The aarch64 check: bounds of runtime_bench.parity.crosscheck, and the real emulated run (marked)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from runtime_bench import crosscheck, outputs
 from runtime_bench.artifacts import discover
+from runtime_bench.parity import crosscheck, outputs
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _record(out: Path, arrays: dict[str, np.ndarray], task_dir: Path, precision: str) -> None:
-    """A recording in runtime_bench.outputs' layout, from given logits."""
+    """A recording in runtime_bench.parity.outputs' layout, from given logits."""
     out.mkdir(parents=True)
     entries = {}
     for key, logits in arrays.items():

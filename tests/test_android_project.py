@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime_bench import adb
+from runtime_bench.phone import driver as adb
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "android_app"
@@ -136,7 +136,7 @@ def test_every_extra_the_driver_sends_is_read_by_the_benchmark_activity():
     # read would be silently ignored on the phone (e.g. model_file: every model would run).
     import inspect
 
-    from runtime_bench import adb_steps
+    from runtime_bench.phone import steps as adb_steps
 
     sent = re.findall(r'"--e[si]", "(\w+)"', inspect.getsource(adb_steps.start_activity))
     assert {"model_dir", "model_file", "seq_len", "num_threads"} <= set(sent)

@@ -146,7 +146,7 @@ def test_masked_lm_tflite_returns_exactly_the_requested_rows_for_any_count(
     import torch
 
     from export.backends import get_backend
-    from runtime_bench.runners import load_eager_module
+    from runtime_bench.measure.runners import load_eager_module
 
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
     runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
@@ -174,7 +174,7 @@ def test_one_tflite_serves_every_length_through_its_smallest_fitting_signature(
     import torch
 
     from export.backends import get_backend
-    from runtime_bench.runners import load_eager_module
+    from runtime_bench.measure.runners import load_eager_module
 
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
     runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
@@ -301,7 +301,7 @@ def test_bad_litert_lengths_are_one_line_errors(value: str, problem: str, capsys
 
 def test_phone_results_of_tflite_files_keep_their_litert_backend() -> None:
     # BenchmarkActivity names each file's backend with ModelFileName (litert, litert-stock).
-    from runtime_bench.adb import DeviceUnit, to_records
+    from runtime_bench.phone.driver import DeviceUnit, to_records
 
     files = ("sb_xnnpack_q8.pte", "sb_litert_int8.tflite", "sb_litert-stock_int8.tflite")
     unit = DeviceUnit("squeezebert", "squeezebert-random", "ner", "/r", files, 128)

@@ -190,7 +190,7 @@ def contract_folder(tmp_path: Path, tokenizer, task_name: str) -> tuple[Path, di
 
 def test_case10_an_out_of_vocabulary_id_is_blamed_on_bench_inputs_json(tmp_path, tokenizer):
     from runtime_bench.errors import BenchError
-    from runtime_bench.inputs import load_examples
+    from runtime_bench.measure.inputs import load_examples
 
     task_dir, doc = contract_folder(tmp_path, tokenizer, "ner")
     assert len(load_examples(task_dir)) == len(doc["examples"])  # as written: accepted
@@ -202,7 +202,7 @@ def test_case10_an_out_of_vocabulary_id_is_blamed_on_bench_inputs_json(tmp_path,
 
 def test_case8_mask_positions_into_padding_are_refused(tmp_path, tokenizer):
     from runtime_bench.errors import BenchError
-    from runtime_bench.inputs import load_examples
+    from runtime_bench.measure.inputs import load_examples
 
     task_dir, doc = contract_folder(tmp_path, tokenizer, "mlm")
     assert len(load_examples(task_dir)) == len(doc["examples"])

@@ -2,7 +2,7 @@ package org.squeezebertmobile.core.bench;
 
 /**
  * Fits a tokenized benchmark example to the benchmark's sequence length L, with the same rule as
- * the host benchmark ({@code runtime_bench/inputs.py}) so both time identical inputs: a longer
+ * the host benchmark ({@code runtime_bench/measure/inputs.py}) so both time identical inputs: a longer
  * example keeps its first L-1 ids and ends with [SEP]; a shorter one is padded with [PAD]; the
  * attention mask is 1 on real tokens and 0 on padding. A masked-LM example also gets M = max(1,
  * round(L / 10)) mask positions: the first of its ordered positions that lie before the final

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Summary statistics of latency samples, defined exactly as the host benchmark
- * ({@code runtime_bench/stats.py}) defines them, so phone and host numbers mean the same thing.
+ * ({@code runtime_bench/analysis/stats.py}) defines them, so phone and host numbers mean the same thing.
  *
  * <ul>
  *   <li>median, p10, p90: linear interpolation between order statistics (numpy's default);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** The rule of runtime_bench/inputs.py fit_to_length, case by case. */
+/** The rule of runtime_bench/measure/inputs.py fit_to_length, case by case. */
 class InputFitterTest {
   @Test
   void longExampleKeepsFirstTokensAndEndsWithSep() {
@@ -37,7 +37,7 @@ class InputFitterTest {
 
   @Test
   void maskedCountIsATenthOfTheLengthRoundedHalfUp() {
-    // The same table as tests/test_bench_inputs.py
+    // The same table as tests/runtime_bench/measure/test_bench_inputs.py
     int[][] cases = {{2, 1}, {5, 1}, {15, 2}, {25, 3}, {64, 6}, {128, 13}, {512, 51}};
     for (int[] c : cases) {
       assertEquals(c[1], InputFitter.maskedCount(c[0]), "L=" + c[0]);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** Expected values are runtime_bench.stats.summarize() on the same samples (the host side). */
+/** Expected values are runtime_bench.analysis.stats.summarize() on the same samples (the host side). */
 class LatencyStatsTest {
   private static final double EPS = 1e-12;
 
