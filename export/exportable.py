@@ -14,8 +14,9 @@ from typing import Any
 import torch
 from transformers import AutoConfig
 
+from export.arch import MaskedLmHead
 from export.errors import ModelLoadError
-from export.mlm_heads import MaskedLmHead, masked_lm_head
+from export.mlm_heads import masked_lm_head
 from export.model_dir import refuse_remote_code
 from export.models import load_pretrained
 from export.rewrite.blocks import gather_positions
@@ -79,7 +80,7 @@ class MaskedLmExportable(ExportableModel):
     rewritten SqueezeBERT) gathers them earlier, before its last layer's queries: that layer's
     keys and values read every token, the rest of it only the M rows (exact). The decoder reads
     the one word-embedding parameter the input lookup also reads (tied weights), in one of the
-    `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.mlm_heads);
+    `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.arch);
     MobileBERT's decodes the features past the table's width with its own `rest` weight.
     """
 
@@ -112,7 +113,7 @@ class TiedDecoder(torch.nn.Module):
     Its own submodule (``MaskedLmExportable.decoder``) so that a quantizer can address the
     decoder by name and give the tied table its own scheme (export.tied_table). A table
     narrower than the hidden state (MobileBERT) decodes the remaining features through the
-    head's own `rest` weights (export.mlm_heads).
+    head's own `rest` weights (export.arch).
     """
 
     def __init__(self, head: MaskedLmHead, layout: str = "linear") -> None:

@@ -16,7 +16,7 @@ from export.tasks.base import IGNORE, Feature
 from export.tied_table import GROUP, Int4GroupEmbedding
 
 
-#: every masked-LM head adapter (export.mlm_heads): BERT's, MobileBERT's split decode, DistilBERT's
+#: every masked-LM head adapter (export.arch): BERT's, MobileBERT's split decode, DistilBERT's
 @pytest.fixture(scope="module", params=["squeezebert", "bert-base", "mobilebert", "distilbert"])
 def tiny_mlm(request, data_dir):
     return build_tiny_mlm(request.param, data_dir)
