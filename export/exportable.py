@@ -147,26 +147,17 @@ class TiedDecoder(torch.nn.Module):
 DECODER_LAYOUTS = ("linear", "table_mm")
 
 
-def decoder_layout(backend: str, precision: str) -> str:
-    """The layout `backend` asks for at `precision` ("linear" without a backend)."""
-    from export.backends import load_backend
-
-    return load_backend(backend).decoder_layout(precision) if backend else DECODER_LAYOUTS[0]
-
-
-def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
+def reference_module(model: torch.nn.Module, masked_lm: bool) -> ExportableModel:
     """The eager reference of a task model (masked-LM: full decode, then the masked rows)."""
-    wrapper = FullDecodeMaskedLm if task_type == "fill-mask" else ExportableModel
+    wrapper = FullDecodeMaskedLm if masked_lm else ExportableModel
     return wrapper(model).eval()
 
 
-def export_module(
-    model: torch.nn.Module, task_type: str, backend: str = "", precision: str = "fp32"
-) -> ExportableModel:
-    """The module the backends export (masked-LM: decodes the masked rows only, in the
-    decoder layout chosen for this backend and precision)."""
-    if task_type == "fill-mask":
-        return MaskedLmExportable(model, decoder_layout(backend, precision)).eval()
+def export_module(model: torch.nn.Module, decoder_layout: str | None = None) -> ExportableModel:
+    """The module the backends export: with a decoder layout (masked-LM, its export plan's),
+    the masked rows only, decoded in that layout; without, the task model as it is."""
+    if decoder_layout is not None:
+        return MaskedLmExportable(model, decoder_layout).eval()
     return ExportableModel(model).eval()
 
 
@@ -192,4 +183,4 @@ def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> Ex
         attn_implementation="eager",
         use_safetensors=True,
     )
-    return export_module(model.eval(), task.task_type)
+    return export_module(model.eval(), DECODER_LAYOUTS[0] if task.decodes_masked_rows else None)
