@@ -1,5 +1,6 @@
-"""One artifact: export it (or reuse it when its fingerprint and bytes still match), verify it
-against eager through its own runtime, and describe it for the manifest."""
+"""One artifact: plan it (export.plan), export it (or reuse it when its fingerprint and bytes
+still match), verify it against eager through its own runtime, and describe it for the
+manifest, which records the plan verbatim."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ from typing import Any
 
 import torch
 
+from export.arch import arch_for
 from export.backends import load_backend
 from export.backends.base import Backend, ExportRequest
 from export.errors import ConfigError, first_line
 from export.evaluate import EvalResult, Runner
-from export.exportable import MASKED_LM_VERSION, decoder_layout, export_module
+from export.exportable import MASKED_LM_VERSION, export_module
 from export.io import as_json, atomic_path, sha256_file
 from export.manifest import CORE_PACKAGES, artifact_entry, file_entry, package_versions
 from export.options import BuildOptions
 from export.pipeline import TaskData, encode
+from export.plan import ExportPlan, plan_for
 from export.progress import BuildProgress, log
-from export.quantization import get_scheme, policy_for
+from export.quantization import get_scheme
 from export.rewrite import REWRITE_VERSION, rewrite_for_export
 from export.tasks.base import Feature, Task, TaskContext
 from export.verify import verify
@@ -53,31 +56,37 @@ class TaskExport:
         return int(self.tokenizer.pad_token_id)
 
 
-def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[str, Any]:
-    """The manifest entry of `backend` x `precision`: exported and verified, or reused."""
-    name = backend.artifact_name(job.file_tag, precision)
+def plan_of(job: TaskExport, backend: Backend, precision: str) -> ExportPlan:
+    """The plan of one artifact of this task (export.plan): decided once, then fingerprinted,
+    exported and recorded from."""
+    return plan_for(
+        arch_for(job.eager.model.config),
+        backend,
+        precision,
+        job.task,
+        file_tag=job.file_tag,
+        max_seq_len=job.max_seq_len,
+        static_lengths=job.options.static_lengths,
+    )
+
+
+def export_artifact(job: TaskExport, backend: Backend, plan: ExportPlan) -> dict[str, Any]:
+    """The manifest entry of `plan`'s artifact: exported and verified, or reused."""
+    name, precision = plan.file, plan.precision
     path = job.task_dir / name
-    policy = policy_for(job.eager.model.config, precision, job.task.name)
-    fingerprint = export_fingerprint(job, backend.name, precision)
+    fingerprint = export_fingerprint(job, backend, plan)
     old = job.previous.get(name)
     if not job.options.force and _reusable(job, old, fingerprint, path, backend):
         log(f"   {name}: up to date, skipped (pass --force to rebuild)")
         return old  # type: ignore[return-value]
 
-    export_model, rewrite_info = prepare_for_export(
-        job.eager, backend.name, backend.rewrite_target(policy), job.task.task_type, precision
-    )
+    export_model, rewrite_info = prepare_for_export(job.eager, plan)
     request = ExportRequest(
         export_model,
-        job.file_tag,
-        precision,
-        job.max_seq_len,
+        plan,
         job.task.example_inputs(job.features, job.pad_id),
         _calibration(job) if get_scheme(precision).quantized else [],
-        quant_policy=policy,
         input_names=job.task.input_names,
-        static_lengths=job.options.static_lengths,
-        input_cap=job.task.max_length,
     )
     start = time.perf_counter()
     progress = job.progress or BuildProgress(total=1)
@@ -112,6 +121,7 @@ def export_artifact(job: TaskExport, backend: Backend, precision: str) -> dict[s
         fingerprint=fingerprint,
         backend_info=info,
     )
+    entry["plan"] = plan.to_manifest()
     _log_check(name, check, job.task.primary_metric)
     return entry
 
@@ -148,32 +158,19 @@ def _log_check(name: str, check: Any, primary: str) -> None:
     )
 
 
-def export_fingerprint(job: TaskExport, backend_name: str, precision: str) -> dict[str, Any]:
-    """Everything an artifact depends on: equal fingerprints mean an equal export."""
-    backend = load_backend(backend_name)
-    fill_mask = job.task.task_type == "fill-mask"
-    policy = policy_for(job.eager.model.config, precision, job.task.name)
+def export_fingerprint(job: TaskExport, backend: Backend, plan: ExportPlan) -> dict[str, Any]:
+    """Everything an artifact depends on: its plan, the checkpoint and inputs it is exported
+    from, and the code versions. Equal fingerprints mean an equal export."""
+    masked_lm = job.task.decodes_masked_rows
     fingerprint = {
+        "plan": plan.to_manifest(),
         "checkpoint": sha256_file(job.task_dir / "model.safetensors"),
-        "backend": backend_name,
-        "precision": precision,
-        "max_seq_len": job.max_seq_len,
         "eval_limit": job.options.eval_limit,
         "rewrite_version": REWRITE_VERSION,
-        "rewrite_opt_in": list(backend.info.rewrites),  # the catalog line's rules
         "inputs": list(job.task.input_names),
-        "decoder": decoder_layout(backend_name, precision) if fill_mask else None,
-        "masked_lm_version": MASKED_LM_VERSION if fill_mask else None,
-        "policy": policy.to_manifest(),
+        "masked_lm_version": MASKED_LM_VERSION if masked_lm else None,
         "versions": package_versions((*CORE_PACKAGES, *backend.info.packages)),
     }
-    settings = backend.quant_settings(policy) if get_scheme(precision).quantized else {}
-    if settings:
-        fingerprint["quant_settings"] = settings
-    if backend.static_shapes:  # the lengths the file holds, as the backend resolves them
-        fingerprint["static_lengths"] = backend.signature_lengths(
-            job.max_seq_len, job.task.max_length, job.options.static_lengths
-        )
     # As the manifest will hold it (tuples become lists): compared with a manifest read back.
     return as_json(fingerprint)
 
@@ -208,8 +205,10 @@ def still_valid(job: TaskExport, built: dict[str, Any]) -> dict[str, Any]:
         if name in built:
             continue
         path = job.task_dir / name
-        try:
-            fingerprint = export_fingerprint(job, entry["format"], entry["precision"])
+        try:  # the plan this build would make for it; an entry without one is rebuilt
+            backend = load_backend(entry["format"])
+            plan = plan_of(job, backend, entry["precision"])
+            fingerprint = export_fingerprint(job, backend, plan) if "plan" in entry else None
         except (KeyError, ConfigError):  # an entry from another version of the build
             fingerprint = None
         if (
@@ -225,16 +224,9 @@ def still_valid(job: TaskExport, built: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def prepare_for_export(
-    eager: Any, backend_name: str, target: str | None, task_type: str, precision: str = "fp32"
-) -> tuple[Any, dict[str, Any]]:
-    """The eager model in the form the exporters want: 1x1 convolutions become linears, the
-    layout channels-last (export.rewrite), masked-LM decoding only the masked rows. It works
-    on a copy: checkpoints never change. A None target (a backend whose policy says the
-    rewrite does not pay) exports the model as it is."""
-    if target is None:
-        model, report = eager.model, {"applied": False, "disabled": True}
-    else:
-        result = rewrite_for_export(eager.model, target=target)
-        model, report = result.model, result.report.to_manifest()
-    return export_module(model, task_type, backend_name, precision), report
+def prepare_for_export(eager: Any, plan: ExportPlan) -> tuple[Any, dict[str, Any]]:
+    """The eager model in the form the exporters want: the plan's export.rewrite rules
+    applied (on a copy: checkpoints never change), masked-LM decoding only the masked rows in
+    the plan's decoder layout."""
+    result = rewrite_for_export(eager.model, rules=plan.rewrite_rules, target=plan.backend)
+    return export_module(result.model, plan.decoder_layout), result.report.to_manifest()

@@ -12,14 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from export.arch import builtin_models
 from export.backends import CATALOG, DEFAULT_FORMATS
 from export.errors import INTERRUPTED, BuildError, ConfigError, help_epilog
 from export.quantization import PRECISIONS
 from export.version import package_version
 
 DESCRIPTION = "Fine-tune, export (ONNX, ExecuTorch, LiteRT) and verify a model for each task."
-#: export.models' registry, named here so that --help imports no torch (a test compares them)
-BUILTIN_MODELS = ("squeezebert", "bert-base", "mobilebert", "distilbert", "minilm")
 PROG = "python -m export.build"
 
 
@@ -29,7 +28,7 @@ EXAMPLES = (
     "--model ./my-finetuned-ner --tasks ner --formats onnx --precisions int8",
     "--model minilm --tasks ner --data-dir ../shared/data --quiet --json build.json",
 )
-MODELS_NOTE = f"""built-in models: {", ".join(BUILTIN_MODELS)}
+MODELS_NOTE = f"""built-in models: {", ".join(builtin_models())}
 (offline: every one with --init random, minilm pretrained too); or any Hugging Face id or
 local directory. Artifacts go to OUT/<model-tag>/<task>/ with a manifest.json and a model
 card (README.md)."""
@@ -49,7 +48,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "--model",
         required=True,
         metavar="NAME_OR_PATH",
-        help=f"{', '.join(BUILTIN_MODELS)}, a Hugging Face id or a local directory",
+        help=f"{', '.join(builtin_models())}, a Hugging Face id or a local directory",
     )
     data.add_argument(
         "--tasks", default="mlm,news,ner", help="comma list of mlm,news,ner (default: all)"
@@ -149,8 +148,8 @@ def _export_options(group: argparse._ArgumentGroup) -> None:
         "--static-lengths",
         "--litert-lengths",  # its first name, kept so older commands still run
         metavar="L,L,...",
-        help="sequence lengths a static-shape artifact (.tflite) gets a signature for "
-        "(default: 32,64,128,256 and the model maximum)",
+        help="static lengths of a static-shape artifact (.tflite: one signature each; "
+        "default: steps of sqrt(2) from 8 to the model maximum, plus the task's own cap)",
     )
 
 

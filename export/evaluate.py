@@ -103,6 +103,6 @@ def evaluate(
 def task_context(model: torch.nn.Module, task: Task, labels: list[str]) -> TaskContext:
     """Masked-LM scores cosine similarity in the model's own input-embedding space."""
     embeddings = None
-    if task.task_type == "fill-mask":
+    if task.decodes_masked_rows:
         embeddings = model.get_input_embeddings().weight.detach().float().numpy()
     return TaskContext(labels, embeddings)

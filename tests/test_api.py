@@ -115,7 +115,7 @@ def test_the_classifier_task_json_says_the_pipeline_tag_and_old_folders_still_lo
 
 def test_a_corrupt_artifact_is_refused_with_the_integrity_error(folders, tmp_path):
     copy = shutil.copytree(folders / "ner", tmp_path / "ner")
-    (copy / "model_fp32.onnx").write_bytes(b"corrupt")
+    (copy / "squeezebert_random_tiny_onnx_fp32.onnx").write_bytes(b"corrupt")
     with pytest.raises(ArtifactIntegrityError, match="does not match the sha256"):
         load(copy, backend="onnx")
     assert ArtifactIntegrityError.exit_code == 8
@@ -139,7 +139,7 @@ def test_the_onnx_files_run_in_plain_onnxruntime_as_the_readme_shows(folders, da
     for task, text in (("news", news_article(data_dir)), ("ner", conll_sentence(data_dir))):
         folder = folders / task
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        session = ort.InferenceSession(str(folder / "model_fp32.onnx"))
+        session = ort.InferenceSession(str(folder / "squeezebert_random_tiny_onnx_fp32.onnx"))
         enc = tokenizer(text, return_tensors="np", truncation=True, max_length=256)
         inputs = {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask")}
         logits = session.run(None, inputs)[0]

@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 BERT_NER = ("bert-base-random-tiny", "ner")
 PTE_FP32 = "bert_base_random_tiny_xnnpack_fp32.pte"
 PTE_Q8 = "bert_base_random_tiny_xnnpack_q8.pte"
+ONNX_FP32 = "bert_base_random_tiny_onnx_fp32.onnx"
 
 
 def copy_task(tiny_artifacts: Path, out: Path, tag_task: tuple[str, str] = BERT_NER) -> Path:
@@ -252,7 +253,7 @@ def test_an_invalid_training_json_is_one_line_naming_it(tiny_artifacts, tmp_path
     ("mutate", "pattern"),
     [
         (lambda m: [], "a JSON list, not an object"),
-        (lambda m: m["artifacts"]["model_fp32.onnx"].pop("sha256") and m, "has no sha256"),
+        (lambda m: m["artifacts"][ONNX_FP32].pop("sha256") and m, "has no sha256"),
         (lambda m: m["artifacts"].update({"../../x": {"sha256": "0"}}) or m, "plain file name"),
     ],
 )
@@ -293,9 +294,9 @@ def test_a_rerun_on_another_checkpoint_removes_artifacts_it_did_not_rebuild(
     code, err = rebuild(capsys, out, "--seed", "7", "--formats", "onnx", "--precisions", "fp32")
     assert code == 0, err
     manifest = read_manifest(task_dir, verify=True)
-    assert list(manifest["artifacts"]) == ["model_fp32.onnx"]
+    assert list(manifest["artifacts"]) == [ONNX_FP32]
     on_disk = {p.name for p in task_dir.iterdir() if p.suffix in (".onnx", ".pte")}
-    assert on_disk == {"model_fp32.onnx"}
+    assert on_disk == {ONNX_FP32}
     assert json.loads((task_dir / "task.json").read_text())["artifacts"] == {}
 
 
@@ -409,7 +410,7 @@ def test_a_full_disk_during_export_is_one_line_and_leaves_no_partial_files(capsy
         code = main(build_argv(disk, "bert-base", "ner", "--formats", "onnx"))
         err = capsys.readouterr().err
         assert_one_line_error(code, err, "no space left on the device while writing")
-        assert "model_fp32.onnx" in err and "--out" in err
+        assert ONNX_FP32 in err and "--out" in err
         assert no_partial_files(disk) == []
 
 
@@ -424,20 +425,21 @@ def test_static_lengths_shorter_than_a_test_example_are_refused_before_fine_tuni
     assert not any(name.endswith(".tflite") for name in written)
 
 
-def test_a_change_to_a_backends_opt_in_rewrites_exports_its_artifacts_again(
+def test_a_change_to_an_architectures_rewrite_table_exports_its_artifacts_again(
     tiny_artifacts, tmp_path, capsys, monkeypatch
 ):
     from dataclasses import replace
 
-    from export.backends import CATALOG
+    from export.arch import arch_for, base
 
     out = tmp_path / "art"
     task_dir = copy_task(tiny_artifacts, out)
-    onnx = "model_fp32.onnx"
+    onnx = ONNX_FP32
     built = read_manifest(task_dir, verify=True)["artifacts"][onnx]
     assert "bert_bmm_attention" not in built["rewrite"]["rules"]
-    opted_in = replace(CATALOG["onnx"], rewrites=("bert_bmm_attention",))
-    monkeypatch.setitem(CATALOG, "onnx", opted_in)
+    bert = arch_for("bert")
+    listed = replace(bert, rewrites={**bert.rewrites, "onnx": ("bert_bmm_attention",)})
+    monkeypatch.setitem(base._BY_TYPE, "bert", listed)
     code, err = rebuild(capsys, out, "--formats", "onnx", "--precisions", "fp32")
     assert code == 0, err
     assert f"{onnx}: up to date" not in err

@@ -72,5 +72,11 @@ def test_a_forced_parity_failure_exits_with_the_verification_code(
     argv += ["--formats", "onnx", "--precisions", "fp32", "--out", str(tmp_path / "out")]
     assert main(argv) == 7
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert error.startswith("error: ") and "model_fp32.onnx" in error
-    assert not (tmp_path / "out" / "squeezebert-random-tiny" / "news" / "model_fp32.onnx").exists()
+    assert error.startswith("error: ") and "squeezebert_random_tiny_onnx_fp32.onnx" in error
+    assert not (
+        tmp_path
+        / "out"
+        / "squeezebert-random-tiny"
+        / "news"
+        / "squeezebert_random_tiny_onnx_fp32.onnx"
+    ).exists()

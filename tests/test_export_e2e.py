@@ -23,8 +23,8 @@ TASKS = ("mlm", "news", "ner")
 def artifact_names(tag: str) -> list[str]:
     file_tag = tag.replace("-", "_")
     return [
-        "model_fp32.onnx",
-        "model_int8.onnx",
+        f"{file_tag}_onnx_fp32.onnx",
+        f"{file_tag}_onnx_q8.onnx",
         f"{file_tag}_xnnpack_fp32.pte",
         f"{file_tag}_xnnpack_q8.pte",
     ]
@@ -118,10 +118,10 @@ def test_int8_artifacts_hold_int8_computation_and_are_smaller(request, tag, task
 
     task_dir = built_root(request, tag) / tag / task
     file_tag = tag.replace("-", "_")
-    onnx_ops = {n.op_type for n in onnx.load(str(task_dir / "model_int8.onnx")).graph.node}
+    onnx_ops = {n.op_type for n in onnx.load(str(task_dir / f"{file_tag}_onnx_q8.onnx")).graph.node}
     assert onnx_ops & {"MatMulInteger", "DynamicQuantizeLinear"}, sorted(onnx_ops)
     assert not {"MatMulInteger", "DynamicQuantizeLinear"} & {
-        n.op_type for n in onnx.load(str(task_dir / "model_fp32.onnx")).graph.node
+        n.op_type for n in onnx.load(str(task_dir / f"{file_tag}_onnx_fp32.onnx")).graph.node
     }
     q8, fp32 = (task_dir / f"{file_tag}_xnnpack_{p}.pte" for p in ("q8", "fp32"))
     # int8 embeddings run outside XNNPACK as embedding_byte; the Linears inside it on int8
@@ -137,7 +137,7 @@ def test_int8_artifacts_hold_int8_computation_and_are_smaller(request, tag, task
         assert entry["quantization"]["tied_table"] == "int4"
     # 4-bit weights run inside XNNPACK behind torchao's per-token activation quantization, one
     # per Linear: the masked-LM decoder, and MobileBERT masked-LM's stacked FFNs (2 layers x 2
-    # FFNs x 2 Linears in the tiny config; export.quantization.TASK_OVERRIDES)
+    # FFNs x 2 Linears in the tiny config; export.arch.mobilebert)
     four_bit = 8 if (tag.startswith("mobilebert") and task == "mlm") else 0
     assert entry["quantization"]["int4_linear_layers"] == four_bit
     census = entry["delegation"]["by_operator"].get("torchao_choose_qparams_affine_default", {})
@@ -147,7 +147,10 @@ def test_int8_artifacts_hold_int8_computation_and_are_smaller(request, tag, task
     assert not [op for op in _pte_operators(q8) if op.startswith("torchao::")]
     # int8 weights are a quarter of fp32 ones; a tiny masked-LM's tied table (two copies, one
     # per side of the delegate) leaves its files at just over half the fp32 size.
-    for int8, full in ((task_dir / "model_int8.onnx", task_dir / "model_fp32.onnx"), (q8, fp32)):
+    for int8, full in (
+        (task_dir / f"{file_tag}_onnx_q8.onnx", task_dir / f"{file_tag}_onnx_fp32.onnx"),
+        (q8, fp32),
+    ):
         assert int8.stat().st_size < 0.6 * full.stat().st_size, (int8.name, full.name)
 
 
@@ -225,7 +228,12 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
     from export.verify import ParityError, max_logit_diff, verify
 
     ours = tiny_artifacts / "bert-base-random-tiny" / "ner"
-    theirs = tiny_artifacts / "squeezebert-random-tiny" / "ner" / "model_fp32.onnx"
+    theirs = (
+        tiny_artifacts
+        / "squeezebert-random-tiny"
+        / "ner"
+        / "squeezebert_random_tiny_onnx_fp32.onnx"
+    )
     split = load_test_split(ours, limit=8)
     eager = eager_runner(load_exportable(ours))
     backend = get_backend("onnx")
@@ -235,9 +243,12 @@ def test_an_artifact_of_another_model_fails_parity_with_the_numbers(tiny_artifac
     reference = evaluate(eager, split.task, split.features, split.ctx, split.pad_id)
     diff = max_logit_diff(runner, eager, split.task, split.features, split.pad_id, 4)
     assert diff > 1e-3
-    with pytest.raises(ParityError, match=r"model_fp32\.onnx: max \|logit - eager\| = .* exceeds"):
+    with pytest.raises(
+        ParityError,
+        match=r"squeezebert_random_tiny_onnx_fp32\.onnx: max \|logit - eager\| = .* exceeds",
+    ):
         verify(
-            "model_fp32.onnx",
+            "squeezebert_random_tiny_onnx_fp32.onnx",
             "fp32",
             runner,
             eager,
@@ -254,8 +265,8 @@ def test_eval_of_a_built_task_reproduces_the_recorded_metrics(tiny_artifacts):
 
     task_dir = tiny_artifacts / "bert-base-random-tiny" / "ner"
     manifest = read_manifest(task_dir)
-    entry = manifest["artifacts"]["model_int8.onnx"]
-    runner = get_backend("onnx").load(Path(task_dir) / "model_int8.onnx")
+    entry = manifest["artifacts"]["bert_base_random_tiny_onnx_q8.onnx"]
+    runner = get_backend("onnx").load(Path(task_dir) / "bert_base_random_tiny_onnx_q8.onnx")
     result = evaluate_runner(runner, task_dir, limit=24)
     assert result.examples == 24
     assert result.metrics == pytest.approx(entry["metrics"])
@@ -285,7 +296,7 @@ def test_mlm_artifacts_decode_only_the_masked_positions_at_any_m(tiny_artifacts)
 def test_the_fp32_pte_stores_the_tied_mlm_matrix_once(tiny_artifacts):
     """Done-when: every fp32 MLM .pte is at most 5% larger than the fp32 ONNX of the model."""
     task_dir = tiny_artifacts / "squeezebert-random-tiny" / "mlm"
-    onnx = (task_dir / "model_fp32.onnx").stat().st_size
+    onnx = (task_dir / "squeezebert_random_tiny_onnx_fp32.onnx").stat().st_size
     pte = (task_dir / "squeezebert_random_tiny_xnnpack_fp32.pte").stat().st_size
     table = 30522 * 64 * 4
     assert pte <= 1.05 * onnx and onnx < 2 * table

@@ -49,10 +49,10 @@ def test_the_default_signatures_are_the_sqrt2_grid_plus_the_tasks_cap_and_asked_
     from export.backends.litert import LiteRTBackend
 
     backend = LiteRTBackend()
-    assert backend.signature_lengths(512, 100, None) == sorted({*sequence_buckets(512), 100})
-    assert backend.signature_lengths(512, 128, None) == sequence_buckets(512)  # already there
-    assert backend.signature_lengths(512, None, None) == sequence_buckets(512)
-    assert backend.signature_lengths(512, 100, (128, 64, 64)) == [64, 128]
+    assert backend.static_lengths(512, 100, None) == sorted({*sequence_buckets(512), 100})
+    assert backend.static_lengths(512, 128, None) == sequence_buckets(512)  # already there
+    assert backend.static_lengths(512, None, None) == sequence_buckets(512)
+    assert backend.static_lengths(512, 100, (128, 64, 64)) == [64, 128]
 
 
 def test_sequence_buckets_step_by_sqrt2_from_8_to_the_maximum() -> None:
@@ -79,7 +79,7 @@ def test_litert_artifacts_are_verified_hashed_and_censused_on_every_task(
     litert = {n: e for n, e in manifest["artifacts"].items() if e["format"] == "litert"}
     assert set(litert) == {
         "squeezebert_random_tiny_litert_fp32.tflite",
-        "squeezebert_random_tiny_litert_int8.tflite",
+        "squeezebert_random_tiny_litert_q8.tflite",
     }
     for name, entry in litert.items():
         assert entry["sha256"] == sha256_file(task_dir / name)
@@ -98,7 +98,7 @@ def test_litert_artifacts_are_verified_hashed_and_censused_on_every_task(
     fp32 = litert["squeezebert_random_tiny_litert_fp32.tflite"]
     assert fp32["parity"]["max_abs_diff"] <= FP32_MAX_ABS_DIFF
     assert fp32["op_census"]["int8_ops"] == []
-    int8 = litert["squeezebert_random_tiny_litert_int8.tflite"]
+    int8 = litert["squeezebert_random_tiny_litert_q8.tflite"]
     assert int8["quantization"] == {"method": "ai_edge_quantizer", "recipe": "dynamic_wi8_afp32"}
     assert {"FULLY_CONNECTED", "EMBEDDING_LOOKUP"} <= set(int8["op_census"]["int8_ops"])
     assert "BATCH_MATMUL" in int8["op_census"]["fp32_only_ops"]  # attention stays fp32
@@ -202,7 +202,7 @@ def test_the_runner_loads_with_xnnpacks_weight_cache_shared_by_all_signatures(
     from export.backends.litert_runtime import WEIGHT_CACHE
 
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
-    runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_int8.tflite")
+    runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_q8.tflite")
     assert WEIGHT_CACHE == ":memory"
     assert runner.cpu_options.xnnpack_weight_cache_path == WEIGHT_CACHE
     assert runner.cpu_options.num_threads == 1
@@ -216,8 +216,9 @@ def test_stock_export_keeps_squeezeberts_grouped_convolutions(
     tiny_litert_artifacts: Path,
 ) -> None:
     manifest = _manifest(tiny_litert_artifacts, "ner")
-    stock = manifest["artifacts"]["squeezebert_random_tiny_litert-stock_int8.tflite"]
-    assert stock["rewrite"] == {"applied": False, "disabled": True}
+    stock = manifest["artifacts"]["squeezebert_random_tiny_litert-stock_q8.tflite"]
+    assert stock["plan"]["rewrite_rules"] == [] and stock["rewrite"]["rules"] == {}
+    assert stock["rewrite"]["applied"] is False
     assert stock["op_census"]["by_operator"]["CONV_2D"]["int8"] > 0
     assert "TRANSPOSE" in stock["op_census"]["by_operator"]
     assert stock["parity"]["max_abs_diff"] < 0.1
@@ -234,7 +235,7 @@ def test_android_fixture_matches_a_fresh_export(tiny_litert_artifacts: Path) -> 
         tiny_litert_artifacts
         / "squeezebert-random-tiny"
         / "ner"
-        / "squeezebert_random_tiny_litert_int8.tflite"
+        / "squeezebert_random_tiny_litert_q8.tflite"
     )
     committed = json.loads(FIXTURE.read_text())
     assert fresh["signatures"] == committed["signatures"]
@@ -251,7 +252,7 @@ def test_android_masked_lm_fixture_matches_a_fresh_export(tiny_litert_artifacts:
     from make_litert_fixture import describe
 
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
-    fresh = describe(task_dir / "squeezebert_random_tiny_litert_int8.tflite")
+    fresh = describe(task_dir / "squeezebert_random_tiny_litert_q8.tflite")
     committed = json.loads(MLM_FIXTURE.read_text())
     for name, signature in committed["signatures"].items():
         assert fresh["signatures"][name] == signature
@@ -303,7 +304,7 @@ def test_phone_results_of_tflite_files_keep_their_litert_backend() -> None:
     # BenchmarkActivity names each file's backend with ModelFileName (litert, litert-stock).
     from runtime_bench.phone.driver import DeviceUnit, to_records
 
-    files = ("sb_xnnpack_q8.pte", "sb_litert_int8.tflite", "sb_litert-stock_int8.tflite")
+    files = ("sb_xnnpack_q8.pte", "sb_litert_q8.tflite", "sb_litert-stock_q8.tflite")
     unit = DeviceUnit("squeezebert", "squeezebert-random", "ner", "/r", files, 128)
     entries = [
         {
@@ -312,14 +313,14 @@ def test_phone_results_of_tflite_files_keep_their_litert_backend() -> None:
             "actualValue": 1.0,
         }
         for f, b, q in zip(
-            files, ("xnnpack", "litert", "litert-stock"), ("q8", "int8", "int8"), strict=True
+            files, ("xnnpack", "litert", "litert-stock"), ("q8", "q8", "q8"), strict=True
         )
     ]
     records, _ = to_records(entries, unit, "S1")
     got = {(r["file"], r["backend"], r["precision"]) for r in records}
     assert got == {
         ("sb_xnnpack_q8.pte", "executorch", "int8"),
-        ("sb_litert_int8.tflite", "litert", "int8"),
-        ("sb_litert-stock_int8.tflite", "litert-stock", "int8"),
+        ("sb_litert_q8.tflite", "litert", "int8"),
+        ("sb_litert-stock_q8.tflite", "litert-stock", "int8"),
     }
     assert len({r["id"] for r in records}) == 3

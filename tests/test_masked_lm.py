@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from export.arch import arch_for
 from export.evaluate import device_runner, eager_runner, evaluate, task_context
 from export.exportable import MaskedLmExportable, reference_module
 from export.models import build_task_model, load_tokenizer, resolve
@@ -16,7 +17,7 @@ from export.tasks.base import IGNORE, Feature
 from export.tied_table import GROUP, Int4GroupEmbedding
 
 
-#: every masked-LM head adapter (export.mlm_heads): BERT's, MobileBERT's split decode, DistilBERT's
+#: every masked-LM head adapter (export.arch): BERT's, MobileBERT's split decode, DistilBERT's
 @pytest.fixture(scope="module", params=["squeezebert", "bert-base", "mobilebert", "distilbert"])
 def tiny_mlm(request, data_dir):
     return build_tiny_mlm(request.param, data_dir)
@@ -34,13 +35,20 @@ def build_tiny_mlm(name: str, data_dir):
 
 @pytest.mark.parametrize(
     ("target", "decoder"),
-    [("onnx", "linear"), ("executorch", "table_mm"), ("litert", "linear"), ("generic", "linear")],
+    [
+        ("onnx", "linear"),
+        ("executorch", "table_mm"),
+        ("litert", "linear"),
+        ("litert-stock", "linear"),
+    ],
 )
 def test_masked_only_decode_equals_the_full_decode_on_the_same_masks(tiny_mlm, target, decoder):
     task, model, features, ctx, pad_id = tiny_mlm
-    full = eager_runner(reference_module(model, task.task_type))
+    full = eager_runner(reference_module(model, task.decodes_masked_rows))
     masked = eager_runner(
-        MaskedLmExportable(rewrite_for_export(model, target=target).model, decoder)
+        MaskedLmExportable(
+            rewrite_for_export(model, rules=arch_for(model.config).rules_for(target)).model, decoder
+        )
     )
     # batch 5: rows with fewer masks are padded with position 0
     want = evaluate(full, task, features, ctx, pad_id, 5, progress=False)
@@ -109,7 +117,9 @@ def test_the_int4_lookup_returns_each_row_within_half_a_quantization_step(tiny_m
 
 def test_squeezebert_runs_its_last_layer_on_the_masked_rows_only(data_dir):
     task, model, features, _, pad_id = build_tiny_mlm("squeezebert", data_dir)
-    exportable = MaskedLmExportable(rewrite_for_export(model, target="executorch").model)
+    exportable = MaskedLmExportable(
+        rewrite_for_export(model, rules=arch_for(model.config).rules_for("executorch")).model
+    )
     layers = exportable.model.base_model.layers
     seen: dict[str, tuple[int, ...]] = {}
 
@@ -131,7 +141,7 @@ def test_masked_lm_scores_through_the_training_device_runner_as_on_the_cpu(data_
     """The eager score on a training device (CUDA, MPS) feeds the masked-LM's three inputs.
     "cpu:0" is not "cpu", so it takes the device path on a machine without a GPU."""
     task, model, features, ctx, pad_id = build_tiny_mlm("squeezebert", data_dir)
-    module = reference_module(model, task.task_type)
+    module = reference_module(model, task.decodes_masked_rows)
     want = evaluate(eager_runner(module), task, features, ctx, pad_id, 4, progress=False)
     with device_runner(module, "cpu:0") as run:
         got = evaluate(run, task, features, ctx, pad_id, 4, progress=False)

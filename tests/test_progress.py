@@ -127,18 +127,24 @@ def test_a_build_shows_stages_artifacts_a_heartbeat_and_writes_its_json_summary(
     argv += ["--train-limit", "16", "--epochs", "1", "--eval-limit", "8", "--json", str(summary)]
     assert main(argv) == 0
     err = capsys.readouterr().err
-    assert "artifact 1/2: news/model_fp32.onnx (ETA after the first artifact)" in err
-    assert "artifact 2/2: news/model_int8.onnx (ETA " in err
-    assert err.count("model_fp32.onnx: still exporting") >= 1
-    assert err.count("model_int8.onnx: still exporting") >= 1
+    assert (
+        "artifact 1/2: news/squeezebert_random_tiny_onnx_fp32.onnx (ETA after the first artifact)"
+        in err
+    )
+    assert "artifact 2/2: news/squeezebert_random_tiny_onnx_q8.onnx (ETA " in err
+    assert err.count("squeezebert_random_tiny_onnx_fp32.onnx: still exporting") >= 1
+    assert err.count("squeezebert_random_tiny_onnx_q8.onnx: still exporting") >= 1
     doc = json.loads(summary.read_text())
     [task] = doc["tasks"]
     assert task["task"] == "news" and set(task["eager"]) >= {"accuracy"}
     files = {a["file"]: a for a in task["artifacts"]}
-    assert set(files) == {"model_fp32.onnx", "model_int8.onnx"}
+    assert set(files) == {
+        "squeezebert_random_tiny_onnx_fp32.onnx",
+        "squeezebert_random_tiny_onnx_q8.onnx",
+    }
     for name, entry in files.items():
         on_disk = tmp_path / "out" / "squeezebert-random-tiny" / "news" / name
         assert entry["size_bytes"] == on_disk.stat().st_size
         assert entry["parity"]["max_abs_diff"] >= 0 and "accuracy" in entry["metric_deltas_points"]
         assert isinstance(entry["flagged"], bool)
-    assert files["model_fp32.onnx"]["parity"]["max_abs_diff"] < 1e-3
+    assert files["squeezebert_random_tiny_onnx_fp32.onnx"]["parity"]["max_abs_diff"] < 1e-3

@@ -28,19 +28,29 @@ from transformers import (
     SqueezeBertForTokenClassification,
 )
 
+from export.arch import arch_for
+from export.errors import ExportError
 from export.exportable import export_module, reference_module
-from export.quantization import compute_breakdown, policy_for
+from export.quantization import compute_breakdown
 from export.rewrite import (
     GroupedLinear,
     PointwiseConv1dAsLinear,
     RewriteOptions,
-    options_for_target,
     register_rewrite,
     registered_rules,
     rewrite_for_export,
 )
 
 TOLERANCE = 1e-5
+
+
+SQUEEZE = ("squeezebert_channels_last",)
+
+
+def planned(model: nn.Module, backend: str = "executorch") -> tuple[str, ...]:
+    """The rules the build's plan applies to `model` on `backend` (its family's table)."""
+    return arch_for(model.config).rules_for(backend)
+
 
 SENTENCES = [
     "EU rejects German call to boycott British lamb.",
@@ -124,7 +134,7 @@ def test_rewritten_model_matches_eager_on_padded_real_text(
     head: str, batch: tuple[torch.Tensor, torch.Tensor]
 ) -> None:
     model = build(head)
-    rewritten, report = rewrite_for_export(model)
+    rewritten, report = rewrite_for_export(model, rules=planned(model))
     diff = (logits(rewritten, *batch) - logits(model, *batch)).abs().max().item()
     assert report.applied
     assert diff <= TOLERANCE, f"max logit diff {diff:.3g} > {TOLERANCE}"
@@ -136,7 +146,7 @@ def test_prepared_additive_4d_mask_and_token_types_match_eager(
 ) -> None:
     """The backends' export wrapper passes a 4-D additive mask and zero token types."""
     model = build("token_classification")
-    rewritten = rewrite_for_export(model, target="executorch").model
+    rewritten = rewrite_for_export(model, rules=planned(model), target="executorch").model
     ids, mask = batch[0][rows], batch[1][rows]
     additive = (1.0 - mask[:, None, None, :].float()) * -10000.0
     kwargs = {"attention_mask": additive, "token_type_ids": torch.zeros_like(ids)}
@@ -152,21 +162,23 @@ def test_the_builds_export_path_matches_the_eager_reference(
     """What the build exports (export_module of the rewritten model, fed the int64 [B, L]
     mask) against what it verifies with (reference_module of the original)."""
     model = build("token_classification")
-    rewritten = rewrite_for_export(model, target="executorch").model
-    exported = export_module(rewritten, "token-classification", "executorch")
+    rewritten = rewrite_for_export(model, rules=planned(model), target="executorch").model
+    exported = export_module(rewritten)
     ids, mask = batch[0][rows], batch[1][rows]
     with torch.no_grad():
-        diff = exported(ids, mask) - reference_module(model, "token-classification")(ids, mask)
+        diff = exported(ids, mask) - reference_module(model, False)(ids, mask)
     assert diff.abs().max().item() <= TOLERANCE
 
 
 def test_rewrite_note_names_the_mask_the_export_wrapper_passes(
     batch: tuple[torch.Tensor, torch.Tensor],
 ) -> None:
-    exported = export_module(build("token_classification"), "token-classification")
+    exported = export_module(build("token_classification"))
     passed = exported.encoder_kwargs(*batch)["attention_mask"]
     assert passed.dim() == 4 and passed.dtype == torch.float32
-    report = rewrite_for_export(build("token_classification")).report.to_manifest()
+    report = rewrite_for_export(
+        build("token_classification"), rules=planned(build("token_classification"))
+    ).report.to_manifest()
     assert "[B, 1, 1, L] float mask" in report["modules"][0]["attention_mask"]
 
 
@@ -177,7 +189,7 @@ def test_every_layout_option_is_equivalent(
     options: RewriteOptions, batch: tuple[torch.Tensor, torch.Tensor]
 ) -> None:
     model = build("token_classification")
-    rewritten = rewrite_for_export(model, options=options).model
+    rewritten = rewrite_for_export(model, rules=planned(model), options=options).model
     diff = (logits(rewritten, *batch) - logits(model, *batch)).abs().max().item()
     assert diff <= TOLERANCE, f"max logit diff {diff:.3g} > {TOLERANCE}"
 
@@ -187,7 +199,7 @@ def test_single_sequence_uses_batch_one_path_and_matches(
     head: str, batch: tuple[torch.Tensor, torch.Tensor]
 ) -> None:
     model = build(head)
-    rewritten = rewrite_for_export(model, target="executorch").model
+    rewritten = rewrite_for_export(model, rules=planned(model), target="executorch").model
     ids, mask = batch[0][2:3], batch[1][2:3]
     diff = (logits(rewritten, ids, mask) - logits(model, ids, mask)).abs().max().item()
     assert diff <= TOLERANCE
@@ -197,7 +209,7 @@ def test_unaligned_groups_fall_back_to_a_single_sliced_state(
     batch: tuple[torch.Tensor, torch.Tensor],
 ) -> None:
     model = build("token_classification", q_groups=2, intermediate_groups=2, output_groups=1)
-    rewritten, report = rewrite_for_export(model)
+    rewritten, report = rewrite_for_export(model, rules=planned(model))
     assert report.records[0].notes["state_pieces"] == 1
     diff = (logits(rewritten, *batch) - logits(model, *batch)).abs().max().item()
     assert diff <= TOLERANCE
@@ -206,7 +218,7 @@ def test_unaligned_groups_fall_back_to_a_single_sliced_state(
 def test_rewrite_leaves_the_original_model_untouched() -> None:
     model = build("sequence_classification")
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    rewritten, _ = rewrite_for_export(model)
+    rewritten, _ = rewrite_for_export(model, rules=planned(model))
     assert rewritten is not model
     assert type(model.transformer).__name__ == "SqueezeBertModel"
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
@@ -216,7 +228,7 @@ def test_rewrite_leaves_the_original_model_untouched() -> None:
 def test_report_counts_every_replaced_projection() -> None:
     model = build("masked_lm")
     config = model.config
-    _, report = rewrite_for_export(model)
+    _, report = rewrite_for_export(model, rules=planned(model))
     manifest = report.to_manifest()
     assert manifest["applied"] is True
     assert manifest["rules"] == {"squeezebert_channels_last": 1}
@@ -242,14 +254,14 @@ def test_model_without_conv_projections_passes_through_unchanged(
         num_labels=3,
     )
     model = BertForSequenceClassification(config).eval()
-    rewritten, report = rewrite_for_export(model)
+    rewritten, report = rewrite_for_export(model, rules=planned(model, "onnx"))
     assert not report.applied
     assert report.to_manifest()["counts"] == {}
     assert [type(m) for m in rewritten.modules()] == [type(m) for m in model.modules()]
     assert torch.equal(logits(rewritten, *batch), logits(model, *batch))
 
 
-def test_bert_attention_becomes_bmm_only_for_backends_that_opt_in(
+def test_bert_attention_becomes_bmm_only_on_the_backends_its_family_lists(
     batch: tuple[torch.Tensor, torch.Tensor],
 ) -> None:
     torch.manual_seed(0)
@@ -263,11 +275,11 @@ def test_bert_attention_becomes_bmm_only_for_backends_that_opt_in(
     )
     config._attn_implementation = "eager"
     model = _randomize(BertForTokenClassification(config))
-    # The opt-in lives on each backend's catalog line (export.backends.CATALOG "rewrites").
-    assert not rewrite_for_export(model, target="onnx").report.applied
-    assert not rewrite_for_export(model, target="generic").report.applied
-    assert rewrite_for_export(model, target="litert").report.applied
-    rewritten, report = rewrite_for_export(model, target="executorch")
+    # The family's table (export.arch.bert) lists it for ExecuTorch and LiteRT only.
+    assert planned(model, "onnx") == planned(model, "litert-stock") == ()
+    assert not rewrite_for_export(model, rules=planned(model, "onnx")).report.applied
+    assert rewrite_for_export(model, rules=planned(model, "litert")).report.applied
+    rewritten, report = rewrite_for_export(model, rules=planned(model), target="executorch")
     assert report.counts == {"attention_bmm": config.num_hidden_layers}
     ids, mask = batch
     for rows in (slice(0, 4), slice(2, 3)):  # padded batch, and the static batch-one path
@@ -287,7 +299,7 @@ def test_generic_rule_replaces_any_pointwise_conv1d_and_keeps_ncw_interface() ->
         nn.Conv1d(8, 16, 1, groups=2), nn.GELU(), nn.Conv1d(16, 8, 3, padding=1)
     ).eval()
     x = torch.randn(2, 8, 11)
-    rewritten, report = rewrite_for_export(model)
+    rewritten, report = rewrite_for_export(model, rules=("pointwise_conv1d_as_linear",))
     assert isinstance(rewritten[0], PointwiseConv1dAsLinear)
     assert isinstance(rewritten[2], nn.Conv1d), "a 3-tap conv is not a projection"
     assert report.counts == {"conv1d_to_linear": 1, "linear_layers": 2}
@@ -306,7 +318,7 @@ def test_registered_rule_for_a_new_module_type_is_applied() -> None:
 
     register_rewrite(Toy, "toy")(lambda module, options: (Replacement(), {"toy": 1}, {}))
     try:
-        rewritten, report = rewrite_for_export(nn.Sequential(nn.Identity(), Toy()))
+        rewritten, report = rewrite_for_export(nn.Sequential(nn.Identity(), Toy()), rules=("toy",))
         assert isinstance(rewritten[1], Replacement)
         assert report.counts == {"toy": 1}
     finally:
@@ -328,47 +340,38 @@ def test_grouped_linear_equals_grouped_conv() -> None:
 def test_export_rejects_requests_for_attention_maps(
     batch: tuple[torch.Tensor, torch.Tensor],
 ) -> None:
-    rewritten = rewrite_for_export(build("sequence_classification")).model
+    rewritten = rewrite_for_export(build("sequence_classification"), rules=SQUEEZE).model
     with pytest.raises(ValueError, match="attentions"):
         rewritten(input_ids=batch[0], attention_mask=batch[1], output_attentions=True)
 
 
-def test_unknown_target_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="unknown rewrite target"):
-        options_for_target("tflite")  # type: ignore[arg-type]
+def test_a_planned_rule_that_matches_no_module_is_an_error() -> None:
+    model = build("token_classification")
+    with pytest.raises(ExportError, match=r"lists rewrite rule\(s\) \['bert_bmm_attention'\]"):
+        rewrite_for_export(model, rules=(*SQUEEZE, "bert_bmm_attention"))
+    with pytest.raises(ExportError, match=r"no export\.rewrite rule is registered as"):
+        rewrite_for_export(model, rules=("no_such_rule",))
 
 
-def test_policy_table_never_quantizes_conv_and_int8s_squeezebert_embeddings() -> None:
+def test_default_quant_settings_never_quantize_conv_and_int8_embeddings() -> None:
     from export.backends.executorch import ExecuTorchQuant
-    from export.backends.litert import LiteRTQuant
     from export.backends.onnx import OrtQuant
 
-    squeeze = policy_for(tiny_squeezebert_config())
-    assert squeeze.model_type == "squeezebert" and squeeze.rewrite
-    onnx = squeeze.part("onnx", OrtQuant())
-    assert "Conv" not in onnx.op_types and "Gather" in onnx.op_types
-    assert squeeze.part("executorch", ExecuTorchQuant()).embeddings
-    assert squeeze.part("litert", LiteRTQuant()).rewrite
-    assert policy_for("roberta").model_type == "roberta"
-    assert policy_for("roberta").part("onnx", OrtQuant()) == OrtQuant()
-    assert policy_for(BertConfig()).model_type == "bert"
+    assert "Conv" not in OrtQuant().op_types and "Gather" in OrtQuant().op_types
+    assert ExecuTorchQuant().embeddings
+    assert arch_for(tiny_squeezebert_config()).quant_overrides("onnx", "ner") == {}
+    assert arch_for("roberta").name == "default" and not arch_for("roberta").rewrites
+    assert arch_for(BertConfig()).name == "bert"
 
 
-def test_task_overrides_apply_to_their_task_and_quantized_schemes_only() -> None:
-    from export.backends.executorch import ExecuTorchQuant
-    from export.quantization import MOBILEBERT_FFNS
+def test_task_overrides_apply_to_their_task_and_backend_only() -> None:
+    from export.arch.mobilebert import FFNS
 
-    def int4(scheme: str, task: str) -> str:
-        return (
-            policy_for("mobilebert", scheme, task)
-            .part("executorch", ExecuTorchQuant())
-            .int4_linears
-        )
-
-    assert int4("int8", "mlm") == MOBILEBERT_FFNS
-    assert int4("int8", "ner") == int4("int8", "news") == int4("fp32", "mlm") == ""
-    assert policy_for("mobilebert", "int8", "mlm").rewrite  # the model's own entry still holds
-    assert policy_for("squeezebert", "int8", "mlm") == policy_for("squeezebert", "int8")
+    mobilebert = arch_for("mobilebert")
+    assert mobilebert.quant_overrides("executorch", "mlm") == {"int4_linears": FFNS}
+    assert mobilebert.quant_overrides("executorch", "ner") == {}
+    assert mobilebert.quant_overrides("onnx", "mlm") == mobilebert.quant_overrides("litert", "mlm")
+    assert mobilebert.quant_overrides("litert", "mlm") == {}
 
 
 def test_mobilebert_ffn_pattern_names_exactly_the_four_stacked_ffns_of_every_layer() -> None:
@@ -376,25 +379,17 @@ def test_mobilebert_ffn_pattern_names_exactly_the_four_stacked_ffns_of_every_lay
 
     from transformers import MobileBertConfig, MobileBertForMaskedLM
 
-    from export.quantization import MOBILEBERT_FFNS
+    from export.arch.mobilebert import FFNS
 
     with torch.device("meta"):
         model = MobileBertForMaskedLM(MobileBertConfig())  # the released architecture
     names = [
         name
         for name, module in model.named_modules()
-        if isinstance(module, torch.nn.Linear) and re.search(MOBILEBERT_FFNS, name)
+        if isinstance(module, torch.nn.Linear) and re.search(FFNS, name)
     ]
     assert len(names) == 24 * 4 * 2  # layers x stacked FFNs x (intermediate, output)
     assert not [n for n in names if "attention" in n or "bottleneck" in n]
-
-
-def test_a_backend_the_policy_table_does_not_name_gets_its_defaults() -> None:
-    from export.backends.litert import LiteRTQuant
-
-    squeeze = policy_for(tiny_squeezebert_config(), "int8")
-    assert squeeze.part("litert-stock", LiteRTQuant()) == LiteRTQuant()
-    assert squeeze.part("a-future-backend", LiteRTQuant(recipe="x")) == LiteRTQuant(recipe="x")
 
 
 def test_compute_breakdown_counts_each_architecture_as_built() -> None:
@@ -427,12 +422,14 @@ def test_mobilebert_trigram_rewrite_is_exact_and_exports_with_a_dynamic_length_f
     torch.manual_seed(0)
     model = MobileBertForTokenClassification(load_config(resolve("mobilebert", "random", True)))
     model.eval()
-    result = rewrite_for_export(model, target="onnx")  # trigram and NoNorm folds, no bmm
+    result = rewrite_for_export(
+        model, rules=planned(model, "onnx"), target="onnx"
+    )  # trigram and NoNorm folds, no bmm
     layers = model.config.num_hidden_layers
     # per layer: 2 bottlenecks, attention output, 1 stacked FFN output, output, output bottleneck
     folds = {"trigram_embeddings": 1, "no_norm_folded": layers * 6}
     assert result.report.counts == folds
-    assert rewrite_for_export(model, target="executorch").report.counts == {
+    assert rewrite_for_export(model, rules=planned(model), target="executorch").report.counts == {
         **folds,
         "attention_bmm": layers,
     }
@@ -455,10 +452,10 @@ def test_exported_batch_one_graph_keeps_xnnpack_friendly_shapes(
     batch: tuple[torch.Tensor, torch.Tensor],
 ) -> None:
     """The ExecuTorch speedup depends on these graph properties, not just on equivalence."""
-    rewritten = rewrite_for_export(build("token_classification"), target="executorch").model
+    rewritten = rewrite_for_export(build("token_classification"), rules=SQUEEZE).model
     seq = torch.export.Dim("seq", min=2, max=128)
     ids, mask = batch[0][2:3], batch[1][2:3]
-    exported = export_module(rewritten, "token-classification", "executorch")  # the build's path
+    exported = export_module(rewritten)  # the build's path
     program = torch.export.export(exported, (ids, mask), dynamic_shapes=({1: seq}, {1: seq}))
     targets = [str(n.target) for n in program.graph.nodes if n.op == "call_function"]
     assert not any("conv" in t or "matmul" in t or "expand" in t for t in targets)

@@ -6,6 +6,7 @@ import pytest
 import torch
 from transformers import MobileBertForMaskedLM, MobileBertForTokenClassification
 
+from export.arch import arch_for
 from export.exportable import ExportableModel
 from export.models import load_config, resolve
 from export.rewrite import rewrite_for_export
@@ -34,7 +35,7 @@ def _no_norms(model: torch.nn.Module) -> list[str]:
 @pytest.mark.parametrize("model_class", [MobileBertForTokenClassification, MobileBertForMaskedLM])
 def test_no_norm_folds_into_the_linear_before_it_and_keeps_the_output(model_class: type) -> None:
     model = _tiny(model_class)
-    result = rewrite_for_export(model, target="onnx")
+    result = rewrite_for_export(model, rules=arch_for(model.config).rules_for("onnx"))
     # only the embeddings' NoNorm is left: positions and token types are added before it
     assert _no_norms(result.model) == ["mobilebert.embeddings.LayerNorm"]
     assert result.report.counts["no_norm_folded"] == len(_no_norms(model)) - 1
@@ -52,7 +53,9 @@ def test_no_norm_fold_keeps_the_names_the_4bit_ffn_rule_addresses() -> None:
     before = {n for n, m in model.named_modules() if n.endswith("output.dense")}
     after = {
         n
-        for n, m in rewrite_for_export(model, target="executorch").model.named_modules()
+        for n, m in rewrite_for_export(
+            model, rules=arch_for(model.config).rules_for("executorch")
+        ).model.named_modules()
         if isinstance(m, torch.nn.Linear)
     }
     assert before <= after
@@ -60,5 +63,5 @@ def test_no_norm_fold_keeps_the_names_the_4bit_ffn_rule_addresses() -> None:
 
 def test_a_real_layer_norm_is_not_folded() -> None:
     model = _tiny(MobileBertForTokenClassification, normalization_type="layer_norm")
-    counts = rewrite_for_export(model, target="onnx").report.counts
+    counts = rewrite_for_export(model, rules=arch_for(model.config).rules_for("onnx")).report.counts
     assert "no_norm_folded" not in counts and counts["trigram_embeddings"] == 1

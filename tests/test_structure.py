@@ -112,3 +112,83 @@ def test_no_module_docstring_is_an_essay() -> None:
         if (n := len(doc.splitlines())) > MAX_DOCSTRING_LINES:
             long_docs[str(path.relative_to(ROOT))] = n
     assert not long_docs, f"module docstrings over {MAX_DOCSTRING_LINES} lines: {long_docs}"
+
+
+#: export/'s layers, lowest first: a module imports only from its own layer or lower ones.
+#: A name ending in ".*" is a package with its submodules; an exact name wins over a package.
+#: export.backends is the torch-free catalog (foundation); LOADER stands for its functions that
+#: load a backend's implementation (load_backend, get_backend, parse_formats), so asking a
+#: backend a question from below the implementations is an upward arrow too.
+LOADER = "export.backends:loader"
+LAYERS: tuple[tuple[str, ...], ...] = (
+    (  # foundation: no knowledge of models, tasks or backends' code
+        "export.errors", "export.io", "export.lists", "export.version", "export.masking",
+        "export.quantization", "export.quiet", "export.progress", "export.device",
+        "export.locks", "export.ort_runtime", "export.tied_table", "export.model_dir",
+        "export.trainer_checkpoint", "export.backends",
+    ),
+    ("export.arch", "export.arch.*"),  # what each architecture is
+    (  # models, tasks, rewrites, and the eager forms of a model
+        "export.models", "export.mlm_heads", "export.tasks", "export.tasks.*", "export.rewrite",
+        "export.rewrite.*", "export.exportable", "export.evaluate", "export.train",
+        "export.manifest", "export.pipeline",
+    ),
+    ("export.backends.*", "export.tflite_inputs", LOADER),  # backend implementations
+    ("export.plan",),  # one artifact decided
+    (  # one artifact exported and verified; the build's inputs and outputs
+        "export.artifact_export", "export.verify", "export.model_card", "export.options",
+        "export.rescore",
+    ),
+    ("export.orchestrate",),
+    ("export", "export.build", "export.command", "export.api"),
+)  # fmt: skip
+_LOADER_NAMES = {"load_backend", "get_backend", "parse_formats"}
+
+
+def layer_of(module: str) -> int | None:
+    exact = {m: i for i, layer in enumerate(LAYERS) for m in layer if not m.endswith(".*")}
+    if module in exact:
+        return exact[module]
+    for i, layer in enumerate(LAYERS):
+        if any(p.endswith(".*") and module.startswith(p[:-1]) for p in layer):
+            return i
+    return None
+
+
+def layered_imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """`imports_of`, plus LOADER where the module imports a backend-loading function."""
+    found = {m for m in imports_of(name, path, modules) if m.startswith("export")}
+    for node in ast.walk(ast.parse(path.read_text())):
+        loads = isinstance(node, ast.ImportFrom) and node.module == "export.backends"
+        if loads and _LOADER_NAMES & {alias.name for alias in node.names}:  # type: ignore[union-attr]
+            found.add(LOADER)
+    return found
+
+
+def upward_imports(modules: dict[str, Path]) -> list[str]:
+    arrows = []
+    for name, path in modules.items():
+        if not name.startswith("export"):
+            continue
+        for target in sorted(layered_imports(name, path, modules)):
+            if (layer_of(target) or 0) > (layer_of(name) or 0):
+                arrows.append(f"{name} (layer {layer_of(name)}) imports {target}")
+    return arrows
+
+
+def test_every_export_module_has_a_layer() -> None:
+    unplaced = [n for n in project_modules() if n.startswith("export") and layer_of(n) is None]
+    assert not unplaced, f"add these to LAYERS in tests/test_structure.py: {unplaced}"
+
+
+def test_no_export_module_imports_from_a_higher_layer() -> None:
+    assert upward_imports(project_modules()) == []
+
+
+def test_the_layer_check_finds_a_question_asked_of_a_backend_from_below(tmp_path: Path) -> None:
+    """What export.exportable did before the export plan: load a backend to ask its decoder."""
+    (tmp_path / "exportable.py").write_text(
+        "def f():\n    from export.backends import load_backend\n"
+    )
+    modules = {"export.exportable": tmp_path / "exportable.py"}
+    assert upward_imports(modules) == ["export.exportable (layer 2) imports export.backends:loader"]

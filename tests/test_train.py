@@ -193,8 +193,11 @@ def test_two_processes_train_together_and_one_writes_verified_artifacts(tmp_path
     # 64 examples, 16 per process and step, 2 processes: 2 steps an epoch. Step 5 is where
     # the processes agree on a checkpoint interval: a disagreement would hang the run.
     assert training["steps"] == 6
-    assert list(manifest["artifacts"]) == ["model_fp32.onnx"]
-    assert manifest["artifacts"]["model_fp32.onnx"]["parity"]["max_abs_diff"] < 1e-3
+    assert list(manifest["artifacts"]) == ["bert_base_random_tiny_onnx_fp32.onnx"]
+    assert (
+        manifest["artifacts"]["bert_base_random_tiny_onnx_fp32.onnx"]["parity"]["max_abs_diff"]
+        < 1e-3
+    )
     assert not (task_dir / WORK_DIR).exists()
     assert not [p for p in task_dir.iterdir() if p.name.endswith(".tmp")]
     assert proc.stdout.count("| bert-base-random-tiny | news | eager |") == 1

@@ -41,15 +41,10 @@ class BackendInfo:
     stock: str | None = None
     #: the pip extra that installs its packages; None: a core backend, built by default
     extra: str | None = None
-    #: opt-in export.rewrite rules measured faster on this runtime (e.g. BERT's bmm attention)
-    rewrites: tuple[str, ...] = ()
 
 
 _ONNX = ("onnx", "onnxscript", "onnxruntime")
 _LITERT = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
-#: 3-D bmm attention (export/rewrite/bert.py), measured faster on XNNPACK for each of these
-#: architectures (docs/performance.md); LiteRT measured it for BERT only
-BMM_ATTENTION = ("bert_bmm_attention", "mobilebert_bmm_attention", "distilbert_bmm_attention")
 
 #: Every backend, in the order reports list them.
 CATALOG: dict[str, BackendInfo] = {
@@ -62,11 +57,10 @@ CATALOG: dict[str, BackendInfo] = {
         BackendInfo(
             "executorch", "export.backends.executorch", ".pte", ("executorch", "torchao"),
             "tab:orange", on_device=True, aliases=("pte",), app_default=True,
-            rewrites=BMM_ATTENTION,
         ),
         BackendInfo(
             "litert", "export.backends.litert", ".tflite", _LITERT, "tab:green",
-            on_device=True, stock="litert-stock", extra="litert", rewrites=("bert_bmm_attention",),
+            on_device=True, stock="litert-stock", extra="litert",
         ),
         BackendInfo(
             "litert-stock", "export.backends.litert", ".tflite", _LITERT, "tab:olive",
@@ -80,13 +74,13 @@ DEFAULT_FORMATS = tuple(name for name, info in CATALOG.items() if info.extra is 
 #: manifest "format" (or an alias of it) -> backend name
 FORMAT_NAMES = {alias: i.name for i in CATALOG.values() for alias in (i.name, *i.aliases)}
 
-BACKENDS: dict[str, Backend] = {}  # the loaded ones, filled by `register_backend`
+_LOADED: dict[str, Backend] = {}  # the loaded backends, filled by `register_backend`
 
 
 def register_backend(cls: type[Backend]) -> type[Backend]:
     if cls.name not in CATALOG:
         raise ConfigError(f"backend {cls.name!r} has no line in export.backends.CATALOG: add one")
-    BACKENDS[cls.name] = cls()
+    _LOADED[cls.name] = cls()
     return cls
 
 
@@ -94,9 +88,9 @@ def load_backend(name: str) -> Backend:
     """The backend called `name`, importing its module on first use (no availability check)."""
     if name not in CATALOG:
         raise ConfigError(f"unknown format '{name}': choose from {', '.join(CATALOG)} (or none)")
-    if name not in BACKENDS:
+    if name not in _LOADED:
         importlib.import_module(CATALOG[name].module)
-    return BACKENDS[name]
+    return _LOADED[name]
 
 
 def get_backend(name: str) -> Backend:
@@ -121,7 +115,6 @@ def parse_precisions(text: str) -> list[str]:
 
 
 __all__ = [
-    "BACKENDS",
     "CATALOG",
     "FORMAT_NAMES",
     "BackendInfo",

@@ -26,12 +26,12 @@ from export.quiet import native_stderr_filtered
 class ExecuTorchQuant:
     """PT2E + XNNPACK settings.
 
+    Every Linear is int8 symmetric per channel with activations quantized at run time
+    (XNNPACK ``qd8-f32-qc8w`` GEMMs); attention matmuls stay fp32 (XNNPACK has no int8 bmm).
+
     Attributes:
-        linear: ``"dynamic_per_channel"``: int8 symmetric per-channel weights, activations
-            quantized at run time (XNNPACK ``qd8-f32-qc8w`` GEMMs).
         embeddings: quantize ``nn.Embedding`` tables to uint8 rows (``embedding_byte``); the
             runtime must have ExecuTorch's quantized kernels registered.
-        attention_matmuls: always False on XNNPACK: it has no int8 ``bmm``.
         tied_table: the masked-LM's tied embedding/decoder table: ``"int8"`` (uint8 lookup,
             int8 per-channel decoder) or ``"int4"`` (both 4-bit in groups of 32,
             export.tied_table): the `.pte` holds two copies either way; 4 bits halve them.
@@ -42,9 +42,7 @@ class ExecuTorchQuant:
             copies and `int4_linears`).
     """
 
-    linear: str = "dynamic_per_channel"
     embeddings: bool = True
-    attention_matmuls: bool = False
     tied_table: str = "int4"
     int4_linears: str = ""
     int4_group: int = 32
@@ -65,8 +63,6 @@ def executorch_quantizer(settings: ExecuTorchQuant, kept: Sequence[str] = ()) ->
 
     from export.tied_table import keep_as_is_quantizer
 
-    if settings.linear != "dynamic_per_channel":
-        raise ValueError(f"unsupported ExecuTorch linear scheme {settings.linear!r}")
     if settings.tied_table not in TIED_TABLE_BITS:
         raise ValueError(f"unsupported tied table {settings.tied_table!r}: {TIED_TABLE_BITS}")
     xnnpack = XNNPACKQuantizer()
@@ -144,16 +140,13 @@ class ExecuTorchRunner(Runner):
 @register_backend
 class ExecuTorchBackend(Backend):
     name = "executorch"
+    runtime = "xnnpack"  # ExecuTorch's benchmark app names the delegate: <model>_xnnpack_q8
     dynamic_batch = False
     quant_defaults = ExecuTorchQuant()
 
     def decoder_layout(self, precision: str) -> str:
         """fp32: the tied table once in the .pte, outside XNNPACK (docs/performance.md)."""
         return "linear" if get_scheme(precision).quantized else "table_mm"
-
-    def file_fields(self, model_tag: str, precision: str) -> dict[str, str]:
-        # ExecuTorch's benchmark app names the delegate and the scheme's tag: <model>_xnnpack_q8
-        return {"name": model_tag, "backend": "xnnpack", "quantization": get_scheme(precision).tag}
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
@@ -198,11 +191,10 @@ class ExecuTorchBackend(Backend):
         calibrated on real task inputs."""
         from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-        from export.exportable import MaskedLmExportable
         from export.tied_table import int4_linears_inplace, int4_table_inplace
 
-        settings = request.quant_policy.part(self.name, self.quant_defaults)
-        tied = isinstance(request.model, MaskedLmExportable)  # decodes a tied table
+        settings = request.plan.quant
+        tied = request.plan.decoder_layout is not None  # masked-LM: decodes a tied table
         int4_table = tied and settings.tied_table == "int4"
         model, kept, four_bit = request.model, [], []  # submodules quantized before capture
         if int4_table or settings.int4_linears:

@@ -5,7 +5,7 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
 * **One signature per length bucket.** litert-torch 0.10 lowers through JAX, which cannot
   lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's ``unsqueeze``), so
   the file holds one static signature per length in ``sequence_buckets`` (steps of sqrt(2)
-  from 8 to the model maximum: a real input pads by at most ~41%). The signatures share one
+  from 8 to the model maximum: a real input pads by at most ~41%): its static lengths. The signatures share one
   copy of the weights in the file, and the runner's XNNPACK weight cache shares one packed
   copy in memory (export.backends.litert_runtime). A caller pads to the smallest bucket that
   fits, with attention mask 0, and drops the padded positions.
@@ -17,8 +17,8 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
   CONV_2D, per-row int8 embeddings, fp32 attention BATCH_MATMULs): litert-torch's own PT2E
   route writes an embedding LiteRT refuses to load (``embedding_lookup.cc:73``).
 
-``litert`` applies ``export.rewrite`` where the model's policy says it pays on LiteRT;
-``litert-stock`` never does, so a benchmark shows what the rewrite buys.
+``litert`` gets the export.rewrite rules its architecture lists for it (export.arch);
+``litert-stock`` lists none for any architecture, so a benchmark shows what the rewrite buys.
 """
 
 from __future__ import annotations
@@ -51,12 +51,9 @@ class LiteRTQuant:
         recipe: an ``ai_edge_quantizer.recipe`` function; ``dynamic_wi8_afp32`` is per-channel
             int8 FULLY_CONNECTED/CONV_2D weights, per-row int8 embeddings, fp32 attention
             BATCH_MATMUL, activations quantized at run time.
-        rewrite: whether ``export.rewrite`` runs before litert-torch for this architecture:
-            the faster of the two, measured side by side (docs/performance.md).
     """
 
     recipe: str = "dynamic_wi8_afp32"
-    rewrite: bool = False
 
 
 #: The shortest bucket, and the bucket step: lengths round(SHORTEST * STEP**k), a geometric
@@ -66,7 +63,7 @@ STEP = math.sqrt(2)
 
 
 def sequence_buckets(max_seq_len: int) -> list[int]:
-    """Static lengths exported as signatures: steps of sqrt(2) from 8 below the maximum, then
+    """The default static lengths (one signature each): steps of sqrt(2) from 8 below the maximum, then
     the maximum (it includes every power of two, so fixed-length benchmarks at 32, 64, 128 and
     256 run unpadded)."""
     buckets: list[int] = []
@@ -109,15 +106,18 @@ class LiteRTBackend(Backend):
     name = "litert"
     dynamic_batch = False
     static_shapes = True
+    quant_defaults = LiteRTQuant()
+
+    def __init__(self) -> None:
+        #: (key, bytes) of this backend's last fp32 conversion (`_model_key`): the build
+        #: exports fp32 then int8 of the same model, and conversion (one trace per signature)
+        #: is the slow step, so int8 quantizes the fp32 file already converted
+        self._last_fp32: tuple[str, bytes] | None = None
 
     def check_available(self) -> None:
         require_litert()
 
-    def rewrite_target(self, policy: Any) -> str | None:
-        """Rewrite only the architectures whose policy measured faster rewritten on LiteRT."""
-        return self.name if policy.part(self.name, LiteRTQuant()).rewrite else None
-
-    def signature_lengths(
+    def static_lengths(
         self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
     ) -> list[int]:
         """--static-lengths when given; else the sqrt(2) grid to the model maximum plus the
@@ -129,9 +129,7 @@ class LiteRTBackend(Backend):
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
-        buckets = self.signature_lengths(
-            request.max_seq_len, request.input_cap, request.static_lengths
-        )
+        buckets = list(request.plan.static_lengths or ())
         if buckets[-1] > request.max_seq_len:
             raise ConfigError(
                 f"--static-lengths {buckets[-1]} exceeds the model's maximum of "
@@ -154,15 +152,14 @@ class LiteRTBackend(Backend):
         with tempfile.TemporaryDirectory() as tmp:
             fp32 = Path(tmp) / "model_fp32.tflite"
             key = _model_key(request.model, buckets, request.input_names)
-            if _LAST_FP32.get("key") != key:  # the int8 export reuses the fp32 conversion
+            if self._last_fp32 is None or self._last_fp32[0] != key:
                 self._convert(request.model, buckets, request.input_names, fp32)
-                _LAST_FP32.update(key=key, data=fp32.read_bytes())
-            fp32.write_bytes(_LAST_FP32["data"])
+                self._last_fp32 = (key, fp32.read_bytes())
+            fp32.write_bytes(self._last_fp32[1])
             if not request.scheme.quantized:
                 out_path.write_bytes(fp32.read_bytes())
             else:
-                settings = request.quant_policy.part(self.name, LiteRTQuant())
-                info["quantization"] = self._quantize(fp32, out_path, settings)
+                info["quantization"] = self._quantize(fp32, out_path, request.plan.quant)
         info["op_census"] = op_census(out_path)
         return info
 
@@ -235,17 +232,10 @@ class LiteRTBackend(Backend):
 
 @register_backend
 class LiteRTStockBackend(LiteRTBackend):
-    """The stock route, no export.rewrite: the baseline that shows what the rewrite buys."""
+    """The stock route: no architecture lists an export.rewrite rule for it (export.arch),
+    so it is the baseline that shows what the rewrite buys."""
 
     name = "litert-stock"
-
-    def rewrite_target(self, policy: Any) -> str | None:
-        return None
-
-
-#: The last fp32 conversion, keyed by `_model_key`: the build exports fp32 then int8 of the
-#: same model, and conversion (one trace per signature) is the slow step.
-_LAST_FP32: dict[str, Any] = {}
 
 
 def _model_key(model: torch.nn.Module, buckets: list[int], input_names: tuple[str, ...]) -> str:

@@ -64,9 +64,6 @@ class OnnxBackend(Backend):
     dynamic_batch = True
     quant_defaults = OrtQuant()
 
-    def artifact_name(self, model_tag: str, precision: str) -> str:
-        return f"model_{precision}.onnx"
-
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             fp32 = Path(tmp) / "model.onnx"
@@ -74,7 +71,7 @@ class OnnxBackend(Backend):
             if not request.scheme.quantized:
                 _save_clean(fp32, out_path)
                 return {"opset": OPSET, "session_config": ORT_SESSION_CONFIG}
-            settings = request.quant_policy.part(self.name, self.quant_defaults)
+            settings = request.plan.quant
             self._quantize(fp32, out_path, settings)
             quantization = {"method": "onnxruntime.quantize_dynamic", "weight_type": "QInt8"}
             quantization |= asdict(settings) | {"op_types": list(settings.op_types)}

@@ -1,6 +1,7 @@
 """Export-time rewrites that turn 1x1 Conv1d projections into quantizer-friendly Linear layers.
 
-``rewrite_for_export(model)`` deep-copies the model, rewrites the copy and returns
+``rewrite_for_export(model, rules=...)`` deep-copies the model, applies the named rules (an
+export plan's, from the architecture's table in export.arch) to the copy and returns
 ``RewriteResult(model, report)``: fine-tuned checkpoints stay standard Hugging Face folders and
 the rewritten model keeps their call signature. Rules live in a registry keyed by module type
 (``@register_rewrite``, export.rewrite.registry); each architecture registers its own from its
@@ -18,7 +19,6 @@ from export.rewrite.registry import (
     RewriteReport,
     RewriteResult,
     RewriteRule,
-    options_for_target,
     register_rewrite,
     registered_rules,
     rewrite_for_export,
@@ -33,7 +33,6 @@ __all__ = [
     "RewriteResult",
     "RewriteRule",
     "additive_attention_mask",
-    "options_for_target",
     "register_rewrite",
     "registered_rules",
     "rewrite_for_export",

@@ -162,4 +162,4 @@ def attention_rules() -> dict[str, tuple[type[nn.Module], Any]]:
 
 
 for _model, (_type, _rule) in attention_rules().items():
-    register_rewrite(_type, f"{_model}_bmm_attention", opt_in=True)(_rule)
+    register_rewrite(_type, f"{_model}_bmm_attention")(_rule)

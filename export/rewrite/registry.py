@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from torch import nn
 
-from export.backends import CATALOG
+from export.errors import ExportError
 
 #: Bumped whenever the rewritten graph changes; recorded in the manifest so a rebuild is forced.
 REWRITE_VERSION = 2
 
-#: "generic", or the name of the backend the result is for (export.backends.CATALOG)
-Target = str
-
 
 @dataclass(frozen=True)
 class RewriteOptions:
-    """Layout choices of the rewrite. ``options_for_target`` holds the measured defaults.
+    """Layout choices of the rewrite; the defaults measured fastest on every backend
+    (docs/performance.md).
 
     Attributes:
         pieces: when the model's groups line up, run q/k/v, attention and the FFN per group
@@ -30,17 +28,6 @@ class RewriteOptions:
     """
 
     pieces: bool = True
-
-
-def options_for_target(target: Target) -> RewriteOptions:
-    """The layout for ``target`` ("generic" or a backend name). The same layout measured
-    fastest on every backend (docs/performance.md); the targets differ only in which
-    registered rules apply (BERT attention)."""
-    if target != "generic" and target not in CATALOG:
-        raise ValueError(
-            f"unknown rewrite target {target!r}; use generic or one of {', '.join(CATALOG)}"
-        )
-    return RewriteOptions()
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,28 +102,14 @@ class RewriteRule:
     name: str
     module_type: type[nn.Module]
     fn: RuleFn
-    #: False: every target (including "generic"); True: only backends whose catalog line lists
-    #: the rule in `rewrites` (a layout that pays off on some runtimes only)
-    opt_in: bool = False
-
-    def applies_to(self, target: str) -> bool:
-        if not self.opt_in:
-            return True
-        info = CATALOG.get(target)
-        return info is not None and self.name in info.rewrites
 
 
 _RULES: dict[type[nn.Module], RewriteRule] = {}
 
 
-def register_rewrite(
-    module_type: type[nn.Module], name: str, *, opt_in: bool = False
-) -> Callable[[RuleFn], RuleFn]:
-    """Register ``fn`` as the export rewrite for modules of exactly ``module_type``.
-
-    ``opt_in`` limits the rule to the backends that list ``name`` in their catalog line's
-    ``rewrites`` (a layout that only pays off on some runtimes); by default it applies to
-    every target.
+def register_rewrite(module_type: type[nn.Module], name: str) -> Callable[[RuleFn], RuleFn]:
+    """Register ``fn`` as the export rewrite for modules of exactly ``module_type``, under
+    ``name``: the name an architecture's table lists (export.arch) to have it applied.
 
     The walk looks rules up along the module's MRO, so a rule for a base class also applies to
     subclasses that have no rule of their own; the most specific rule wins. Registering a
@@ -144,12 +117,7 @@ def register_rewrite(
     """
 
     def decorator(fn: RuleFn) -> RuleFn:
-        _RULES[module_type] = RewriteRule(
-            name=name,
-            module_type=module_type,
-            fn=fn,
-            opt_in=opt_in,
-        )
+        _RULES[module_type] = RewriteRule(name=name, module_type=module_type, fn=fn)
         return fn
 
     return decorator
@@ -159,10 +127,10 @@ def registered_rules() -> list[RewriteRule]:
     return list(_RULES.values())
 
 
-def _rule_for(module: nn.Module, target: str) -> RewriteRule | None:
+def _rule_for(module: nn.Module, rules: frozenset[str]) -> RewriteRule | None:
     for cls in type(module).__mro__:
         rule = _RULES.get(cls)
-        if rule is not None and rule.applies_to(target):
+        if rule is not None and rule.name in rules:
             return rule
     return None
 
@@ -170,49 +138,75 @@ def _rule_for(module: nn.Module, target: str) -> RewriteRule | None:
 def rewrite_for_export(
     model: nn.Module,
     *,
-    target: Target = "generic",
+    rules: Iterable[str],
+    target: str = "generic",
     options: RewriteOptions | None = None,
     inplace: bool = False,
 ) -> RewriteResult:
-    """Apply every registered rewrite to (a deep copy of) ``model``.
+    """Apply the registered rewrites named in ``rules`` to (a deep copy of) ``model``.
 
     Args:
         model: an eval-mode model, typically a Hugging Face task model.
-        target: backend the result is for; selects the measured-fastest ``RewriteOptions``.
-        options: explicit layout options (overrides ``target``'s defaults).
+        rules: the rule names to apply (an export plan's ``rewrite_rules``); each must meet
+            a module of its type (which it may still decline, e.g. MobileBERT's NoNorm fold on
+            a LayerNorm variant), so a plan and the walk cannot disagree silently. Empty: the
+            model as is.
+        target: the backend the result is for, recorded in the report only.
+        options: layout options (default: `RewriteOptions()`).
         inplace: rewrite ``model`` itself instead of a deep copy. Only for callers that made
             their own copy; the default never mutates the caller's model.
 
     Returns:
-        ``RewriteResult(model, report)``; ``report.applied`` is False when nothing matched, in
-        which case the returned model is an unchanged copy.
+        ``RewriteResult(model, report)``; with no rules the model itself, unchanged.
+
+    Raises:
+        ExportError: a rule in ``rules`` is not registered or met no module of its type.
     """
-    opts = options if options is not None else options_for_target(target)
+    wanted = frozenset(rules)
+    opts = options if options is not None else RewriteOptions()
+    report = RewriteReport(target=target, options=opts)
+    if not wanted:
+        return RewriteResult(model, report)
+    unknown = wanted - {rule.name for rule in _RULES.values()}
+    if unknown:
+        raise ExportError(f"no export.rewrite rule is registered as {sorted(unknown)}")
     out = model if inplace else copy.deepcopy(model)
     out.eval()
-    report = RewriteReport(target=target, options=opts)
-
-    root_rule = _rule_for(out, target)
-    if root_rule is not None:
-        applied = root_rule.fn(out, opts)
-        if applied is not None:
-            new, counts, notes = applied
-            report.records.append(
-                RewriteRecord(root_rule.name, "", type(out).__name__, counts, notes)
-            )
-            return RewriteResult(new.eval(), report)
-
-    _walk(out, "", opts, report)
+    met: set[str] = set()  # rules that met a module of their type (applied or declined)
+    root_rule = _rule_for(out, wanted)
+    applied = root_rule.fn(out, opts) if root_rule is not None else None
+    met |= {root_rule.name} if root_rule is not None else set()
+    if root_rule is not None and applied is not None:
+        new, counts, notes = applied
+        report.records.append(RewriteRecord(root_rule.name, "", type(out).__name__, counts, notes))
+        out = new.eval()
+    else:
+        _walk(out, "", opts, report, wanted, met)
+    missing = wanted - met
+    if missing:
+        raise ExportError(
+            f"the export plan lists rewrite rule(s) {sorted(missing)} but no module of this "
+            f"{type(model).__name__} matched: fix the architecture's table (export.arch)"
+        )
     return RewriteResult(out, report)
 
 
-def _walk(parent: nn.Module, prefix: str, opts: RewriteOptions, report: RewriteReport) -> None:
+def _walk(
+    parent: nn.Module,
+    prefix: str,
+    opts: RewriteOptions,
+    report: RewriteReport,
+    rules: frozenset[str],
+    met: set[str],
+) -> None:
     for name, child in list(parent.named_children()):
         path = f"{prefix}.{name}" if prefix else name
-        rule = _rule_for(child, report.target)
+        rule = _rule_for(child, rules)
+        if rule is not None:
+            met.add(rule.name)
         applied = rule.fn(child, opts) if rule is not None else None
         if applied is None:
-            _walk(child, path, opts, report)
+            _walk(child, path, opts, report, rules, met)
             continue
         new, counts, notes = applied
         setattr(parent, name, new.eval())

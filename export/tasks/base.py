@@ -126,6 +126,9 @@ class Task(ABC):
     #: the Hugging Face pipeline tag: fill-mask | text-classification | token-classification
     task_type: ClassVar[str]
     auto_class_name: ClassVar[str]  # transformers AutoModelFor... class
+    #: masked-LM: inputs add mask_positions and the export decodes only those rows
+    #: (export.exportable.MaskedLmExportable, verified against the full decode)
+    decodes_masked_rows: ClassVar[bool] = False
 
     @classmethod
     def has_head(cls, architecture: str) -> bool:

@@ -49,6 +49,7 @@ class MaskedLmTask(Task):
     name = "mlm"
     task_type = "fill-mask"
     auto_class_name = "AutoModelForMaskedLM"
+    decodes_masked_rows = True
     max_length = 50
     epochs = 2
     hub_dataset = "benjaminbeilharz/better_daily_dialog"

@@ -1,16 +1,20 @@
 """The study's models: their display order, the baseline, and the pairs the ratios compare.
 
-Every table, plot and ratio list takes its model order and comparisons from here, so adding a
-model to the study is one line. Models a run did not measure are skipped; models not listed
-(a local directory, say) come after the listed ones, by name.
+Every table, plot and ratio list takes its model order and comparisons from here; the order is
+the built-ins' rank in export.arch, so a new built-in takes its place without a line here.
+Models a run did not measure are skipped; models not listed (a local directory, say) come
+after the listed ones, by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: display order of models in tables, plots and ratio lists
-MODEL_ORDER = ("squeezebert", "bert-base", "mobilebert", "distilbert", "minilm")
+from export.arch import builtin_models
+
+#: display order of models in tables, plots and ratio lists: the built-ins by their rank
+#: (export.arch)
+MODEL_ORDER = tuple(builtin_models())
 #: the study's reference model: every other model gets a "<model> / BASELINE_MODEL" ratio
 BASELINE_MODEL = "bert-base"
 #: further (numerator, denominator) pairs: the comparisons a paper makes beyond the baseline
