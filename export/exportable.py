@@ -14,17 +14,16 @@ from typing import Any
 import torch
 from transformers import AutoConfig
 
-from export.arch import MaskedLmHead
+from export.arch import MaskedLmHead, arch_for
+from export.arch._rows import gather_positions
 from export.errors import ModelLoadError
-from export.masked_rows import rows_function
 from export.mlm_heads import masked_lm_head
 from export.model_dir import refuse_remote_code
 from export.models import load_pretrained
-from export.rewrite.blocks import gather_positions
 
 #: Bumped whenever the masked-LM export graph changes (the artifact fingerprint records it).
 #: 2: an encoder that offers `hidden_rows` runs its last layer on the masked rows only.
-#: 3: BERT, MiniLM, ELECTRA, DistilBERT and MobileBERT do too (export.masked_rows).
+#: 3: BERT, MiniLM, ELECTRA, DistilBERT and MobileBERT do too (export.arch._rows).
 MASKED_LM_VERSION = 3
 
 
@@ -80,7 +79,7 @@ class MaskedLmExportable(ExportableModel):
     before the MLM head (transform, LayerNorm, decoder), so the 30,522-wide vocabulary
     projection runs on M rows instead of L. The rows are gathered earlier, before the last
     layer's queries, by an encoder that offers ``hidden_rows`` (the rewritten SqueezeBERT) or
-    has a rule in export.masked_rows (the BERT family): that layer's keys and values read every
+    whose family names a rows path (``Architecture.masked_rows``: the BERT family): that layer's keys and values read every
     token, the rest of it only the M rows (exact). The decoder reads
     the one word-embedding parameter the input lookup also reads (tied weights), in one of the
     `DECODER_LAYOUTS`. Each architecture's head comes from its adapter (export.arch);
@@ -94,7 +93,7 @@ class MaskedLmExportable(ExportableModel):
         head = masked_lm_head(model)
         self.transform = head.transform
         self.decoder = TiedDecoder(head, decoder)
-        self.rows = rows_function(model.base_model)
+        self.rows = masked_rows_path(model.base_model)
 
     def forward(  # type: ignore[override]
         self,
@@ -111,6 +110,15 @@ class MaskedLmExportable(ExportableModel):
         else:
             picked = gather_positions(encoder(**kwargs).last_hidden_state, mask_positions)
         return self.decoder(self.transform(picked))
+
+
+def masked_rows_path(encoder: torch.nn.Module) -> Any:
+    """The family's last-layer-on-the-masked-rows path (export.arch), or None: no path, or a
+    decoder (its full last layer then runs and the rows are gathered after it)."""
+    config = encoder.config
+    if getattr(config, "is_decoder", False) or getattr(config, "add_cross_attention", False):
+        return None
+    return arch_for(config).masked_rows
 
 
 class TiedDecoder(torch.nn.Module):

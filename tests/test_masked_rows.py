@@ -1,4 +1,4 @@
-"""The BERT family's last layer on the masked rows only (export.masked_rows) equals the full
+"""The BERT family's last layer on the masked rows only (export.arch._rows) equals the full
 decode: stock, after each export rewrite, with padding, several masks, and through ONNX."""
 
 from __future__ import annotations
@@ -8,16 +8,21 @@ import pytest
 import torch
 from transformers import AutoModel, ElectraConfig, ElectraModel
 
+from export.arch import arch_for
+from export.arch._rows import gather_positions
 from export.backends import load_backend
 from export.backends.base import ExportRequest
-from export.exportable import FullDecodeMaskedLm, MaskedLmExportable, export_module
-from export.masked_rows import rows_function
+from export.exportable import (
+    FullDecodeMaskedLm,
+    MaskedLmExportable,
+    export_module,
+    masked_rows_path,
+)
 from export.models import build_task_model, load_config, load_tokenizer, resolve
 from export.pipeline import auto_class, encode, load_task_data
-from export.quantization import policy_for
+from export.plan import plan_for
 from export.rewrite import rewrite_for_export
 from export.rewrite.bert import BmmAttention
-from export.rewrite.blocks import gather_positions
 from export.tasks import get_task
 
 FAMILIES = ["bert-base", "minilm", "distilbert", "mobilebert"]
@@ -59,7 +64,11 @@ def batches(task, features, pad_id) -> list[tuple[torch.Tensor, ...]]:
 
 
 def rewritten(model: torch.nn.Module, target: str | None) -> torch.nn.Module:
-    return model if target is None else rewrite_for_export(model, target=target).model
+    """The model as the export plan of backend `target` rewrites it (its family's rules)."""
+    if target is None:
+        return model
+    rules = arch_for(model.config).rules_for(target)
+    return rewrite_for_export(model, rules=rules, target=target).model
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -145,7 +154,7 @@ def test_encoder_variants_rows_equal_the_gathered_last_hidden_state(name, target
     task, _, features, pad_id = build("bert-base", data_dir)
     stock = ENCODERS[name]()
     encoder = rewritten(stock, target)
-    rows = rows_function(encoder)
+    rows = masked_rows_path(encoder)
     assert rows is not None
     with torch.no_grad():
         for ids, mask, positions in batches(task, features, pad_id):
@@ -162,13 +171,13 @@ def test_a_two_dimensional_mask_is_refused_with_the_shape_it_needs(family):
     encoder = model.base_model
     ids = torch.ones(1, 6, dtype=torch.int64)
     with pytest.raises(ValueError, match=r"\[B, 1, 1, L\]"):
-        rows_function(encoder)(encoder, torch.zeros(1, 2, dtype=torch.int64), ids, ids.float())
+        masked_rows_path(encoder)(encoder, torch.zeros(1, 2, dtype=torch.int64), ids, ids.float())
 
 
 def test_a_decoder_has_no_rows_path():
     config = load_config(resolve("bert-base", "random", tiny=True))
     config.is_decoder = True
-    assert rows_function(AutoModel.from_config(config)) is None
+    assert masked_rows_path(AutoModel.from_config(config)) is None
 
 
 def exported_matches_eager(built, backend_name: str, tmp_path) -> None:
@@ -177,18 +186,13 @@ def exported_matches_eager(built, backend_name: str, tmp_path) -> None:
     traced, against the full decode."""
     task, model, features, pad_id = built
     backend = load_backend(backend_name)
-    target = backend.rewrite_target(policy_for(model.config, "fp32", task.name))
-    module = export_module(rewritten(model, target), task.task_type, backend_name, "fp32")
+    plan = plan_for(arch_for(model.config), backend, "fp32", task, file_tag="tiny", max_seq_len=64)
+    module = export_module(rewritten(model, backend_name), plan.decoder_layout)
     assert module.rows is not None
     request = ExportRequest(
-        module,
-        "tiny",
-        "fp32",
-        64,
-        task.example_inputs(features, pad_id),
-        input_names=task.input_names,
+        module, plan, task.example_inputs(features, pad_id), input_names=task.input_names
     )
-    path = tmp_path / backend.artifact_name("tiny", "fp32")
+    path = tmp_path / plan.file
     backend.export(request, path)
     runner = backend.load(path, num_threads=1)
     full = FullDecodeMaskedLm(model).eval()

@@ -2,7 +2,7 @@
 
 BERT-base random init (``BertConfig()``; NER shares its encoder weights), int8, exported by the
 ONNX and ExecuTorch backends as a build exports them (rewrite for the backend, masked-only
-module), three artifacts each: NER, masked-LM with the full last layer (export.masked_rows
+module), three artifacts each: NER, masked-LM with the full last layer (export.arch._rows
 switched off: ``MASKED_LM_VERSION`` 2's graph) and masked-LM on the masked rows. All six run
 in one process on one thread, round-robin with the order rotated every round, at L = 128 and
 M = ``masked_count(128)``; a busy machine slows all alike, so the figures are per-round

@@ -51,6 +51,19 @@ def bert_style_head(model: Any) -> MaskedLmHead:
     return MaskedLmHead(predictions.transform, predictions.decoder.weight, predictions.decoder.bias)
 
 
+def rows_path(name: str) -> Callable[..., Any]:
+    """The masked-rows function `name` of export.arch._rows, imported on its first call, so a
+    family module stays torch-free at import (``--help`` reads the registry)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import export.arch._rows as rows
+
+        return getattr(rows, name)(*args, **kwargs)
+
+    run.__name__ = name
+    return run
+
+
 @dataclass(frozen=True)
 class BuiltinModel:
     """A ``--model`` name the project ships: where it loads from and its architecture."""
@@ -84,7 +97,7 @@ class Architecture:
         quant: backend name -> quantization overrides, every task.
         task_quant: task name -> backend name -> overrides, on top of `quant`.
         notes: why the quantization and rewrites are what they are (docs/performance.md).
-        masked_rows: the last encoder layer on the masked rows only (export.masked_rows);
+        masked_rows: the last encoder layer on the masked rows only (export.arch._rows);
             None where the family has none.
     """
 

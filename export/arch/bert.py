@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from export.arch.base import Architecture, BuiltinModel, register_arch, shipped_minilm_dir
+from export.arch.base import (
+    Architecture,
+    BuiltinModel,
+    register_arch,
+    rows_path,
+    shipped_minilm_dir,
+)
 
 
 def _bert_config() -> Any:
@@ -44,6 +50,7 @@ ARCH = register_arch(
                 rank=4,
             ),
         ),
+        masked_rows=rows_path("bert_rows"),
         rewrites={"executorch": _BMM, "litert": _BMM},
         notes="Linear layers via MatMul/Gemm (ORT) and aten.linear (XNNPACK); embeddings int8.",
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from export.arch.base import Architecture, BuiltinModel, MaskedLmHead, register_arch
+from export.arch.base import Architecture, BuiltinModel, MaskedLmHead, register_arch, rows_path
 
 
 def _config() -> Any:
@@ -39,6 +39,7 @@ ARCH = register_arch(
         ),
         tiny={"n_layers": 2, "dim": 64, "n_heads": 4, "hidden_dim": 128},
         mlm_head=_head,
+        masked_rows=rows_path("distilbert_rows"),
         rewrites={"executorch": ("distilbert_bmm_attention",)},
         notes=(
             "As BERT: q/k/v/out and FFN Linears int8, embeddings int8 (no token-type table); "

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from export.arch.base import TINY_BERT, Architecture, BuiltinModel, MaskedLmHead, register_arch
+from export.arch.base import (
+    TINY_BERT,
+    Architecture,
+    BuiltinModel,
+    MaskedLmHead,
+    register_arch,
+    rows_path,
+)
 
 #: MobileBERT's four stacked FFNs per layer (intermediate and output Linears): 12.6 M of its
 #: encoder's 20.1 M weights
@@ -61,6 +68,7 @@ ARCH = register_arch(
             "num_feedforward_networks": 2,  # stacked (the released 4 only make tests slower)
         },
         mlm_head=_head,
+        masked_rows=rows_path("mobilebert_rows"),
         rewrites={"onnx": _FOLDS, "executorch": (*_FOLDS, "mobilebert_bmm_attention")},
         task_quant={"mlm": {"executorch": {"int4_linears": FFNS}}},
         notes=(

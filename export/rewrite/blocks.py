@@ -39,12 +39,6 @@ def _conv_group_linears(conv: nn.Conv1d, scale: float = 1.0) -> list[nn.Linear]:
     return linears
 
 
-def gather_positions(values: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
-    """values[b, mask_positions[b, m]] for [B, L, D] values and int64 [B, M] positions."""
-    index = mask_positions[:, :, None].expand(-1, -1, values.shape[-1])
-    return torch.gather(values, 1, index)
-
-
 def _slices(x: torch.Tensor, size: int, count: int) -> list[torch.Tensor]:
     """``count`` consecutive slices of ``size`` channels along the last axis."""
     if count == 1:

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from export.arch._rows import gather_positions
 from export.rewrite.blocks import (
     GroupedLinear,
     _attend,
@@ -26,7 +27,6 @@ from export.rewrite.blocks import (
     _slices,
     _static_one,
     additive_attention_mask,
-    gather_positions,
 )
 from export.rewrite.registry import RewriteOptions, register_rewrite
 

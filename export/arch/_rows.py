@@ -6,8 +6,8 @@ M rows: its keys and values read every token, while its queries, attention outpu
 norms and FFN run on the M gathered rows. Exact (each of those is row-wise), not an
 approximation; at L=128, M=20 it skips about 5/6 of one layer's FFN and projections.
 
-Registry keyed by ``config.model_type`` (``@register_rows``), one function per family, each
-``(encoder, rows, input_ids, attention_mask, token_type_ids) -> [B, M, H]``. They run the
+One function per family, each ``(encoder, rows, input_ids, attention_mask, token_type_ids)
+-> [B, M, H]``; a family names its own in its record (``Architecture.masked_rows``, export.arch). They run the
 model's own modules (its embeddings, its earlier layers, its Linear layers, norms and FFN), so
 they hold on the stock modules and after the export rewrites (export.rewrite.bert's bmm
 attention, export.rewrite.mobilebert's NoNorm folds and trigram embeddings): the only
@@ -25,30 +25,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from export.rewrite.bert import BmmAttention
-from export.rewrite.blocks import gather_positions
-
 #: (encoder, rows [B, M], input_ids, additive mask [B, 1, 1, L], token_type_ids) -> [B, M, H]
 RowsFn = Callable[..., torch.Tensor]
-_ROWS: dict[str, RowsFn] = {}
 
 
-def register_rows(*model_types: str) -> Callable[[RowsFn], RowsFn]:
-    def wrap(fn: RowsFn) -> RowsFn:
-        for model_type in model_types:
-            _ROWS[model_type] = fn
-        return fn
-
-    return wrap
-
-
-def rows_function(encoder: nn.Module) -> RowsFn | None:
-    """The rows path for ``encoder``'s architecture, or None (no rule, or a decoder: the full
-    last layer then runs and its output is gathered)."""
-    config = encoder.config
-    if getattr(config, "is_decoder", False) or getattr(config, "add_cross_attention", False):
-        return None
-    return _ROWS.get(getattr(config, "model_type", ""))
+def gather_positions(values: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
+    """values[b, mask_positions[b, m]] for [B, L, D] values and int64 [B, M] positions."""
+    index = mask_positions[:, :, None].expand(-1, -1, values.shape[-1])
+    return torch.gather(values, 1, index)
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,7 +70,7 @@ def attend(
     function for the model's ``_attn_implementation``. The [B, 1, 1, L] mask broadcasts over
     the M query rows, masking padded keys exactly as the full layer does.
     """
-    if isinstance(attention, BmmAttention):
+    if hasattr(attention, "attend"):  # export.rewrite.bert's BmmAttention
         return attention.attend(queries, keys, values, mask)
     from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
     from transformers.models.bert.modeling_bert import eager_attention_forward
@@ -118,7 +102,6 @@ def attend(
 # --------------------------------------------------------------------------------------------
 
 
-@register_rows("bert", "electra")
 def bert_rows(
     encoder: nn.Module,
     rows: torch.Tensor,
@@ -138,7 +121,6 @@ def bert_rows(
     return last.feed_forward_chunk(last.attention.output(context, picked))
 
 
-@register_rows("distilbert")
 def distilbert_rows(
     encoder: nn.Module,
     rows: torch.Tensor,
@@ -170,7 +152,6 @@ def _mobilebert_keys_values(layer: nn.Module, hidden: torch.Tensor) -> tuple[Any
     return hidden, hidden
 
 
-@register_rows("mobilebert")
 def mobilebert_rows(
     encoder: nn.Module,
     rows: torch.Tensor,
