@@ -220,7 +220,10 @@ def still_valid(job: TaskExport, built: dict[str, Any]) -> dict[str, Any]:
             log(f"   {name}: not rebuilt this time, still valid, kept")
         elif path.is_file():
             path.unlink()
-            log(f"   {name}: built from another checkpoint or settings, removed")
+            why = "from another checkpoint or settings"
+            if "plan" not in entry:  # old naming: this build wrote its successor
+                why = "by an older build (before export plans and today's file names)"
+            log(f"   {name}: exported {why}, removed")
     return kept
 
 
