@@ -16,7 +16,9 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DATA = FIXTURES / "data"
+sys.path.insert(0, str(FIXTURES / "export"))  # tinybuilds, by name from any folder
+
+from tinybuilds import DATA, build_argv  # noqa: E402 - needs the path above
 
 
 @pytest.fixture(scope="session")
@@ -37,24 +39,6 @@ def tokenizer():
 
     spec = resolve("bert-base", "random", tiny=True)
     return load_tokenizer(spec.source, spec)
-
-
-#: The tiny builds' settings; the rebuild test reuses them, so its fingerprints match.
-TINY_BUILD = ("--init", "random", "--tiny", "--train-limit", "48", "--epochs", "1")
-TINY_BUILD += ("--eval-limit", "24")
-
-
-def build_argv(out: Path, model: str, tasks: str = "mlm,news,ner", *extra: str) -> list[str]:
-    return [
-        "--model", model, "--tasks", tasks, "--data-dir", str(DATA), "--out", str(out),
-        *TINY_BUILD, *extra,
-    ]  # fmt: skip
-
-
-def build(out: Path, model: str, tasks: str = "mlm,news,ner", *extra: str) -> int:
-    from export.build import main
-
-    return main(build_argv(out, model, tasks, *extra))
 
 
 def _build_lane(out: Path, jobs: list[tuple[str, ...]], log: Path) -> None:

@@ -32,31 +32,60 @@ def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
+def _targets(node: ast.Import | ast.ImportFrom, package: str, modules: dict[str, Path]) -> set[str]:
+    """The project modules one import statement names (a name imported from a module counts as
+    that module)."""
+    if isinstance(node, ast.Import):
+        targets = [alias.name for alias in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+            base = f"{base}.{node.module}" if node.module else base
+        targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+    found = set()
+    for target in targets:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target:
+            found.add(target)
+    return found
+
+
+def _package_of(name: str, path: Path) -> str:
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The project modules `name` imports anywhere in its file (top level or in a function)."""
     tree = ast.parse(path.read_text())
     parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         if _type_checking_only(node, parents):
             continue
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        else:
-            base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
-                base = f"{base}.{node.module}" if node.module else base
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
-        for target in targets:
-            while target and target not in modules:
-                target = target.rpartition(".")[0]
-            if target and target != name:
-                found.add(target)
-    return found
+        found |= _targets(node, _package_of(name, path), modules)
+    return found - {name}
+
+
+def module_scope_imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules `name` imports when it is imported: not inside a function (run on
+    call) and not under `if TYPE_CHECKING:` (never run)."""
+    found: set[str] = set()
+    pending: list[ast.AST] = [ast.parse(path.read_text())]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found |= _targets(node, _package_of(name, path), modules)
+        pending.extend(ast.iter_child_nodes(node))
+    return found - {name}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -125,7 +154,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "export.errors", "export.io", "export.lists", "export.version", "export.masking",
         "export.quantization", "export.quiet", "export.progress", "export.device",
         "export.locks", "export.ort_runtime", "export.tied_table", "export.model_dir",
-        "export.trainer_checkpoint", "export.backends",
+        "export.trainer_checkpoint", "export.backends", "export.contract",
     ),
     ("export.arch", "export.arch.*"),  # what each architecture is
     (  # models, tasks, rewrites, and the eager forms of a model
@@ -192,3 +221,57 @@ def test_the_layer_check_finds_a_question_asked_of_a_backend_from_below(tmp_path
     )
     modules = {"export.exportable": tmp_path / "exportable.py"}
     assert upward_imports(modules) == ["export.exportable (layer 2) imports export.backends:loader"]
+
+
+# --- the torch-free contract (export.contract) -------------------------------------------------
+
+
+def contract_breaches(modules: dict[str, Path]) -> list[str]:
+    """Module-scope imports from export that are not contract modules, by runtime_bench's
+    modules and by the contract's own (so the list is closed: importing it imports no more)."""
+    from export.contract import CONTRACT_MODULES
+
+    readers = [n for n in modules if n.startswith("runtime_bench") or n in CONTRACT_MODULES]
+    return [
+        f"{name} imports {target} at module scope"
+        for name in sorted(readers)
+        for target in sorted(module_scope_imports(name, modules[name], modules))
+        if target.split(".")[0] == "export" and target not in CONTRACT_MODULES
+    ]
+
+
+def test_runtime_bench_and_the_contract_import_only_contract_modules_at_module_scope() -> None:
+    assert contract_breaches(project_modules()) == []
+
+
+def test_the_contract_check_finds_a_module_scope_import_and_not_a_function_local_one(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.py").write_text("import export.exportable\n")
+    (tmp_path / "b.py").write_text("def f():\n    from export.exportable import x\n")
+    (tmp_path / "c.py").write_text("from export.errors import BuildError\n")
+    (tmp_path / "empty.py").write_text("")
+    modules = {"export.exportable": tmp_path / "empty.py", "export.errors": tmp_path / "empty.py"}
+    modules |= {f"runtime_bench.{name}": tmp_path / f"{name}.py" for name in "abc"}
+    assert contract_breaches(modules) == [
+        "runtime_bench.a imports export.exportable at module scope"
+    ]
+
+
+def test_importing_every_contract_module_imports_no_torch_or_transformers() -> None:
+    """In a fresh interpreter: what this process has imported already says nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from export.contract import CONTRACT_MODULES
+
+    code = (
+        "import importlib, sys\n"
+        f"for name in {CONTRACT_MODULES!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]", "a contract module imports torch or transformers"

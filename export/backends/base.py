@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 
 from export.backends import CATALOG, BackendInfo
+from export.backends.runner import Runner
 from export.quantization import QuantScheme, get_scheme
 
 if TYPE_CHECKING:
@@ -56,15 +56,6 @@ class ExportRequest:
             name: lead | {1: masked if name == "mask_positions" else seq}
             for name in self.input_names
         }
-
-
-class Runner(ABC):
-    """A loaded artifact. Inputs are int64 numpy arrays in the task's `input_names` order
-    (input_ids, attention_mask [batch, seq]; masked-LM adds mask_positions [batch, M]); the
-    output is float32 logits."""
-
-    @abstractmethod
-    def __call__(self, *inputs: np.ndarray) -> np.ndarray: ...
 
 
 class Backend(ABC):

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from export.backends import register_backend
-from export.backends.base import Backend, ExportRequest, Runner
+from export.backends.base import Backend, ExportRequest
+from export.backends.runner import Runner
 from export.errors import ExportError, first_line
 from export.quantization import get_scheme
 from export.quiet import native_stderr_filtered

@@ -33,8 +33,9 @@ from typing import Any
 import torch
 
 from export.backends import register_backend
-from export.backends.base import Backend, ExportRequest, Runner
+from export.backends.base import Backend, ExportRequest
 from export.backends.litert_runtime import POSITIONS, LiteRTRunner
+from export.backends.runner import Runner
 from export.errors import ConfigError, ExportError, first_line
 from export.masking import masked_count
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from export.backends.base import Runner
+from export.backends.runner import Runner
 
 POSITIONS = "mask_positions"
 #: XNNPACK's in-memory weight cache: packed weights shared by every signature, no file written.

@@ -15,7 +15,8 @@ from typing import Any
 import torch
 
 from export.backends import register_backend
-from export.backends.base import Backend, ExportRequest, Runner
+from export.backends.base import Backend, ExportRequest
+from export.backends.runner import Runner
 from export.errors import ExportError, first_line
 from export.ort_runtime import ORT_SESSION_CONFIG, OrtRunner
 

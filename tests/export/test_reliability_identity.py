@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 from test_reliability_inputs import FAST, tiny_model_folder  # noqa: F401 - a fixture
+from tinybuilds import DATA
 
 from export.build import main
 from export.io import as_json, sha256_file

@@ -14,7 +14,7 @@ import pytest
 from runtime_bench.artifacts import discover
 from runtime_bench.parity import crosscheck, outputs
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _record(out: Path, arrays: dict[str, np.ndarray], task_dir: Path, precision: str) -> None:

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from tinybuilds import DATA
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: NER's first 8 fixture test examples are at most 53 tokens; the 34th has 100
 BUILD = ["--model", "squeezebert", "--init", "random", "--tiny", "--tasks", "ner",
          "--train-limit", "32", "--max-steps", "2", "--eval-limit", "8", "--precisions", "fp32",

@@ -42,7 +42,7 @@ def test_every_artifact_is_built_verified_and_recorded(tiny_artifacts, tag, task
 MOBILE = [
     (f"{model}-random-tiny", task) for model in ("mobilebert", "distilbert") for task in TASKS
 ]
-ANDROID_FIXTURES = Path(__file__).parent / "fixtures" / "android"
+ANDROID_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "android"
 
 
 def built_root(request: pytest.FixtureRequest, tag: str) -> Path:
@@ -181,7 +181,7 @@ def test_task_json_is_the_contract_the_app_reads(tiny_artifacts, task, tokenizer
 
 
 def test_a_rebuild_skips_unchanged_artifacts(tiny_artifacts, capsys):
-    from conftest import build
+    from tinybuilds import build
 
     task_dir = tiny_artifacts / "bert-base-random-tiny" / "ner"
     before = {

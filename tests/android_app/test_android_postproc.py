@@ -18,7 +18,7 @@ import pytest
 import torch
 from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "android"
 DATA_EXCERPTS = REPO / "tests" / "fixtures" / "data"  # real CoNLL/BBC/DailyDialog excerpts
 TASKS = ("mlm", "news", "ner")

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / "android_app" / "tools"
 FIXTURES = REPO / "tests" / "fixtures" / "android"
 WORDPIECE = REPO / "android_app" / "core" / "bin" / "wordpiece"

@@ -21,7 +21,7 @@ from export.io import sha256_file
 from export.tasks import get_task
 from export.verify import FP32_MAX_ABS_DIFF
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURE = REPO / "tests" / "fixtures" / "android" / "litert_signatures.json"
 MLM_FIXTURE = REPO / "tests" / "fixtures" / "android" / "litert_signatures_mlm.json"
 TASKS = ("mlm", "news", "ner")

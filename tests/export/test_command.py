@@ -12,7 +12,7 @@ import pytest
 
 from export.version import package_version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ from export import errors, verify
 from export.build import main
 from runtime_bench.errors import BenchError, DeviceError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLASSES = {
     errors.ConfigError: 2,
     DeviceError: 3,

@@ -18,7 +18,7 @@ import pytest
 
 from runtime_bench.phone import driver as adb
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "android_app"
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
 

@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from tinybuilds import DATA
 
 from export.io import remove_stale_temporaries
 from export.locks import FolderLockedError, folder_lock
 from export.manifest import read_manifest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HOLD = (
     "import sys; from pathlib import Path; from export.locks import folder_lock\n"
     "with folder_lock(Path(sys.argv[1]), 'holder for a test'):\n"

@@ -19,7 +19,7 @@ from export.pipeline import auto_class, encode, load_task_data
 from export.tasks import get_task
 from export.train import WORK_DIR, RunOptions, TrainConfig, fine_tune
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CPU = RunOptions(resolve_device("cpu"))
 
 

@@ -21,7 +21,7 @@ from export.tasks.ner import read_conll
 from export.tasks.news import read_news_csv, split_articles
 from runtime_bench.cli import main as bench_main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BOM = "\ufeff"
 #: what a build that should have been refused gets through quickly on the old code
 FAST = ("--formats", "onnx", "--precisions", "fp32")
@@ -112,7 +112,7 @@ def test_case9_an_unreadable_data_file_is_one_line(tmp_path, data_dir):
 @pytest.fixture
 def tiny_model_folder(tmp_path: Path) -> Path:
     """A real tiny BERT folder (config, safetensors weights, vocab) as save_pretrained writes."""
-    from conftest import DATA
+    from tinybuilds import DATA
     from transformers import AutoModelForTokenClassification
 
     from export.models import build_task_model, load_tokenizer, resolve
@@ -175,7 +175,7 @@ def test_case9_nan_or_inf_seconds_are_refused_in_one_line(capsys, tmp_path, opti
 def contract_folder(tmp_path: Path, tokenizer, task_name: str) -> tuple[Path, dict]:
     """A task folder's vocab.txt and bench_inputs.json, written by the build's own code from
     the real-data excerpts; returns the folder and the parsed bench_inputs.json."""
-    from conftest import DATA
+    from tinybuilds import DATA
 
     from export.pipeline import encode, load_task_data, write_contract_files
     from export.tasks import get_task
