@@ -30,6 +30,7 @@ EXPECTED_RULES = {
     "minilm": {"executorch": ("bert_bmm_attention",), "litert": ("bert_bmm_attention",)},
     "mobilebert": {"onnx": _FOLDS, "executorch": (*_FOLDS, "mobilebert_bmm_attention")},
     "distilbert": {"executorch": ("distilbert_bmm_attention",)},
+    "electra-small": {},  # none measured yet (export/arch/electra.py)
 }
 HEADS = {"ner": AutoModelForTokenClassification, "mlm": AutoModelForMaskedLM}
 
@@ -135,6 +136,7 @@ def test_every_family_module_registers_itself():
         "mobilebert",
         "distilbert",
         "minilm",
+        "electra-small",
     ]
 
 
