@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import build
+from tinybuilds import build
 from transformers import AutoModelForMaskedLM
 
 from export.arch import arch_for, builtin_models
