@@ -1,4 +1,4 @@
-"""Where fine-tuning runs: the device, its training precision, and which process writes files.
+"""Where fine-tuning runs: the device, its training dtype, and which process writes files.
 
 `torchrun` and `accelerate launch` both describe the process group in the environment
 (RANK, WORLD_SIZE); reading it here lets the build decide who writes files before any process
@@ -19,13 +19,14 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 @dataclass(frozen=True)
 class Placement:
-    """A resolved device and the precision training runs in there."""
+    """A resolved device and the dtype training computes in there (an artifact's "precision"
+    is another thing: fp32 or int8, export.quantization)."""
 
     device: str  # cpu | cuda | mps
-    precision: str  # fp32 | bf16 | fp16
+    dtype: str  # fp32 | bf16 | fp16
 
     def to_manifest(self) -> dict[str, str | int]:
-        return {"device": self.device, "precision": self.precision, "world_size": world_size()}
+        return {"device": self.device, "dtype": self.dtype, "world_size": world_size()}
 
 
 def _cuda() -> bool:
@@ -50,10 +51,10 @@ def resolve_device(name: str) -> Placement:
             f"--device {name} was asked for but torch sees no {name.upper()} device here: "
             "pass --device auto or --device cpu"
         )
-    return Placement(name, training_precision(name))
+    return Placement(name, training_dtype(name))
 
 
-def training_precision(device: str) -> str:
+def training_dtype(device: str) -> str:
     """bf16 where the GPU supports it, else fp16 with loss scaling; fp32 elsewhere.
 
     MPS trains in fp32: autocast and the gradient scaler on MPS depend on the macOS and torch

@@ -2,8 +2,9 @@
 
 This module only turns our options into `TrainingArguments`: Trainer (with accelerate under it)
 does AdamW with weight-decay groups, the linear schedule, clipping, length-grouped batches,
-mixed precision, data-parallel training across processes, checkpoints and resume. Nothing here
-calls accelerate directly: every need of the build is covered by Trainer's own arguments.
+mixed precision (the placement's bf16/fp16 dtype), data-parallel training across processes,
+checkpoints and resume. Nothing here calls accelerate directly: every need of the build is
+covered by Trainer's own arguments.
 
 Checkpoints live in a hidden working folder inside the task directory (`.trainer/`), keeping
 only the latest; running the same command again resumes from it. Model weights in a checkpoint
@@ -91,7 +92,7 @@ def training_arguments(
     config: TrainConfig, options: RunOptions, work_dir: Path
 ) -> TrainingArguments:
     """The study's recipe as TrainingArguments: the one place our options meet Trainer's."""
-    precision = options.placement.precision
+    dtype = options.placement.dtype
     save_steps = options.save_steps
     return TrainingArguments(
         output_dir=str(work_dir),
@@ -107,8 +108,8 @@ def training_arguments(
         seed=config.seed,
         data_seed=config.seed,
         train_sampling_strategy="group_by_length",
-        bf16=precision == "bf16",
-        fp16=precision == "fp16",  # with accelerate's dynamic loss scaling
+        bf16=dtype == "bf16",
+        fp16=dtype == "fp16",  # with accelerate's dynamic loss scaling
         use_cpu=options.placement.device == "cpu",
         ddp_backend="gloo" if options.placement.device == "cpu" and world_size() > 1 else None,
         save_strategy="steps",
