@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from export.backends.litert_runtime import POSITIONS, pad_to_bucket
+from export.backends.litert_runtime import POSITIONS, pad_to_static_length
 
 #: the dtype every input of our .tflite signatures has (export.backends.litert: INPUT_DTYPE)
 DTYPE = np.dtype("<i4")
@@ -52,7 +52,7 @@ def signature_feeds(task_dir: Path, length: int, masked: int | None) -> dict[str
     if masked is not None:
         usable = [p for p in positions or [] if 0 < p < len(ids) - 1] or [1]
         pos = np.asarray([usable[:masked]], np.int64)
-    return pad_to_bucket(arr, mask, length, pos, masked)
+    return pad_to_static_length(arr, mask, length, pos, masked)
 
 
 def write_value_files(tflite: Path, task_dir: Path, out_dir: Path) -> list[dict[str, Any]]:

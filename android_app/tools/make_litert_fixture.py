@@ -53,7 +53,7 @@ def describe(path: Path) -> dict:
     from ai_edge_litert.interpreter import Interpreter
 
     from export.backends.litert import signature_name
-    from export.backends.litert_runtime import LiteRTRunner, pad_to_bucket, real_logits
+    from export.backends.litert_runtime import LiteRTRunner, pad_to_static_length, real_logits
 
     interpreter = Interpreter(model_path=str(path), num_threads=1)
     signatures = {}
@@ -76,8 +76,8 @@ def describe(path: Path) -> dict:
         ids = rng.integers(1000, 2000, (1, length)).astype(np.int64)
         mask = np.ones((1, length), np.int64)
         mask[0, length - 2 :] = 0  # the tokenizer's padding inside the fitted length
-        bucket = runner.bucket_for(length)
-        feeds = pad_to_bucket(ids, mask, bucket)
+        bucket = runner.static_length_for(length)
+        feeds = pad_to_static_length(ids, mask, bucket)
         (raw,) = interpreter.get_signature_runner(signature_name(bucket))(**feeds).values()
         cases.append(
             {
@@ -97,15 +97,15 @@ def describe(path: Path) -> dict:
 
 def _masked_cases(interpreter, runner, rng: np.random.Generator) -> list[dict]:
     from export.backends.litert import signature_name
-    from export.backends.litert_runtime import POSITIONS, pad_to_bucket, real_logits
+    from export.backends.litert_runtime import POSITIONS, pad_to_static_length, real_logits
 
     cases = []
     for length, count in MLM_CASES:
         ids = rng.integers(1000, 2000, (1, length)).astype(np.int64)
         mask = np.ones((1, length), np.int64)
         positions = np.sort(rng.choice(np.arange(1, length - 1), count, replace=False))[None]
-        bucket = runner.bucket_for(length, count)
-        feeds = pad_to_bucket(ids, mask, bucket, positions, runner.masked[bucket])
+        bucket = runner.static_length_for(length, count)
+        feeds = pad_to_static_length(ids, mask, bucket, positions, runner.masked[bucket])
         (raw,) = interpreter.get_signature_runner(signature_name(bucket))(**feeds).values()
         kept = real_logits(raw, count)
         if not np.array_equal(kept, runner(ids, mask, positions)):

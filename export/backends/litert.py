@@ -4,7 +4,7 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
 
 * **One signature per length bucket.** litert-torch 0.10 lowers through JAX, which cannot
   lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's ``unsqueeze``), so
-  the file holds one static signature per length in ``sequence_buckets`` (steps of sqrt(2)
+  the file holds one static signature per length in ``static_length_grid`` (steps of sqrt(2)
   from 8 to the model maximum: a real input pads by at most ~41%): its static lengths. The signatures share one
   copy of the weights in the file, and the runner's XNNPACK weight cache shares one packed
   copy in memory (export.backends.litert_runtime). A caller pads to the smallest bucket that
@@ -63,7 +63,7 @@ SHORTEST = 8
 STEP = math.sqrt(2)
 
 
-def sequence_buckets(max_seq_len: int) -> list[int]:
+def static_length_grid(max_seq_len: int) -> list[int]:
     """The default static lengths (one signature each): steps of sqrt(2) from 8 below the maximum, then
     the maximum (it includes every power of two, so fixed-length benchmarks at 32, 64, 128 and
     256 run unpadded)."""
@@ -126,7 +126,7 @@ class LiteRTBackend(Backend):
         if asked:
             return sorted(set(asked))
         cap = {input_cap} if input_cap and input_cap < max_seq_len else set()
-        return sorted(set(sequence_buckets(max_seq_len)) | cap)
+        return sorted(set(static_length_grid(max_seq_len)) | cap)
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()

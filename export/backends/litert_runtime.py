@@ -67,7 +67,7 @@ class LiteRTRunner(Runner):
             if POSITIONS in sig.inputs
         }
 
-    def bucket_for(self, length: int, positions: int = 0) -> int:
+    def static_length_for(self, length: int, positions: int = 0) -> int:
         """The smallest bucket that holds `length` tokens and, for masked-LM, `positions` mask
         positions; when none holds that many positions, the largest that holds the tokens (the
         call then runs in chunks)."""
@@ -93,12 +93,12 @@ class LiteRTRunner(Runner):
             raise ValueError(f"this .tflite takes {want}, got {2 + len(rest)} arrays")
         positions = rest[0] if rest else None
         count = 0 if positions is None else positions.shape[1]
-        bucket = self.bucket_for(length, count)
+        bucket = self.static_length_for(length, count)
         room = self.masked.get(bucket)
         if room is not None and count > room:  # more masks than any signature takes
             chunks = [positions[:, i : i + room] for i in range(0, count, room)]
             return np.concatenate([self(input_ids, attention_mask, c) for c in chunks], axis=1)
-        feeds = pad_to_bucket(input_ids, attention_mask, bucket, positions, room)
+        feeds = pad_to_static_length(input_ids, attention_mask, bucket, positions, room)
         return real_logits(self._run(bucket, feeds), length if positions is None else count)
 
     def _run(self, bucket: int, feeds: dict[str, np.ndarray]) -> np.ndarray:
@@ -117,7 +117,7 @@ class LiteRTRunner(Runner):
         return outputs[0].read(size, np.float32).reshape(sig.output_shape)
 
 
-def pad_to_bucket(
+def pad_to_static_length(
     input_ids: np.ndarray,
     attention_mask: np.ndarray,
     bucket: int,

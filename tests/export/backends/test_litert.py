@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from export.backends.litert import sequence_buckets
+from export.backends.litert import static_length_grid
 from export.io import sha256_file
 from export.tasks import get_task
 from export.verify import FP32_MAX_ABS_DIFF
@@ -49,19 +49,19 @@ def test_the_default_signatures_are_the_sqrt2_grid_plus_the_tasks_cap_and_asked_
     from export.backends.litert import LiteRTBackend
 
     backend = LiteRTBackend()
-    assert backend.static_lengths(512, 100, None) == sorted({*sequence_buckets(512), 100})
-    assert backend.static_lengths(512, 128, None) == sequence_buckets(512)  # already there
-    assert backend.static_lengths(512, None, None) == sequence_buckets(512)
+    assert backend.static_lengths(512, 100, None) == sorted({*static_length_grid(512), 100})
+    assert backend.static_lengths(512, 128, None) == static_length_grid(512)  # already there
+    assert backend.static_lengths(512, None, None) == static_length_grid(512)
     assert backend.static_lengths(512, 100, (128, 64, 64)) == [64, 128]
 
 
-def test_sequence_buckets_step_by_sqrt2_from_8_to_the_maximum() -> None:
-    assert sequence_buckets(512) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512]
-    assert sequence_buckets(300) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
-    assert sequence_buckets(16) == [8, 11, 16]
-    assert sequence_buckets(6) == [6]
+def test_the_static_length_grid_steps_by_sqrt2_from_8_to_the_maximum() -> None:
+    assert static_length_grid(512) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512]
+    assert static_length_grid(300) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
+    assert static_length_grid(16) == [8, 11, 16]
+    assert static_length_grid(6) == [6]
     for maximum in (16, 100, 300, 512):  # past 8, no input pads by more than sqrt(2), rounded
-        buckets = sequence_buckets(maximum)
+        buckets = static_length_grid(maximum)
         assert all(b / (a + 1) <= 2**0.5 for a, b in itertools.pairwise(buckets))
 
 
@@ -116,7 +116,7 @@ def test_task_json_tells_the_phone_to_feed_int32_per_signature(
     assert runtime["input_dtype"] == "int32"
     assert runtime["input_names"] == ["input_ids", "attention_mask"]
     # the sqrt(2) grid plus the task's own cap: a 300-token article pads not at all
-    assert runtime["signatures"] == {f"seq_{n}": n for n in sorted({*sequence_buckets(512), 300})}
+    assert runtime["signatures"] == {f"seq_{n}": n for n in sorted({*static_length_grid(512), 300})}
     assert set(runtime["artifacts"]) == {"fp32", "int8"}
     for name in runtime["artifacts"].values():
         assert (task_dir / name).is_file()
@@ -132,7 +132,7 @@ def test_task_json_tells_the_phone_how_many_mask_positions_each_signature_takes(
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_names"] == ["input_ids", "attention_mask", "mask_positions"]
     assert runtime["mask_positions"]["per_signature"] == {
-        f"seq_{n}": masked_count(n) for n in sorted({*sequence_buckets(512), 50})
+        f"seq_{n}": masked_count(n) for n in sorted({*static_length_grid(512), 50})
     }
     assert "repeating the last" in runtime["mask_positions"]["padding"]
 
@@ -161,7 +161,7 @@ def test_masked_lm_tflite_returns_exactly_the_requested_rows_for_any_count(
             want = eager(*(torch.from_numpy(a) for a in (ids, mask, positions))).numpy()
         assert got.shape == want.shape == (1, count, want.shape[-1])
         assert np.abs(got - want).max() < FP32_MAX_ABS_DIFF, count
-    assert runner.bucket_for(30, runner.masked[32] + 1) == 45  # the next one with room for 4
+    assert runner.static_length_for(30, runner.masked[32] + 1) == 45  # the next one with room for 4
 
 
 @pytest.mark.slow
@@ -179,10 +179,10 @@ def test_one_tflite_serves_every_length_through_its_smallest_fitting_signature(
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
     runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
     eager = load_eager_module(task_dir)
-    assert runner.buckets == sorted({*sequence_buckets(512), 100})  # NER's cap is a signature
+    assert runner.buckets == sorted({*static_length_grid(512), 100})  # NER's cap is a signature
     rng = np.random.default_rng(0)
     for length, bucket in ((3, 8), (8, 8), (9, 11), (14, 16), (33, 45), (95, 100), (100, 100)):
-        assert runner.bucket_for(length) == bucket
+        assert runner.static_length_for(length) == bucket
         ids = rng.integers(1000, 2000, (1, length))
         mask = np.ones_like(ids)
         got = runner(ids, mask)
