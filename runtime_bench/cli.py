@@ -279,6 +279,9 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         logger.addHandler(_StderrHandler())
         logger.propagate = False
+    # Its own level: unset, it inherits the root logger's, which an in-process export.build
+    # raises to ERROR (third-party noise), and every warning of a later benchmark was lost.
+    logger.setLevel(logging.WARNING)
     try:
         return run(BenchOptions.from_args(args))
     except BuildError as exc:

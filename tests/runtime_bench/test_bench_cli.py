@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +109,25 @@ def test_a_task_dir_without_manifest_is_skipped_with_a_warning(
     assert code != 0
     assert warning.startswith("warning: skipping") and str(unfinished) in warning
     assert error.startswith("error: no artifact")
+
+
+def test_warnings_still_print_after_an_in_process_build_raised_the_root_loggers_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """export.build sets the root logger to ERROR (third-party noise); a benchmark run later in
+    the same process (the Python API, a test session) must still print its warnings."""
+    make_fake_artifacts(tmp_path)
+    unfinished = tmp_path / "bert-base-random" / "ner"
+    unfinished.mkdir(parents=True)
+    (unfinished / "model_fp32.onnx").write_bytes(b"half written")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        main(["--artifacts", str(tmp_path), "--models", "bert-base"])
+    finally:
+        root.setLevel(level)
+    assert capsys.readouterr().err.startswith("warning: skipping")
 
 
 def earlier_results(out: Path) -> dict[str, bytes]:
