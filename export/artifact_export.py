@@ -232,4 +232,5 @@ def prepare_for_export(eager: Any, plan: ExportPlan) -> tuple[Any, dict[str, Any
     applied (on a copy: checkpoints never change), masked-LM decoding only the masked rows in
     the plan's decoder layout."""
     result = rewrite_for_export(eager.model, rules=plan.rewrite_rules, target=plan.backend)
-    return export_module(result.model, plan.decoder_layout), result.report.to_manifest()
+    module = export_module(result.model, plan.decoder_layout, bool(plan.masked_rows))
+    return module, result.report.to_manifest()

@@ -88,12 +88,12 @@ class MaskedLmExportable(ExportableModel):
 
     input_names = ("input_ids", "attention_mask", "mask_positions")
 
-    def __init__(self, model: torch.nn.Module, decoder: str = "linear") -> None:
+    def __init__(self, model: torch.nn.Module, decoder: str = "linear", rows: bool = True) -> None:
         super().__init__(model)
         head = masked_lm_head(model)
         self.transform = head.transform
         self.decoder = TiedDecoder(head, decoder)
-        self.rows = masked_rows_path(model.base_model)
+        self.rows = masked_rows_path(model.base_model) if rows else None
 
     def forward(  # type: ignore[override]
         self,
@@ -167,11 +167,13 @@ def reference_module(model: torch.nn.Module, masked_lm: bool) -> ExportableModel
     return wrapper(model).eval()
 
 
-def export_module(model: torch.nn.Module, decoder_layout: str | None = None) -> ExportableModel:
+def export_module(
+    model: torch.nn.Module, decoder_layout: str | None = None, masked_rows: bool = True
+) -> ExportableModel:
     """The module the backends export: with a decoder layout (masked-LM, its export plan's),
     the masked rows only, decoded in that layout; without, the task model as it is."""
     if decoder_layout is not None:
-        return MaskedLmExportable(model, decoder_layout).eval()
+        return MaskedLmExportable(model, decoder_layout, masked_rows).eval()
     return ExportableModel(model).eval()
 
 

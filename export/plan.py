@@ -33,6 +33,9 @@ class ExportPlan:
         file_fields: the parts of `file` a phone benchmark parses (task.json's "files").
         rewrite_rules: the export.rewrite rules applied, by name; each must match a module.
         decoder_layout: masked-LM only: how the decoder reads the tied table; else None.
+        masked_rows: masked-LM only: whether the last layer runs on the masked rows only (the
+            family's path, export.arch); off where 4-bit Linears are asked for, because
+            XNNPACK leaves their M-row form outside the delegate and the .pte does not lower.
         quant: the backend's typed quantization settings (its defaults with the family's
             overrides for this backend and task); None unquantized.
         static_lengths: the sequence lengths a static-shape artifact holds; None: dynamic.
@@ -48,6 +51,7 @@ class ExportPlan:
     file_fields: dict[str, str]
     rewrite_rules: tuple[str, ...]
     decoder_layout: str | None
+    masked_rows: bool | None
     quant: Any
     static_lengths: tuple[int, ...] | None
     max_seq_len: int
@@ -97,8 +101,15 @@ def plan_for(
         file_fields=fields,
         rewrite_rules=arch.rules_for(backend.name),
         decoder_layout=backend.decoder_layout(precision) if task.decodes_masked_rows else None,
+        masked_rows=_masked_rows(arch, quant) if task.decodes_masked_rows else None,
         quant=quant,
         static_lengths=None if lengths is None else tuple(lengths),
         max_seq_len=max_seq_len,
         dynamic_batch=backend.dynamic_batch,
     )
+
+
+def _masked_rows(arch: Architecture, quant: Any) -> bool:
+    """The family's rows path, unless 4-bit Linears are asked for (MobileBERT's masked-LM
+    .pte): measured, their M-row inputs stay outside XNNPACK and the export fails."""
+    return arch.masked_rows is not None and not getattr(quant, "int4_linears", "")

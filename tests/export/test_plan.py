@@ -91,6 +91,16 @@ def test_quantization_decoder_and_lengths_are_decided_per_backend_task_and_preci
     assert plan("bert-base", "onnx").to_manifest()["dynamic_axes"]["sequence"] == [2, 512]
 
 
+def test_the_masked_rows_path_is_planned_except_under_4_bit_linears():
+    """MobileBERT's masked-LM .pte has 4-bit FFNs; their M-row form leaves XNNPACK and the
+    export fails to lower, so that one artifact keeps the full last layer."""
+    assert plan("mobilebert", "executorch", task="mlm").masked_rows is False
+    assert plan("mobilebert", "executorch", "fp32", task="mlm").masked_rows is True
+    assert plan("mobilebert", "onnx", task="mlm").masked_rows is True
+    assert plan("bert-base", "executorch", task="mlm").masked_rows is True
+    assert plan("bert-base", "executorch", task="ner").masked_rows is None
+
+
 def test_every_artifact_is_named_tag_runtime_scheme():
     names = {(b, p): plan("squeezebert", b, p).file for b in BACKENDS for p in ("fp32", "int8")}
     assert names == {
