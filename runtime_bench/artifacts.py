@@ -222,8 +222,27 @@ def discover(
     return selected
 
 
-def check_seq_lens(specs: list[ArtifactSpec], seq_lens: Sequence[int]) -> None:
-    """Refuse sequence lengths an artifact was not exported for (before any timing starts)."""
+def runs_at(spec: ArtifactSpec, length: int) -> bool:
+    """Whether the fixed-length view times `spec` at `length`: any length for a dynamic
+    artifact, only its own signatures for a static one (padding would time a longer input)."""
+    return not spec.signatures or length in spec.signatures
+
+
+def lengths_of(spec: ArtifactSpec, seq_lens: Sequence[int]) -> list[int]:
+    """The fixed lengths `spec` runs at; a static artifact holding none of them runs at its
+    smallest signature (a load check or a memory probe still measures something real)."""
+    return [n for n in seq_lens if runs_at(spec, n)] or [spec.signatures[0]]
+
+
+def check_seq_lens(specs: list[ArtifactSpec], seq_lens: Sequence[int]) -> list[str]:
+    """Refuse sequence lengths an artifact was not exported for (before any timing starts).
+
+    A static artifact without a signature at some length is skipped there, not refused: a
+    LiteRT file holds lengths up to its task's cap, and the default sweep goes beyond. Returns
+    one warning per such artifact; refuses a length no selected artifact can run."""
+    bad = [length for length in seq_lens if length < 2]
+    if bad:
+        raise BenchError(f"sequence length {bad[0]} is too short; use --seq-lens values >= 2")
     for spec in specs:
         too_long = [length for length in seq_lens if length > spec.max_seq_len]
         if too_long:
@@ -231,19 +250,25 @@ def check_seq_lens(specs: list[ArtifactSpec], seq_lens: Sequence[int]) -> None:
                 f"sequence length {max(too_long)} exceeds {spec.key}'s maximum "
                 f"{spec.max_seq_len}; use --seq-lens values <= {spec.max_seq_len}"
             )
-        missing = [
-            length for length in seq_lens if spec.signatures and length not in spec.signatures
-        ]
-        if missing:  # it would pad to a longer signature and time that, not this length
-            have = ",".join(map(str, spec.signatures))
+    for length in seq_lens:
+        if specs and not any(runs_at(spec, length) for spec in specs):
+            have = ",".join(map(str, sorted({n for s in specs for n in s.signatures})))
             raise BenchError(
-                f"{spec.key} has signatures for lengths {have} only, so a length-{missing[0]} "
-                f"record would time a longer input: pass --seq-lens from {have}, leave it out "
-                f"with --backends, or rebuild it with --static-lengths including {missing[0]}"
+                f"no selected artifact has a signature for length {length} (they hold {have}): "
+                f"pass --seq-lens from those, or rebuild with --static-lengths including {length}"
             )
-    bad = [length for length in seq_lens if length < 2]
-    if bad:
-        raise BenchError(f"sequence length {bad[0]} is too short; use --seq-lens values >= 2")
+    warnings = []
+    for spec in specs:
+        missing = [length for length in seq_lens if not runs_at(spec, length)]
+        if missing:
+            have = ",".join(map(str, spec.signatures))
+            skipped = ",".join(map(str, missing))
+            warnings.append(
+                f"{spec.key} has signatures for lengths {have} only: not timed at {skipped} "
+                f"(padding would time a longer input); rebuild it with --static-lengths "
+                f"including {missing[0]} to time it there"
+            )
+    return warnings
 
 
 def check_eval_lengths(specs: list[ArtifactSpec], limit: int | None) -> None:

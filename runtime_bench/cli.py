@@ -162,7 +162,8 @@ def run(options: BenchOptions) -> int:
             options.precisions,
             task_dirs,
         )
-        check_seq_lens(specs, seq_lens)
+        for warning in check_seq_lens(specs, seq_lens):
+            print(f"warning: {warning}", file=sys.stderr)
         from runtime_bench.measure.inputs import check_inputs  # numpy: not imported for --help
 
         check_inputs([s.task_dir for s in specs], list(seq_lens))

@@ -43,6 +43,11 @@ class BackendInfo:
     extra: str | None = None
 
 
+#: The study's fixed sequence length, and the one signature of the stock mobile route (the
+#: TFLite and MediaPipe BERT examples): every static-shape artifact holds it, so the
+#: fixed-length view compares every backend there.
+REFERENCE_LENGTH = 128
+
 _ONNX = ("onnx", "onnxscript", "onnxruntime")
 _LITERT = ("litert-torch", "ai-edge-quantizer", "ai-edge-litert")
 

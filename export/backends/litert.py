@@ -5,10 +5,11 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
 * **One signature per length bucket.** litert-torch 0.10 lowers through JAX, which cannot
   lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's ``unsqueeze``), so
   the file holds one static signature per length in ``static_length_grid`` (steps of sqrt(2)
-  from 8 to the model maximum: a real input pads by at most ~41%): its static lengths. The signatures share one
-  copy of the weights in the file, and the runner's XNNPACK weight cache shares one packed
-  copy in memory (export.backends.litert_runtime). A caller pads to the smallest bucket that
-  fits, with attention mask 0, and drops the padded positions.
+  from 8 to the task's cap, then the cap and the reference length 128: a real input pads by
+  at most ~41%): its static lengths. The signatures share one copy of the weights in the
+  file, and the runner's XNNPACK weight cache shares one packed copy in memory
+  (export.backends.litert_runtime). A caller pads to the smallest signature that fits, with
+  attention mask 0, and drops the padded positions.
 * **int32 inputs** ``input_ids`` and ``attention_mask`` in every signature (litert-torch
   downcasts int64); the output is ``output_0``.
 * **Masked-LM: M_L = export.masking.masked_count(L) mask positions per signature**; a caller
@@ -32,7 +33,7 @@ from typing import Any
 
 import torch
 
-from export.backends import register_backend
+from export.backends import REFERENCE_LENGTH, register_backend
 from export.backends.base import Backend, ExportRequest
 from export.backends.litert_runtime import POSITIONS, LiteRTRunner
 from export.backends.runner import Runner
@@ -121,12 +122,16 @@ class LiteRTBackend(Backend):
     def static_lengths(
         self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
     ) -> list[int]:
-        """--static-lengths when given; else the sqrt(2) grid to the model maximum plus the
-        task's own cap (News 300, NER 100, masked-LM 50), so inputs at the cap pad not at all."""
+        """--static-lengths when given; else the sqrt(2) grid up to the task's own cap (News
+        300, NER 100, masked-LM 50; the tokenizer truncates there, so no real input is longer),
+        the cap itself, and REFERENCE_LENGTH. Nothing above: LiteRT allocates every
+        signature's working memory at load, and the 181-512 signatures were most of a NER
+        file's peak RSS (docs/performance.md)."""
         if asked:
             return sorted(set(asked))
-        cap = {input_cap} if input_cap and input_cap < max_seq_len else set()
-        return sorted(set(static_length_grid(max_seq_len)) | cap)
+        top = min(input_cap or max_seq_len, max_seq_len)
+        reference = {REFERENCE_LENGTH} if max_seq_len >= REFERENCE_LENGTH else set()
+        return sorted(set(static_length_grid(top)) | reference)
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
@@ -237,6 +242,17 @@ class LiteRTStockBackend(LiteRTBackend):
     so it is the baseline that shows what the rewrite buys."""
 
     name = "litert-stock"
+
+    def static_lengths(
+        self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
+    ) -> list[int]:
+        """--static-lengths when given; else what the stock route ships: one REFERENCE_LENGTH
+        signature, plus the task's cap where it is longer (News' 300-token articles), so the
+        benchmark scores the whole test split as the other artifacts do."""
+        if asked:
+            return sorted(set(asked))
+        longest = min(max(input_cap or 0, REFERENCE_LENGTH), max_seq_len)
+        return sorted({min(REFERENCE_LENGTH, max_seq_len), longest})
 
 
 def _model_key(model: torch.nn.Module, buckets: list[int], input_names: tuple[str, ...]) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from export.errors import first_line
 from runtime_bench.analysis.ratios import compute_ratios
-from runtime_bench.artifacts import ArtifactSpec
+from runtime_bench.artifacts import ArtifactSpec, lengths_of, runs_at
 from runtime_bench.errors import BenchError
 from runtime_bench.measure.inputs import BenchInputs, check_inputs
 from runtime_bench.measure.latency import Measured, measure_length
@@ -66,8 +66,8 @@ def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
     """Everything checkable before the output folder is touched: every task's inputs at every
     length, and every artifact loads and runs one example (one-line errors naming the file)."""
     check_inputs([s.task_dir for s in specs], seq_lens)
-    shortest = min(seq_lens)
     for spec in specs:
+        shortest = min(lengths_of(spec, seq_lens))
         runner = load_checked(spec)
         try:
             runner(*BenchInputs(spec.task_dir, shortest)[0])
@@ -133,7 +133,8 @@ class HostBenchmark:
     def _total_calls(self) -> int:
         # per load: warm-up rounds + load + first inference
         per_group = self.config.runs + self.config.sessions * (self.config.warmup + 2)
-        calls = len(self.specs) * len(self.config.seq_lens) * per_group
+        runs = sum(runs_at(s, n) for s in self.specs for n in self.config.seq_lens)
+        calls = runs * per_group
         # the real-traffic calls are added once each task's split size is known
         calls += len(self.specs) if self.config.memory else 0
         return calls
@@ -194,7 +195,11 @@ class HostBenchmark:
 
     def _measure_length(self, seq_len: int, bar: Progress) -> list[dict[str, Any]]:
         """Every task's latency group at one length (runtime_bench.measure.latency)."""
-        groups = {task: [s for s in self.specs if s.task == task] for task in self._tasks()}
+        groups = {
+            task: [s for s in self.specs if s.task == task and runs_at(s, seq_len)]
+            for task in self._tasks()
+        }
+        groups = {task: specs for task, specs in groups.items() if specs}
         config = self.config
         measured = measure_length(groups, seq_len, config.runs, config.warmup, config.sessions, bar)
         return [
@@ -280,7 +285,7 @@ class HostBenchmark:
 
         with ThreadPoolExecutor(max_workers=MEMORY_PROBES_IN_PARALLEL) as pool:
             futures = {
-                pool.submit(measure_peak_rss, spec, self.config.seq_lens): spec
+                pool.submit(measure_peak_rss, spec, lengths_of(spec, self.config.seq_lens)): spec
                 for spec in self.specs
             }
             reports = {}

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from export.backends import REFERENCE_LENGTH
 from runtime_bench.analysis.stats import percentile
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.measure.litert_interpreter import COMPILED_MODEL_API, INTERPRETER_API
@@ -38,7 +39,7 @@ FEED_OWN = "own length"
 FEED_BUCKET = "smallest fitting signature"
 FEED_STOCK = "padded to 128 (stock route)"
 #: the one length the stock mobile route feeds (TFLite / MediaPipe BERT examples)
-STOCK_LENGTH = 128
+STOCK_LENGTH = REFERENCE_LENGTH
 #: backend -> how real inputs reach it; backends not listed run at the input's own length
 FEEDS = {"litert": FEED_BUCKET, "litert-stock": FEED_STOCK}
 #: LiteRT backends: their files run through CompiledModel, and also through Interpreter

@@ -58,13 +58,28 @@ def test_case1_a_narrower_rebuild_with_static_lengths_keeps_the_tflite(litert_64
     assert TFLITE in json.loads((task_dir / "manifest.json").read_text())["artifacts"]
 
 
-def test_case5_a_length_without_a_signature_is_refused_not_timed_at_another(litert_64, tmp_path):
+def test_case5_a_length_without_any_signature_is_refused_not_timed_at_another(
+    litert_64, tmp_path
+):
     proc = run("runtime_bench", "--artifacts", str(litert_64), "--out", str(tmp_path / "r"),
                *BENCH, "--seq-lens", "32", "--no-eval")  # fmt: skip
     line = one_line_error(proc)
-    assert "litert/fp32 has signatures for lengths 64 only" in line
-    assert "--seq-lens from 64" in line
+    assert "no selected artifact has a signature for length 32 (they hold 64)" in line
+    assert "--static-lengths including 32" in line
     assert not (tmp_path / "r" / "results.json").exists()
+
+
+def test_case5_a_static_artifact_skips_the_lengths_it_lacks_and_others_run_there(
+    litert_64, tmp_path
+):
+    bench = [*BENCH[:-1], "onnx,litert"]  # BENCH ends with --backends litert
+    proc = run("runtime_bench", "--artifacts", str(litert_64), "--out", str(tmp_path / "r"),
+               *bench, "--seq-lens", "32,64", "--no-eval")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "litert/fp32 has signatures for lengths 64 only: not timed at 32" in proc.stderr
+    records = json.loads((tmp_path / "r" / "results.json").read_text())["records"]
+    timed = {(r["backend"], r["seq_len"]) for r in records}
+    assert timed == {("onnx", 32), ("onnx", 64), ("litert", 64)}
 
 
 def test_case9_a_test_example_longer_than_every_signature_is_refused_before_timing(

@@ -45,14 +45,28 @@ def test_formats_litert_without_the_extra_is_one_line_naming_it(tmp_path: Path) 
     assert not any(tmp_path.iterdir())
 
 
-def test_the_default_signatures_are_the_sqrt2_grid_plus_the_tasks_cap_and_asked_ones_win() -> None:
+def test_the_default_signatures_stop_at_the_tasks_cap_plus_the_reference_length() -> None:
     from export.backends.litert import LiteRTBackend
 
     backend = LiteRTBackend()
-    assert backend.static_lengths(512, 100, None) == sorted({*static_length_grid(512), 100})
-    assert backend.static_lengths(512, 128, None) == static_length_grid(512)  # already there
+    ner, mlm, news = (backend.static_lengths(512, cap, None) for cap in (100, 50, 300))
+    assert ner == [8, 11, 16, 23, 32, 45, 64, 91, 100, 128]  # no 181-512: nothing is that long
+    assert mlm == [8, 11, 16, 23, 32, 45, 50, 128]
+    assert news == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
     assert backend.static_lengths(512, None, None) == static_length_grid(512)
-    assert backend.static_lengths(512, 100, (128, 64, 64)) == [64, 128]
+    assert backend.static_lengths(64, 100, None) == static_length_grid(64)  # model max wins
+    assert backend.static_lengths(512, 100, (128, 64, 64)) == [64, 128]  # asked ones win
+
+
+def test_the_stock_route_holds_one_128_signature_plus_a_longer_tasks_cap() -> None:
+    from export.backends.litert import LiteRTStockBackend
+
+    stock = LiteRTStockBackend()
+    assert stock.static_lengths(512, 100, None) == [128]  # fed at 128, as the examples do
+    assert stock.static_lengths(512, 50, None) == [128]
+    assert stock.static_lengths(512, 300, None) == [128, 300]  # articles keep their tokens
+    assert stock.static_lengths(64, 100, None) == [64]
+    assert stock.static_lengths(512, 100, (32,)) == [32]
 
 
 def test_the_static_length_grid_steps_by_sqrt2_from_8_to_the_maximum() -> None:
@@ -115,8 +129,8 @@ def test_task_json_tells_the_phone_to_feed_int32_per_signature(
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_dtype"] == "int32"
     assert runtime["input_names"] == ["input_ids", "attention_mask"]
-    # the sqrt(2) grid plus the task's own cap: a 300-token article pads not at all
-    assert runtime["signatures"] == {f"seq_{n}": n for n in sorted({*static_length_grid(512), 300})}
+    # the sqrt(2) grid up to the task's own cap: a 300-token article pads not at all
+    assert runtime["signatures"] == {f"seq_{n}": n for n in static_length_grid(300)}
     assert set(runtime["artifacts"]) == {"fp32", "int8"}
     for name in runtime["artifacts"].values():
         assert (task_dir / name).is_file()
@@ -132,7 +146,7 @@ def test_task_json_tells_the_phone_how_many_mask_positions_each_signature_takes(
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_names"] == ["input_ids", "attention_mask", "mask_positions"]
     assert runtime["mask_positions"]["per_signature"] == {
-        f"seq_{n}": masked_count(n) for n in sorted({*static_length_grid(512), 50})
+        f"seq_{n}": masked_count(n) for n in [*static_length_grid(50), 128]
     }
     assert "repeating the last" in runtime["mask_positions"]["padding"]
 
@@ -179,7 +193,7 @@ def test_one_tflite_serves_every_length_through_its_smallest_fitting_signature(
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
     runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
     eager = load_eager_module(task_dir)
-    assert runner.buckets == sorted({*static_length_grid(512), 100})  # NER's cap is a signature
+    assert runner.buckets == [*static_length_grid(100), 128]  # NER's cap is a signature
     rng = np.random.default_rng(0)
     for length, bucket in ((3, 8), (8, 8), (9, 11), (14, 16), (33, 45), (95, 100), (100, 100)):
         assert runner.static_length_for(length) == bucket
