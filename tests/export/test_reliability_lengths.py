@@ -58,9 +58,7 @@ def test_case1_a_narrower_rebuild_with_static_lengths_keeps_the_tflite(litert_64
     assert TFLITE in json.loads((task_dir / "manifest.json").read_text())["artifacts"]
 
 
-def test_case5_a_length_without_any_signature_is_refused_not_timed_at_another(
-    litert_64, tmp_path
-):
+def test_case5_a_length_without_any_signature_is_refused_not_timed_at_another(litert_64, tmp_path):
     proc = run("runtime_bench", "--artifacts", str(litert_64), "--out", str(tmp_path / "r"),
                *BENCH, "--seq-lens", "32", "--no-eval")  # fmt: skip
     line = one_line_error(proc)
