@@ -12,6 +12,7 @@ is about 1e-6). Exit status 1 when any product is wrong. Needs only torch.
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import itertools
 import sys
@@ -35,7 +36,10 @@ def sve_vector_bits() -> int:
     return (value & PR_SVE_VL_LEN_MASK) * 8 if value >= 0 else 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)  # no options: --help answers, anything else is refused
     torch.manual_seed(0)
     print(
         f"torch {torch.__version__}, SVE vector length {sve_vector_bits()} bits, "
