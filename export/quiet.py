@@ -14,6 +14,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 # Python-logging records: logger name -> message pattern.
 LOG_NOISE = {
@@ -90,6 +91,21 @@ def native_stderr_filtered() -> Iterator[None]:
             if kept:
                 sys.stderr.write("".join(kept))
                 sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def rich_console_silenced(console: Any) -> Iterator[None]:
+    """Silence a library's rich console for one block. litert-torch prints a [START]/[DONE]
+    line per conversion step on one (dozens per signature, on stdout, even under --quiet);
+    the build's own heartbeat already says a conversion is running. Not under -v."""
+    if not _enabled:
+        yield
+        return
+    before, console.quiet = console.quiet, True
+    try:
+        yield
+    finally:
+        console.quiet = before
 
 
 def _is_noise(line: str) -> bool:

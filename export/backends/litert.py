@@ -39,6 +39,7 @@ from export.backends.litert_runtime import POSITIONS, LiteRTRunner
 from export.backends.runner import Runner
 from export.errors import ConfigError, ExportError, first_line
 from export.masking import masked_count
+from export.quiet import rich_console_silenced
 
 EXTRA_HINT = "pip install -e '.[litert]'"
 INPUT_NAMES = ("input_ids", "attention_mask")
@@ -174,13 +175,17 @@ class LiteRTBackend(Backend):
         model: torch.nn.Module, buckets: list[int], input_names: tuple[str, ...], path: Path
     ) -> None:
         import litert_torch
+        from litert_torch import progress
 
         converter: Any = litert_torch
         try:
-            for length in buckets:
-                sample = signature_sample(length, input_names)
-                converter = converter.signature(signature_name(length), model, sample_kwargs=sample)
-            converter.convert().export(str(path))
+            with rich_console_silenced(progress.console):
+                for length in buckets:
+                    sample = signature_sample(length, input_names)
+                    converter = converter.signature(
+                        signature_name(length), model, sample_kwargs=sample
+                    )
+                converter.convert().export(str(path))
         except Exception as exc:
             raise ExportError(f"LiteRT conversion failed: {first_line(exc)}") from exc
 

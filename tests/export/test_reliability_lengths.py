@@ -41,7 +41,14 @@ def litert_64(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("litert64") / "art"
     proc = run("export.build", *BUILD, "--formats", "onnx,litert", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (out.parent / "build-output.txt").write_text(proc.stdout + proc.stderr)
     return out
+
+
+def test_a_litert_build_prints_none_of_litert_torchs_step_lines(litert_64):
+    output = (litert_64.parent / "build-output.txt").read_text()
+    assert "LiteRT-Torch Convert" not in output and "[START]" not in output, output[-2000:]
+    assert "artifact 2/2: ner/squeezebert_random_tiny_litert_fp32.tflite" in output
 
 
 def test_case1_a_narrower_rebuild_with_static_lengths_keeps_the_tflite(litert_64, tmp_path):
