@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from export.errors import INTERRUPTED
-from runtime_bench.artifacts import DEVICE_BACKENDS, ArtifactSpec
+from runtime_bench.artifacts import DEVICE_BACKENDS, ArtifactSpec, runs_at
 from runtime_bench.errors import DeviceError
 from runtime_bench.options import BenchOptions
 from runtime_bench.phone.adb_client import AdbClient, DeviceLost, list_devices
@@ -206,6 +206,7 @@ class AdbBenchmark:
             for specs in groups.values()
             for seq_len in lengths
             for spec in specs
+            if seq_len == REAL_INPUTS or runs_at(spec, seq_len)  # as on the host: no padding
         ]  # fmt: skip
         done: set[str] = set()
         current = "setup"

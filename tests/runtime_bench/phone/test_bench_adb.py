@@ -427,3 +427,26 @@ def test_a_hung_device_listing_is_a_one_line_error(
     monkeypatch.setenv("FAKE_ADB_ROOT", env["FAKE_ADB_ROOT"])
     with pytest.raises(DeviceError, match=r"`adb devices -l` did not answer within 0.5s"):
         list_devices(str(tmp_path / "fake-adb-bin" / "adb"), timeout=0.5)
+
+
+def test_a_static_artifact_runs_on_the_phone_only_at_its_own_signature_lengths(
+    tmp_path: Path,
+) -> None:
+    # The driver decides from the manifest's signatures, whatever the format; the fake phone
+    # only answers for .pte files, so the int8 .pte plays a static artifact holding seq_64.
+    task_dir = make_fake_artifacts(tmp_path / "art")
+    manifest = json.loads((task_dir / "manifest.json").read_text())
+    static = "squeezebert_tiny_xnnpack_q8.pte"
+    manifest["artifacts"][static]["signatures"] = {"seq_64": 64}
+    (task_dir / "manifest.json").write_text(json.dumps(manifest))
+    env = install_fake_adb(tmp_path, [PIXEL])
+    proc = run_bench(tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    assert "has signatures for lengths 64 only: not timed at 32" in proc.stderr
+    starts = [" ".join(c) for c in fake_adb_calls(env) if c[2:5] == ["shell", "am", "start"]]
+    lengths = {
+        file: [s.split("--ei seq_len ")[1].split()[0] for s in starts if file in s]
+        for file in (static, "squeezebert_tiny_xnnpack_fp32.pte")
+    }
+    assert lengths[static] == ["0", "64"]  # real inputs, then its one signature: never padded
+    assert lengths["squeezebert_tiny_xnnpack_fp32.pte"] == ["0", "32", "64"]
