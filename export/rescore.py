@@ -57,6 +57,11 @@ def load_test_split(task_dir: Path, limit: int | None = None) -> TestSplit:
 def test_features(task_dir: Path, limit: int | None = None) -> tuple[Task, Any, Any, list[Feature]]:
     """The task, data, tokenizer and encoded test split a manifest names (no model loaded):
     what a length check needs before anything runs."""
+    import datasets
+
+    # The build showed loading this split; re-loading it for a benchmark, its bars ("Casting
+    # to class labels") interleave with the benchmark's own output and say nothing.
+    datasets.disable_progress_bars()
     manifest = read_manifest(task_dir, verify=False)
     task = get_task(manifest["task"]["name"])
     source = manifest["data"]

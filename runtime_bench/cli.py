@@ -283,6 +283,9 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     # Its own level: unset, it inherits the root logger's, which an in-process export.build
     # raises to ERROR (third-party noise), and every warning of a later benchmark was lost.
     logger.setLevel(logging.WARNING)
+    from export import quiet  # torch-free: drops only third-party messages it names
+
+    quiet.enable()
     try:
         return run(BenchOptions.from_args(args))
     except BuildError as exc:

@@ -264,3 +264,16 @@ def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) ->
     assert report.count("### mlm") >= 2  # task metric and CPU time; latency
     for png in ("latency_mlm.png", "speedup_backend_mlm.png"):
         assert (out / png).read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_benchmark_prints_no_third_party_noise(tiny_artifacts: Path, tmp_path: Path) -> None:
+    """News re-scoring reloads its CSV (datasets' "Casting to class labels" bars) and imports
+    torchao (torch's register_constant warning): neither is the user's business."""
+    cmd = bench(tiny_artifacts, tmp_path / "out", "--tasks", "news", "--models", "squeezebert",
+                "--backends", "onnx", "--precisions", "int8", "--seq-lens", "8", "--runs", "1",
+                "--warmup", "1", "--sessions", "1", "--eval-limit", "2", "--no-memory")  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert "Casting to class labels" not in output, output[-2000:]
+    assert "register_constant" not in output, output[-2000:]
