@@ -84,8 +84,8 @@ def test_quantization_decoder_and_lengths_are_decided_per_backend_task_and_preci
     assert plan("bert-base", "executorch", "fp32", task="mlm").decoder_layout == "table_mm"
     assert plan("bert-base", "executorch", task="mlm").decoder_layout == "linear"
     assert plan("bert-base", "executorch", task="ner").decoder_layout is None
-    assert plan("bert-base", "litert", task="ner").static_lengths[-1] == 512
-    assert 100 in plan("bert-base", "litert", task="ner").static_lengths  # NER's cap
+    assert plan("bert-base", "litert", task="ner").static_lengths[-2:] == (100, 128)  # cap, 128
+    assert plan("bert-base", "litert-stock", task="ner").static_lengths == (128,)
     assert plan("bert-base", "litert", static_lengths=(64, 32)).static_lengths == (32, 64)
     assert plan("bert-base", "onnx").static_lengths is None
     assert plan("bert-base", "onnx").to_manifest()["dynamic_axes"]["sequence"] == [2, 512]
