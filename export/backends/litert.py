@@ -123,13 +123,16 @@ class LiteRTBackend(Backend):
     def static_lengths(
         self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
     ) -> list[int]:
-        """--static-lengths when given; else the sqrt(2) grid up to the task's own cap (News
-        300, NER 100, masked-LM 50; the tokenizer truncates there, so no real input is longer),
-        the cap itself, and REFERENCE_LENGTH. Nothing above: LiteRT allocates every
-        signature's working memory at load, and the 181-512 signatures were most of a NER
-        file's peak RSS (docs/performance.md)."""
+        """--static-lengths when given; else this route's default lengths."""
         if asked:
             return sorted(set(asked))
+        return self.default_static_lengths(max_seq_len, input_cap)
+
+    def default_static_lengths(self, max_seq_len: int, input_cap: int | None) -> list[int]:
+        """The sqrt(2) grid up to the task's own cap (News 300, NER 100, masked-LM 50; the
+        tokenizer truncates there, so no real input is longer), the cap itself, and
+        REFERENCE_LENGTH. Nothing above: LiteRT allocates every signature's working memory at
+        load (about 8 MB each, docs/performance.md)."""
         top = min(input_cap or max_seq_len, max_seq_len)
         reference = {REFERENCE_LENGTH} if max_seq_len >= REFERENCE_LENGTH else set()
         return sorted(set(static_length_grid(top)) | reference)
@@ -248,14 +251,10 @@ class LiteRTStockBackend(LiteRTBackend):
 
     name = "litert-stock"
 
-    def static_lengths(
-        self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
-    ) -> list[int]:
-        """--static-lengths when given; else what the stock route ships: one REFERENCE_LENGTH
-        signature, plus the task's cap where it is longer (News' 300-token articles), so the
-        benchmark scores the whole test split as the other artifacts do."""
-        if asked:
-            return sorted(set(asked))
+    def default_static_lengths(self, max_seq_len: int, input_cap: int | None) -> list[int]:
+        """What the stock route ships: one REFERENCE_LENGTH signature, plus the task's cap
+        where it is longer (News' 300-token articles), so the benchmark scores the whole test
+        split as the other artifacts do."""
         longest = min(max(input_cap or 0, REFERENCE_LENGTH), max_seq_len)
         return sorted({min(REFERENCE_LENGTH, max_seq_len), longest})
 

@@ -38,8 +38,6 @@ from runtime_bench.measure.timing import Timing, timed
 FEED_OWN = "own length"
 FEED_BUCKET = "smallest fitting signature"
 FEED_STOCK = "padded to 128 (stock route)"
-#: the one length the stock mobile route feeds (TFLite / MediaPipe BERT examples)
-STOCK_LENGTH = REFERENCE_LENGTH
 #: backend -> how real inputs reach it; backends not listed run at the input's own length
 FEEDS = {"litert": FEED_BUCKET, "litert-stock": FEED_STOCK}
 #: LiteRT backends: their files run through CompiledModel, and also through Interpreter
@@ -90,9 +88,9 @@ def _load_route(spec: ArtifactSpec) -> Route:
 
         second = InterpreterRunner(spec.path, num_threads=1)
     if feed == FEED_STOCK:
-        longest = max(getattr(runner, "buckets", [STOCK_LENGTH]))
-        runner = PaddedTo(runner, min(STOCK_LENGTH, longest))
-        second = PaddedTo(second, min(STOCK_LENGTH, longest)) if second else None
+        longest = max(getattr(runner, "buckets", [REFERENCE_LENGTH]))
+        runner = PaddedTo(runner, min(REFERENCE_LENGTH, longest))
+        second = PaddedTo(second, min(REFERENCE_LENGTH, longest)) if second else None
     return Route(spec, feed, runner, second)
 
 
