@@ -24,7 +24,7 @@ from export.pipeline import TaskData, encode
 from export.plan import ExportPlan, plan_for
 from export.progress import BuildProgress, log
 from export.quantization import get_scheme
-from export.rewrite import REWRITE_VERSION, rewrite_for_export
+from export.rewrite import REWRITE_VERSION, rewrite_for_export, rule_versions
 from export.tasks.base import Feature, Task, TaskContext
 from export.verify import verify
 
@@ -42,6 +42,9 @@ class TaskExport:
     data: TaskData
     tokenizer: Any
     features: list[Feature]  # the test split, encoded
+    #: token lengths of up to export.lengths.LENGTH_SAMPLE training inputs, encoded as the
+    #: model is fed: what a static-shape backend chooses its lengths from
+    train_lengths: tuple[int, ...]
     ctx: TaskContext
     eager: Any  # export.models reference module: (input_ids, attention_mask[, ...]) -> logits
     eager_run: Runner  # the CPU fp32 reference every artifact is verified against
@@ -67,6 +70,7 @@ def plan_of(job: TaskExport, backend: Backend, precision: str) -> ExportPlan:
         file_tag=job.file_tag,
         max_seq_len=job.max_seq_len,
         static_lengths=job.options.static_lengths,
+        length_sample=job.train_lengths,
     )
 
 
@@ -171,6 +175,9 @@ def export_fingerprint(job: TaskExport, backend: Backend, plan: ExportPlan) -> d
         "masked_lm_version": MASKED_LM_VERSION if masked_lm else None,
         "versions": package_versions((*CORE_PACKAGES, *backend.info.packages)),
     }
+    bumped = rule_versions(plan.rewrite_rules)
+    if bumped:  # absent until a rule of this plan is bumped, so other artifacts stay valid
+        fingerprint["rule_versions"] = bumped
     # As the manifest will hold it (tuples become lists): compared with a manifest read back.
     return as_json(fingerprint)
 

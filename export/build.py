@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from export.arch import builtin_models
-from export.backends import CATALOG, DEFAULT_FORMATS
+from export.backends import CATALOG, DEFAULT_FORMATS, REFERENCE_LENGTH
 from export.errors import INTERRUPTED, BuildError, ConfigError, help_epilog
+from export.lengths import MOST_SIGNATURES
 from export.quantization import PRECISIONS
 from export.version import package_version
 
@@ -149,7 +150,9 @@ def _export_options(group: argparse._ArgumentGroup) -> None:
         "--litert-lengths",  # its first name, kept so older commands still run
         metavar="L,L,...",
         help="static lengths of a static-shape artifact (.tflite: one signature each; "
-        "default: steps of sqrt(2) from 8 to the model maximum, plus the task's own cap)",
+        f"default: the few lengths, at most {MOST_SIGNATURES} and ending at the task's input "
+        f"cap, that pad the task's training inputs least, plus {REFERENCE_LENGTH} where inputs "
+        "reach it)",
     )
 
 

@@ -29,6 +29,7 @@ from export.io import (
     read_json,
     write_json,
 )
+from export.lengths import LENGTH_SAMPLE
 from export.manifest import check_checkpoint, file_entry
 from export.models import ModelSpec, build_task_model, load_pretrained, load_tokenizer
 from export.tasks.base import Feature, Task
@@ -48,8 +49,11 @@ def auto_class(task: Task) -> Any:
 class TaskData:
     task: Task
     labels: list[str]
-    train: list[Any]
-    test: list[Any]
+    train: list[Any]  # what fine-tuning reads (--train-limit)
+    test: list[Any]  # what every artifact is scored on (--eval-limit)
+    #: up to export.lengths.LENGTH_SAMPLE training examples whatever --train-limit: the
+    #: lengths users send, which a static-shape artifact's default lengths are chosen from
+    length_sample: list[Any]
     source: dict[str, Any]
 
 
@@ -62,9 +66,9 @@ def load_task_data(
         raise ConfigError(f"--eval-limit must be at least 1 (got {eval_limit})")
     splits = task.load(data_dir, seed)
     labels = task.label_list(splits)
-    train = splits.require("train")[:train_limit]
+    every = splits.require("train")
     test = splits.require("test")[:eval_limit]
-    return TaskData(task, labels, train, test, splits.source)
+    return TaskData(task, labels, every[:train_limit], test, every[:LENGTH_SAMPLE], splits.source)
 
 
 def encode(

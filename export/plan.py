@@ -11,6 +11,7 @@ decides any of these, so the manifest cannot contradict what ran.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -78,6 +79,7 @@ def plan_for(
     file_tag: str,
     max_seq_len: int,
     static_lengths: tuple[int, ...] | None = None,
+    length_sample: Sequence[int] = (),
 ) -> ExportPlan:
     """The plan of `backend` x `precision` for `task` on a model of family `arch`.
 
@@ -85,13 +87,15 @@ def plan_for(
         file_tag: the model's part of the file name (export.models.ModelSpec.file_tag).
         max_seq_len: the model's position limit.
         static_lengths: the user's --static-lengths (None: the backend's default lengths).
+        length_sample: token lengths of the task's training inputs, from which a static-shape
+            backend chooses its default lengths (export.lengths).
     """
     fields = backend.file_fields(file_tag, precision)
     file = f"{fields['name']}_{fields['backend']}_{fields['quantization']}{backend.info.extension}"
     quant = None
     if get_scheme(precision).quantized and backend.quant_defaults is not None:
         quant = replace(backend.quant_defaults, **arch.quant_overrides(backend.name, task.name))
-    lengths = backend.static_lengths(max_seq_len, task.max_length, static_lengths)
+    lengths = backend.static_lengths(max_seq_len, task.max_length, static_lengths, length_sample)
     return ExportPlan(
         architecture=arch.name,
         backend=backend.name,

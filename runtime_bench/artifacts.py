@@ -234,6 +234,13 @@ def lengths_of(spec: ArtifactSpec, seq_lens: Sequence[int]) -> list[int]:
     return [n for n in seq_lens if runs_at(spec, n)] or [spec.signatures[0]]
 
 
+def memory_lengths(spec: ArtifactSpec, seq_lens: Sequence[int]) -> list[int]:
+    """The lengths the memory probe runs `spec` at: a dynamic artifact the fixed lengths, a
+    static one every signature it holds (real traffic reaches each; LiteRT prepares them all at
+    load anyway), so neither side's peak leaves out a length it serves."""
+    return list(spec.signatures) if spec.signatures else list(seq_lens)
+
+
 def check_seq_lens(specs: list[ArtifactSpec], seq_lens: Sequence[int]) -> list[str]:
     """Refuse sequence lengths an artifact was not exported for (before any timing starts).
 

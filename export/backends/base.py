@@ -9,6 +9,7 @@ Verification (export.verify) and runtime_bench only ever talk to this interface.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,10 +92,16 @@ class Backend(ABC):
         """
 
     def static_lengths(
-        self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
+        self,
+        max_seq_len: int,
+        input_cap: int | None,
+        asked: tuple[int, ...] | None,
+        sample: Sequence[int] = (),
     ) -> list[int] | None:
-        """The static sequence lengths an artifact holds (None: a dynamic axis). Decided once,
-        by the export plan: the export writes these and the fingerprint records them."""
+        """The static sequence lengths an artifact holds (None: a dynamic axis), from the
+        user's `asked` lengths, else from `sample`, the task's training lengths (export.lengths).
+        Decided once, by the export plan: the export writes these and the fingerprint records
+        them."""
         return None
 
     @abstractmethod

@@ -4,12 +4,13 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
 
 * **One signature per length bucket.** litert-torch 0.10 lowers through JAX, which cannot
   lower a symbolic sequence axis (``torch.export.Dim`` fails at the mask's ``unsqueeze``), so
-  the file holds one static signature per length in ``static_length_grid`` (steps of sqrt(2)
-  from 8 to the task's cap, then the cap and the reference length 128: a real input pads by
-  at most ~41%): its static lengths. The signatures share one copy of the weights in the
-  file, and the runner's XNNPACK weight cache shares one packed copy in memory
-  (export.backends.litert_runtime). A caller pads to the smallest signature that fits, with
-  attention mask 0, and drops the padded positions.
+  the file holds one static signature per length: by default the few lengths that pad the
+  task's training inputs least, up to its cap (export.lengths), plus the reference length
+  128 where real inputs reach it. The signatures share one copy of the weights in the file,
+  and the runner's XNNPACK weight cache shares one packed copy in memory
+  (export.backends.litert_runtime); what each signature still costs is its operators'
+  memory. A caller pads to the smallest signature that fits, with attention mask 0, and drops
+  the padded positions.
 * **int32 inputs** ``input_ids`` and ``attention_mask`` in every signature (litert-torch
   downcasts int64); the output is ``output_0``.
 * **Masked-LM: M_L = export.masking.masked_count(L) mask positions per signature**; a caller
@@ -25,8 +26,8 @@ Why the artifact looks as it does (litert-torch 0.10, ai-edge-quantizer 0.10, Li
 from __future__ import annotations
 
 import hashlib
-import math
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from export.backends.base import Backend, ExportRequest
 from export.backends.litert_runtime import POSITIONS, LiteRTRunner
 from export.backends.runner import Runner
 from export.errors import ConfigError, ExportError, first_line
+from export.lengths import fewest_padding_lengths, static_length_grid
 from export.masking import masked_count
 from export.quiet import rich_console_silenced
 
@@ -57,24 +59,6 @@ class LiteRTQuant:
     """
 
     recipe: str = "dynamic_wi8_afp32"
-
-
-#: The shortest bucket, and the bucket step: lengths round(SHORTEST * STEP**k), a geometric
-#: grid that bounds the padding of any input longer than 8 at ~41% (docs/performance.md).
-SHORTEST = 8
-STEP = math.sqrt(2)
-
-
-def static_length_grid(max_seq_len: int) -> list[int]:
-    """The default static lengths (one signature each): steps of sqrt(2) from 8 below the maximum, then
-    the maximum (it includes every power of two, so fixed-length benchmarks at 32, 64, 128 and
-    256 run unpadded)."""
-    buckets: list[int] = []
-    k = 0
-    while (length := round(SHORTEST * STEP**k)) < max_seq_len:
-        buckets.append(length)
-        k += 1
-    return [*buckets, max_seq_len]
 
 
 def signature_name(length: int) -> str:
@@ -121,21 +105,28 @@ class LiteRTBackend(Backend):
         require_litert()
 
     def static_lengths(
-        self, max_seq_len: int, input_cap: int | None, asked: tuple[int, ...] | None
+        self,
+        max_seq_len: int,
+        input_cap: int | None,
+        asked: tuple[int, ...] | None,
+        sample: Sequence[int] = (),
     ) -> list[int]:
         """--static-lengths when given; else this route's default lengths."""
         if asked:
             return sorted(set(asked))
-        return self.default_static_lengths(max_seq_len, input_cap)
+        return self.default_static_lengths(max_seq_len, input_cap, sample)
 
-    def default_static_lengths(self, max_seq_len: int, input_cap: int | None) -> list[int]:
-        """The sqrt(2) grid up to the task's own cap (News 300, NER 100, masked-LM 50; the
-        tokenizer truncates there, so no real input is longer), the cap itself, and
-        REFERENCE_LENGTH. Nothing above: LiteRT allocates every signature's working memory at
-        load (about 8 MB each, docs/performance.md)."""
+    def default_static_lengths(
+        self, max_seq_len: int, input_cap: int | None, sample: Sequence[int]
+    ) -> list[int]:
+        """The fewest lengths up to the task's own cap (News 300, NER 100, masked-LM 50: the
+        tokenizer truncates there) that pad `sample` by at most export.lengths.PADDING_TARGET
+        (the sqrt(2) grid without a sample), and REFERENCE_LENGTH where real inputs reach it.
+        Each signature costs memory at load whatever its length, so nothing else is in."""
         top = min(input_cap or max_seq_len, max_seq_len)
-        reference = {REFERENCE_LENGTH} if max_seq_len >= REFERENCE_LENGTH else set()
-        return sorted(set(static_length_grid(top)) | reference)
+        chosen = fewest_padding_lengths(sample, top) if sample else static_length_grid(top)
+        reference = {REFERENCE_LENGTH} if top >= REFERENCE_LENGTH else set()
+        return sorted(set(chosen) | reference)
 
     def export(self, request: ExportRequest, out_path: Path) -> dict[str, Any]:
         require_litert()
@@ -251,7 +242,9 @@ class LiteRTStockBackend(LiteRTBackend):
 
     name = "litert-stock"
 
-    def default_static_lengths(self, max_seq_len: int, input_cap: int | None) -> list[int]:
+    def default_static_lengths(
+        self, max_seq_len: int, input_cap: int | None, sample: Sequence[int]
+    ) -> list[int]:
         """What the stock route ships: one REFERENCE_LENGTH signature, plus the task's cap
         where it is longer (News' 300-token articles), so the benchmark scores the whole test
         split as the other artifacts do."""

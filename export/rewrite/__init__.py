@@ -22,6 +22,7 @@ from export.rewrite.registry import (
     register_rewrite,
     registered_rules,
     rewrite_for_export,
+    rule_versions,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "register_rewrite",
     "registered_rules",
     "rewrite_for_export",
+    "rule_versions",
 ]

@@ -12,7 +12,9 @@ from torch import nn
 
 from export.errors import ExportError
 
-#: Bumped whenever the rewritten graph changes; recorded in the manifest so a rebuild is forced.
+#: Bumped whenever a change reaches every rewritten graph; a change to one rule's graph bumps
+#: that rule's own `version` instead (`rule_versions`), so only its artifacts are rebuilt.
+#: Both are in every artifact's fingerprint, so a rebuild is forced.
 REWRITE_VERSION = 2
 
 
@@ -22,8 +24,8 @@ class RewriteOptions:
     (docs/performance.md).
 
     Attributes:
-        pieces: when the model's groups line up, run q/k/v, attention and the FFN per group
-            (export.rewrite.squeezebert). ``False`` treats every grouped projection on its own:
+        pieces: when the model's groups line up, run the q/k/v projections and the FFN per
+            group (export.rewrite.squeezebert). ``False`` treats every grouped projection on its own:
             slice its input, one Linear per group, concatenate its output.
     """
 
@@ -73,6 +75,7 @@ class RewriteReport:
             "target": self.target,
             "options": asdict(self.options) if self.applied else None,
             "rules": dict(sorted(rules.items())),
+            "rule_versions": rule_versions(rules),
             "counts": self.counts,
             "modules": [
                 {"rule": r.rule, "module": r.module, "replaced": r.replaced, **r.notes}
@@ -102,14 +105,18 @@ class RewriteRule:
     name: str
     module_type: type[nn.Module]
     fn: RuleFn
+    version: int = 1
 
 
 _RULES: dict[type[nn.Module], RewriteRule] = {}
 
 
-def register_rewrite(module_type: type[nn.Module], name: str) -> Callable[[RuleFn], RuleFn]:
+def register_rewrite(
+    module_type: type[nn.Module], name: str, version: int = 1
+) -> Callable[[RuleFn], RuleFn]:
     """Register ``fn`` as the export rewrite for modules of exactly ``module_type``, under
     ``name``: the name an architecture's table lists (export.arch) to have it applied.
+    ``version``: bumped whenever the graph this rule writes changes.
 
     The walk looks rules up along the module's MRO, so a rule for a base class also applies to
     subclasses that have no rule of their own; the most specific rule wins. Registering a
@@ -117,7 +124,7 @@ def register_rewrite(module_type: type[nn.Module], name: str) -> Callable[[RuleF
     """
 
     def decorator(fn: RuleFn) -> RuleFn:
-        _RULES[module_type] = RewriteRule(name=name, module_type=module_type, fn=fn)
+        _RULES[module_type] = RewriteRule(name, module_type, fn, version)
         return fn
 
     return decorator
@@ -125,6 +132,13 @@ def register_rewrite(module_type: type[nn.Module], name: str) -> Callable[[RuleF
 
 def registered_rules() -> list[RewriteRule]:
     return list(_RULES.values())
+
+
+def rule_versions(names: Iterable[str]) -> dict[str, int]:
+    """The versions of the named rules that were ever bumped (version > 1): what an artifact's
+    fingerprint records beside REWRITE_VERSION, so one rule's change rebuilds only its own."""
+    wanted = set(names)
+    return {r.name: r.version for r in _RULES.values() if r.name in wanted and r.version > 1}
 
 
 def _rule_for(module: nn.Module, rules: frozenset[str]) -> RewriteRule | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from export.errors import first_line
 from runtime_bench.analysis.ratios import compute_ratios
-from runtime_bench.artifacts import ArtifactSpec, lengths_of, runs_at
+from runtime_bench.artifacts import ArtifactSpec, lengths_of, memory_lengths, runs_at
 from runtime_bench.errors import BenchError
 from runtime_bench.measure.inputs import BenchInputs, check_inputs
 from runtime_bench.measure.latency import Measured, measure_length
@@ -285,7 +285,9 @@ class HostBenchmark:
 
         with ThreadPoolExecutor(max_workers=MEMORY_PROBES_IN_PARALLEL) as pool:
             futures = {
-                pool.submit(measure_peak_rss, spec, lengths_of(spec, self.config.seq_lens)): spec
+                pool.submit(
+                    measure_peak_rss, spec, memory_lengths(spec, self.config.seq_lens)
+                ): spec
                 for spec in self.specs
             }
             reports = {}

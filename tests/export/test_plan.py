@@ -14,6 +14,7 @@ from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification
 import export.arch
 from export.arch import arch_for, architectures, builtin_models
 from export.backends import CATALOG, load_backend
+from export.lengths import fewest_padding_lengths
 from export.models import build_task_model, load_config, resolve
 from export.plan import plan_for
 from export.rewrite import rewrite_for_export
@@ -84,7 +85,9 @@ def test_quantization_decoder_and_lengths_are_decided_per_backend_task_and_preci
     assert plan("bert-base", "executorch", "fp32", task="mlm").decoder_layout == "table_mm"
     assert plan("bert-base", "executorch", task="mlm").decoder_layout == "linear"
     assert plan("bert-base", "executorch", task="ner").decoder_layout is None
-    assert plan("bert-base", "litert", task="ner").static_lengths[-2:] == (100, 128)  # cap, 128
+    assert plan("bert-base", "litert", task="ner").static_lengths[-1] == 100  # the cap, no 128
+    chosen = plan("bert-base", "litert", task="ner", length_sample=[9, 12, 14, 14, 20, 38])
+    assert chosen.static_lengths == tuple(fewest_padding_lengths([9, 12, 14, 14, 20, 38], 100))
     assert plan("bert-base", "litert-stock", task="ner").static_lengths == (128,)
     assert plan("bert-base", "litert", static_lengths=(64, 32)).static_lengths == (32, 64)
     assert plan("bert-base", "onnx").static_lengths is None

@@ -125,3 +125,29 @@ def test_masked_lm_over_ner_pairs_rounds_of_interleaved_loads() -> None:
 def test_tasks_whose_loads_did_not_take_turns_are_never_paired() -> None:
     records = _with_mlm_twin(synthetic_results(seq_lens=(128,))["records"], 1.08, None)
     assert not [r for r in compute_ratios(records) if r["kind"] == "task"]
+
+
+def test_a_rewritten_export_is_compared_with_its_stock_export_only_at_lengths_both_hold() -> None:
+    # litert at 32 and 128 (its signatures), litert-stock at 128 only, 3x slower in every round
+    records = []
+    for record in synthetic_results(seq_lens=(32, 128))["records"]:
+        records.append(record)
+        if record["backend"] != "executorch":
+            continue
+        litert = {**record, "backend": "litert", "id": record["id"].replace("executorch", "litert")}
+        records.append(litert)
+        if record["seq_len"] == 128:
+            stock = {
+                **litert,
+                "backend": "litert-stock",
+                "id": litert["id"].replace("litert", "litert-stock"),
+                "samples_ms": [x * 3 for x in record["samples_ms"]],
+            }
+            records.append(stock)
+    rewrite = [r for r in compute_ratios(records) if r["kind"] == "rewrite"]
+    assert {(r["numerator"], r["denominator"]) for r in rewrite} == {
+        (f"{m}-random/ner/litert/{p}/L128", f"{m}-random/ner/litert-stock/{p}/L128")
+        for m in ("squeezebert", "bert-base")
+        for p in ("fp32", "int8")
+    }
+    assert all(r["median"] == pytest.approx(1 / 3) for r in rewrite)

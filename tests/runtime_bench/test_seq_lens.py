@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from runtime_bench.artifacts import ArtifactSpec, check_seq_lens, lengths_of, runs_at
+from runtime_bench.artifacts import (
+    ArtifactSpec,
+    check_seq_lens,
+    lengths_of,
+    memory_lengths,
+    runs_at,
+)
 from runtime_bench.errors import BenchError
 
 
@@ -29,6 +35,11 @@ def test_a_static_artifact_skips_lengths_it_has_no_signature_for_even_past_its_l
     assert [n for n in (32, 128, 300) if runs_at(stock, n)] == [128]
     assert lengths_of(pte, [32, 300]) == [32, 300]
     assert lengths_of(stock, [32, 300]) == [128]  # none of them: its smallest signature
+    # the memory probe runs a static file at every signature it holds, a dynamic one as asked
+    litert = spec("litert", 100, (10, 17, 100))
+    assert lengths_of(litert, [32, 300]) == [10]
+    assert memory_lengths(litert, [32, 300]) == [10, 17, 100]
+    assert memory_lengths(pte, [32, 300]) == [32, 300]
 
 
 def test_a_dynamic_artifact_refuses_a_length_past_its_maximum() -> None:

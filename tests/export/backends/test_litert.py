@@ -7,7 +7,6 @@ and ner also with litert-stock) and run the real litert-torch, ai-edge-quantizer
 
 from __future__ import annotations
 
-import itertools
 import json
 import subprocess
 import sys
@@ -16,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from export.backends.litert import static_length_grid
 from export.io import sha256_file
+from export.lengths import MOST_SIGNATURES, fewest_padding_lengths, static_length_grid
 from export.tasks import get_task
 from export.verify import FP32_MAX_ABS_DIFF
 
@@ -45,17 +44,22 @@ def test_formats_litert_without_the_extra_is_one_line_naming_it(tmp_path: Path) 
     assert not any(tmp_path.iterdir())
 
 
-def test_the_default_signatures_stop_at_the_tasks_cap_plus_the_reference_length() -> None:
+def test_the_default_signatures_are_the_fewest_that_pad_the_tasks_own_lengths_little() -> None:
     from export.backends.litert import LiteRTBackend
 
     backend = LiteRTBackend()
-    ner, mlm, news = (backend.static_lengths(512, cap, None) for cap in (100, 50, 300))
-    assert ner == [8, 11, 16, 23, 32, 45, 64, 91, 100, 128]  # no 181-512: nothing is that long
-    assert mlm == [8, 11, 16, 23, 32, 45, 50, 128]
-    assert news == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
-    assert backend.static_lengths(512, None, None) == static_length_grid(512)
-    assert backend.static_lengths(64, 100, None) == static_length_grid(64)  # model max wins
-    assert backend.static_lengths(512, 100, (128, 64, 64)) == [64, 128]  # asked ones win
+    sentences = [9, 12, 12, 14, 14, 14, 15, 20, 31, 38, 60]  # NER-like: short, a long tail
+    ner = backend.static_lengths(512, 100, None, sentences)
+    assert ner[-1] == 100 and len(ner) <= MOST_SIGNATURES  # the cap: nothing is longer
+    assert ner == fewest_padding_lengths(sentences, 100)
+    assert 128 not in ner  # no real input reaches the reference length below a cap of 100
+    articles = [300] * 40 + [280]
+    assert backend.static_lengths(512, 300, None, articles) == [128, 300]  # 128: reachable
+    assert backend.static_lengths(64, 100, None, sentences)[-1] == 64  # model max wins
+    assert backend.static_lengths(512, 100, (128, 64, 64), sentences) == [64, 128]  # asked win
+    # without a sample (a plan made outside a build): the sqrt(2) grid up to the cap
+    assert backend.static_lengths(512, 100, None) == static_length_grid(100)
+    assert backend.static_lengths(512, 300, None) == static_length_grid(300)
 
 
 def test_the_stock_route_holds_one_128_signature_plus_a_longer_tasks_cap() -> None:
@@ -67,16 +71,6 @@ def test_the_stock_route_holds_one_128_signature_plus_a_longer_tasks_cap() -> No
     assert stock.static_lengths(512, 300, None) == [128, 300]  # articles keep their tokens
     assert stock.static_lengths(64, 100, None) == [64]
     assert stock.static_lengths(512, 100, (32,)) == [32]
-
-
-def test_the_static_length_grid_steps_by_sqrt2_from_8_to_the_maximum() -> None:
-    assert static_length_grid(512) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512]
-    assert static_length_grid(300) == [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 300]
-    assert static_length_grid(16) == [8, 11, 16]
-    assert static_length_grid(6) == [6]
-    for maximum in (16, 100, 300, 512):  # past 8, no input pads by more than sqrt(2), rounded
-        buckets = static_length_grid(maximum)
-        assert all(b / (a + 1) <= 2**0.5 for a, b in itertools.pairwise(buckets))
 
 
 def _manifest(root: Path, task: str) -> dict:
@@ -106,6 +100,9 @@ def test_litert_artifacts_are_verified_hashed_and_censused_on_every_task(
         census = entry["op_census"]
         assert census["signature"].startswith("seq_") and census["operators"] > 0
         assert "CONV_2D" not in census["by_operator"]  # the rewrite left no convolution
+        # one attention per layer over all heads (scores and context), not one per group
+        layers = json.loads((task_dir / "config.json").read_text())["num_hidden_layers"]
+        assert sum(census["by_operator"]["BATCH_MATMUL"].values()) == 2 * layers
         assert entry["metric_deltas_points"] and set(entry["metric_deltas_points"]) <= set(
             entry["metrics"]
         )
@@ -129,8 +126,13 @@ def test_task_json_tells_the_phone_to_feed_int32_per_signature(
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_dtype"] == "int32"
     assert runtime["input_names"] == ["input_ids", "attention_mask"]
-    # the sqrt(2) grid up to the task's own cap: a 300-token article pads not at all
-    assert runtime["signatures"] == {f"seq_{n}": n for n in static_length_grid(300)}
+    # the plan's lengths: chosen from the training articles, up to the cap (a 300-token article
+    # pads not at all), and the reference length, which articles reach
+    lengths = _manifest(tiny_litert_artifacts, "news")["artifacts"][
+        "squeezebert_random_tiny_litert_q8.tflite"
+    ]["plan"]["static_lengths"]
+    assert lengths[-1] == 300 and 128 in lengths
+    assert runtime["signatures"] == {f"seq_{n}": n for n in lengths}
     assert set(runtime["artifacts"]) == {"fp32", "int8"}
     for name in runtime["artifacts"].values():
         assert (task_dir / name).is_file()
@@ -145,8 +147,12 @@ def test_task_json_tells_the_phone_how_many_mask_positions_each_signature_takes(
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "mlm"
     runtime = json.loads((task_dir / "task.json").read_text())["runtimes"]["litert"]
     assert runtime["input_names"] == ["input_ids", "attention_mask", "mask_positions"]
+    lengths = _manifest(tiny_litert_artifacts, "mlm")["artifacts"][
+        "squeezebert_random_tiny_litert_q8.tflite"
+    ]["plan"]["static_lengths"]
+    assert lengths[-1] == 50 and 128 not in lengths  # no utterance is longer than 50
     assert runtime["mask_positions"]["per_signature"] == {
-        f"seq_{n}": masked_count(n) for n in [*static_length_grid(50), 128]
+        f"seq_{n}": masked_count(n) for n in lengths
     }
     assert "repeating the last" in runtime["mask_positions"]["padding"]
 
@@ -167,15 +173,18 @@ def test_masked_lm_tflite_returns_exactly_the_requested_rows_for_any_count(
     eager = load_eager_module(task_dir)
     ids = np.random.default_rng(0).integers(1000, 2000, (1, 30))
     mask = np.ones_like(ids)
+    fit = runner.static_length_for(30)
     biggest = max(runner.masked.values())
-    for count in (1, runner.masked[32], runner.masked[32] + 1, biggest + 2):
+    for count in (1, runner.masked[fit], runner.masked[fit] + 1, biggest + 2):
         positions = (np.arange(count) % 28 + 1)[None]
         got = runner(ids, mask, positions)
         with torch.inference_mode():
             want = eager(*(torch.from_numpy(a) for a in (ids, mask, positions))).numpy()
         assert got.shape == want.shape == (1, count, want.shape[-1])
         assert np.abs(got - want).max() < FP32_MAX_ABS_DIFF, count
-    assert runner.static_length_for(30, runner.masked[32] + 1) == 45  # the next one with room for 4
+    roomier = [b for b in runner.buckets if b >= 30 and runner.masked[b] > runner.masked[fit]]
+    want = roomier[0] if roomier else max(runner.buckets, key=runner.masked.__getitem__)
+    assert runner.static_length_for(30, runner.masked[fit] + 1) == want
 
 
 @pytest.mark.slow
@@ -193,10 +202,15 @@ def test_one_tflite_serves_every_length_through_its_smallest_fitting_signature(
     task_dir = tiny_litert_artifacts / "squeezebert-random-tiny" / "ner"
     runner = get_backend("litert").load(task_dir / "squeezebert_random_tiny_litert_fp32.tflite")
     eager = load_eager_module(task_dir)
-    assert runner.buckets == [*static_length_grid(100), 128]  # NER's cap is a signature
+    plan = _manifest(tiny_litert_artifacts, "ner")["artifacts"][
+        "squeezebert_random_tiny_litert_fp32.tflite"
+    ]["plan"]
+    assert runner.buckets == plan["static_lengths"] and runner.buckets[-1] == 100  # the cap
     rng = np.random.default_rng(0)
-    for length, bucket in ((3, 8), (8, 8), (9, 11), (14, 16), (33, 45), (95, 100), (100, 100)):
-        assert runner.static_length_for(length) == bucket
+    first = runner.buckets[0]
+    for length in sorted({1, first, first + 1, *runner.buckets, 99, 100}):
+        bucket = runner.static_length_for(length)
+        assert bucket == min(b for b in runner.buckets if b >= length)
         ids = rng.integers(1000, 2000, (1, length))
         mask = np.ones_like(ids)
         got = runner(ids, mask)
@@ -301,12 +315,13 @@ def test_benchmark_times_three_runtimes_and_the_stock_export_side_by_side(
         # recorded for every LiteRT record; its bound is the report's to flag (test_bench_report):
         # on a shared 2-core host the ratio of 3 sub-millisecond calls is not deterministic
         assert record["metrics"]["cpu_wall_ratio"] > 0, record["id"]
-    rewrite = [r for r in doc["ratios"] if r["kind"] == "rewrite"]
-    assert {(r["task"], r["seq_len"]) for r in rewrite} == {("ner", 128)}
-    assert len(rewrite) == 2  # fp32 and int8: litert over litert-stock
+    # NER's rewritten file holds lengths up to the task's cap (100), the stock one 128: with no
+    # fixed length in common the stock route is compared on the real traffic only
+    assert not any(b == "litert" and n == 128 for b, _, n in ner)
+    assert not [r for r in doc["ratios"] if r["kind"] == "rewrite"]
     report = (out / "report.md").read_text()
     assert "litert-stock" in report and "Which artifact to ship" in report
-    assert "Rewritten export over the same runtime's stock export" in report
+    assert "faster than the stock route" in report
 
 
 @pytest.mark.parametrize(("value", "problem"), [("32,x", "integers"), ("1,32", "at least 2")])

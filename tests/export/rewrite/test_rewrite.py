@@ -491,3 +491,13 @@ def test_bmm_attention_rule_gives_the_eager_output_for_other_encoders(name: str)
         want = ExportableModel(model)(ids, mask)
         got = ExportableModel(rewritten)(ids, mask)
     assert (got - want)[mask.bool()].abs().max().item() <= TOLERANCE
+
+
+def test_a_rules_own_version_reaches_only_its_artifacts_fingerprints() -> None:
+    # SqueezeBERT's rule was bumped (one attention over all heads); BERT's was not, so BERT-base
+    # artifacts built before keep their fingerprints and are not rebuilt.
+    from export.rewrite import rule_versions
+
+    assert rule_versions(["squeezebert_channels_last"]) == {"squeezebert_channels_last": 2}
+    assert rule_versions(["bert_bmm_attention"]) == {}
+    assert rule_versions([]) == {}

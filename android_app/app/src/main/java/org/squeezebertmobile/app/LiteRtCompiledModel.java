@@ -19,7 +19,7 @@ import org.squeezebertmobile.core.litert.TfliteSignatureKeys;
  * An exported {@code .tflite} loaded with LiteRT's {@code CompiledModel}, the app's default
  * LiteRT API (android_app/README.md, "CompiledModel, with XNNPACK's weight cache").
  *
- * <p>Why this API: a file holds one static signature per length (13 for the √2 grid), and
+ * <p>Why this API: a file holds one static signature per length (up to 6 by default), and
  * XNNPACK packs every signature's weights separately unless it has a weight cache. Only {@code
  * CompiledModel.CpuOptions} reach that cache; with {@code ":memory"} (XNNPACK's {@code
  * kInMemoryCachePath}) each constant buffer is packed once for all signatures, nothing is
