@@ -152,6 +152,7 @@ LOADER = "export.backends:loader"
 LAYERS: tuple[tuple[str, ...], ...] = (
     (  # foundation: no knowledge of models, tasks or backends' code
         "export.errors", "export.io", "export.lists", "export.version", "export.masking",
+        "export.lengths",
         "export.quantization", "export.quiet", "export.progress", "export.device",
         "export.locks", "export.ort_runtime", "export.tied_table", "export.model_dir",
         "export.trainer_checkpoint", "export.backends", "export.contract",
