@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,6 @@ class TaskExport:
     data: TaskData
     tokenizer: Any
     features: list[Feature]  # the test split, encoded
-    #: token lengths of up to export.lengths.LENGTH_SAMPLE training inputs, encoded as the
-    #: model is fed: what a static-shape backend chooses its lengths from
-    train_lengths: tuple[int, ...]
     ctx: TaskContext
     eager: Any  # export.models reference module: (input_ids, attention_mask[, ...]) -> logits
     eager_run: Runner  # the CPU fp32 reference every artifact is verified against
@@ -58,6 +56,16 @@ class TaskExport:
     def pad_id(self) -> int:
         return int(self.tokenizer.pad_token_id)
 
+    @cached_property
+    def train_lengths(self) -> tuple[int, ...]:
+        """Token lengths of `data.length_sample`, encoded as the model is fed: what a
+        static-shape backend chooses its default lengths from. Encoded on first use, so a
+        build without a static-shape artifact does not pay for it."""
+        sample = encode(
+            self.data, self.data.length_sample, self.tokenizer, self.options.seed, "train"
+        )
+        return tuple(len(f.input_ids) for f in sample)
+
 
 def plan_of(job: TaskExport, backend: Backend, precision: str) -> ExportPlan:
     """The plan of one artifact of this task (export.plan): decided once, then fingerprinted,
@@ -70,7 +78,7 @@ def plan_of(job: TaskExport, backend: Backend, precision: str) -> ExportPlan:
         file_tag=job.file_tag,
         max_seq_len=job.max_seq_len,
         static_lengths=job.options.static_lengths,
-        length_sample=job.train_lengths,
+        length_sample=job.train_lengths if backend.static_shapes else (),
     )
 
 

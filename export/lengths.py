@@ -44,7 +44,8 @@ def padding_overhead(lengths: Sequence[int], buckets: Sequence[int]) -> float:
     import numpy as np  # here, not at import: `export.build --help` stays quick
 
     real = np.asarray(lengths)
-    padded = np.asarray(sorted(buckets))[np.searchsorted(sorted(buckets), real)]
+    ordered = np.sort(np.asarray(buckets))
+    padded = ordered[np.searchsorted(ordered, real)]
     return float(padded.sum() / real.sum() - 1.0)
 
 

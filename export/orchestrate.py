@@ -150,7 +150,6 @@ def build_task(
     # Eager reference on one thread, as the artifacts are run; batched on the training device.
     torch.set_num_threads(1)
     features = encode(data, data.test, tokenizer, options.seed, "test")
-    sample = encode(data, data.length_sample, tokenizer, options.seed, "train")
     ctx = task_context(model, task, data.labels)
     eager = reference_module(model, task.decodes_masked_rows)
     device = placement.placement.device
@@ -179,7 +178,6 @@ def build_task(
         data=data,
         tokenizer=tokenizer,
         features=features,
-        train_lengths=tuple(len(f.input_ids) for f in sample),
         ctx=ctx,
         eager=eager,
         eager_run=eager_runner(eager),
