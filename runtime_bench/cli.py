@@ -85,6 +85,13 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         default=None,
         help="examples of each test split for the real-traffic view (default: all)",
     )
+    p.add_argument(
+        "--traffic-rounds",
+        type=int,
+        default=1,
+        help="passes over each test split in the real-traffic view; each example keeps its "
+        "median over the passes (default: 1; 3 for a run whose ratios you will quote)",
+    )
     p.add_argument("--no-eval", action="store_true", help="skip the real-traffic view")
     p.add_argument("--no-memory", action="store_true", help="skip the fresh-process RSS probes")
     p.add_argument(
@@ -206,6 +213,7 @@ def _run_host(
         warmup=options.warmup,
         sessions=options.sessions,
         eval_limit=options.eval_limit,
+        traffic_rounds=options.traffic_rounds,
         evaluate=options.evaluate,
         memory=options.memory,
         matmul_sizes=list(options.matmul_sizes),

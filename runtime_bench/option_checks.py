@@ -29,6 +29,8 @@ def check_numbers(args: argparse.Namespace) -> None:
         )
     if args.eval_limit is not None and args.eval_limit < 1:
         raise BenchError("--eval-limit must be >= 1")
+    if args.traffic_rounds < 1:
+        raise BenchError("--traffic-rounds must be >= 1 (1 = one pass over each test split)")
 
 
 def default_sessions(runs: int) -> int:

@@ -36,6 +36,7 @@ class BenchOptions:
     warmup: int
     sessions: int
     eval_limit: int | None
+    traffic_rounds: int
     evaluate: bool
     memory: bool
     matmul_sizes: tuple[int, ...]
@@ -91,6 +92,7 @@ class BenchOptions:
             warmup=args.warmup,
             sessions=default_sessions(args.runs) if args.sessions is None else args.sessions,
             eval_limit=args.eval_limit,
+            traffic_rounds=args.traffic_rounds,
             evaluate=not args.no_eval,
             memory=not args.no_memory,
             matmul_sizes=tuple(sizes),

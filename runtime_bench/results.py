@@ -150,6 +150,12 @@ def validate(doc: dict[str, Any]) -> list[str]:
         samples = record.get("samples_ms")
         if not isinstance(samples, list) or len(samples) != record.get("metrics", {}).get(NUM_ITER):
             problems.append(f"records[{i}]: samples_ms must list num_iter samples")
+    for i, evaluation in enumerate(doc.get("evaluations") or []):
+        call = evaluation.get("call_ms")  # optional: runs before it have p50/p90/mean only
+        if call is not None and (
+            not isinstance(call, list) or len(call) != evaluation.get("examples")
+        ):
+            problems.append(f"evaluations[{i}]: call_ms must list one time per example")
     for d, device in enumerate(doc.get("devices") or []):
         if not isinstance(device.get("device"), dict) or "serial" not in device.get("device", {}):
             problems.append(f"devices[{d}]: device must be an object with a serial")

@@ -53,6 +53,8 @@ class BenchConfig:
     runs: int = 50
     warmup: int = 5
     eval_limit: int | None = None
+    #: passes over each test split in the real-traffic view (per-example median)
+    traffic_rounds: int = 1
     evaluate: bool = True
     memory: bool = True
     matmul_sizes: list[int] = field(default_factory=lambda: list(DEFAULT_SIZES))
@@ -273,7 +275,9 @@ class HostBenchmark:
         for task in self._tasks():
             specs = [s for s in self.specs if s.task == task]
             bar.step(f"real traffic {task}", n=0)
-            records, lengths = run_task(specs, self.config.eval_limit, bar)
+            records, lengths = run_task(
+                specs, self.config.eval_limit, bar, self.config.traffic_rounds
+            )
             self.doc["evaluations"].extend(records)
             self.doc.setdefault("lengths", []).extend(lengths)
             self.save()

@@ -10,6 +10,12 @@ example two times are kept:
 * ``e2e``: the whole per-example path: tokenize the raw example, build the input arrays, the
   call, and the task's decode (`task.predict`).
 
+With ``rounds`` > 1 the whole interleaved pass repeats (the rotation shifted each round) and
+each example keeps its median over the rounds; predictions come from the first round. Every
+record also keeps its per-example call times (``call_ms``), so two models are compared example
+by example (runtime_bench.analysis.traffic_ratios): a ratio of two p50s can land on different
+examples, and measured 1.65x-2.09x for the same two files across runs.
+
 How each backend is fed (FEEDS): ONNX, ExecuTorch and eager at the input's own length; our
 LiteRT files at the smallest signature that fits; ``litert-stock`` as the TFLite/MediaPipe
 BERT examples do, every input padded to one 128 signature (longer inputs take the smallest
@@ -42,6 +48,8 @@ FEED_STOCK = "padded to 128 (stock route)"
 FEEDS = {"litert": FEED_BUCKET, "litert-stock": FEED_STOCK}
 #: LiteRT backends: their files run through CompiledModel, and also through Interpreter
 TWO_API_BACKENDS = ("litert", "litert-stock")
+#: a record's per-example call times, in ms, are kept to microseconds (results.json stays small)
+CALL_MS_DECIMALS = 3
 #: upper edges of the length histogram's bins (tokens, [CLS]/[SEP] included)
 LENGTH_BINS = (16, 32, 64, 128, 256, 512)
 
@@ -73,10 +81,21 @@ class Route:
     #: a .tflite's second LiteRT API (Interpreter), timed on the same padded inputs
     interpreter: Callable[..., np.ndarray] | None = None
     predictions: list[Any] = field(default_factory=list)
-    call: list[Timing] = field(default_factory=list)
-    e2e: list[Timing] = field(default_factory=list)
-    interpreter_call: list[Timing] = field(default_factory=list)
+    #: per example, one Timing per round (median_timing folds them once the rounds are done)
+    call: list[list[Timing]] = field(default_factory=list)
+    e2e: list[list[Timing]] = field(default_factory=list)
+    interpreter_call: list[list[Timing]] = field(default_factory=list)
     interpreter_diff: float = 0.0
+
+    def settled(self, kind: str) -> list[Timing]:
+        """Per example, the median of its rounds (`kind`: call, e2e or interpreter_call)."""
+        return [median_timing(rounds) for rounds in getattr(self, kind)]
+
+
+def median_timing(rounds: list[Timing]) -> Timing:
+    """One example's time over the rounds: the median wall, and the CPU time of that round."""
+    ordered = sorted(rounds, key=lambda t: t.wall_ms)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def _load_route(spec: ArtifactSpec) -> Route:
@@ -122,9 +141,10 @@ def length_summary(lengths: list[int]) -> dict[str, Any]:
 
 
 def run_task(
-    specs: list[ArtifactSpec], limit: int | None, bar: Progress
+    specs: list[ArtifactSpec], limit: int | None, bar: Progress, rounds: int = 1
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every artifact of one task over its test split, interleaved example by example.
+    """Every artifact of one task over its test split, interleaved example by example, the
+    whole pass `rounds` times.
 
     Returns (evaluation records, length summaries per model tag). The bar grows by this
     task's example calls once the split sizes are known, so its ETA covers them.
@@ -133,17 +153,18 @@ def run_task(
 
     splits = {s.task_dir: load_test_split(Path(s.task_dir), limit) for s in specs}
     routes = [_load_route(s) for s in specs]
-    bar.grow(sum(len(splits[s.task_dir].features) for s in specs))
+    bar.grow(rounds * sum(len(splits[s.task_dir].features) for s in specs))
     try:
         count = max(len(split.features) for split in splits.values())
-        for i in range(count):
-            shift = i % len(routes)
-            for route in routes[shift:] + routes[:shift]:
-                split = splits[route.spec.task_dir]
-                if i < len(split.features):
-                    _one_example(route, split, i)
-                    bar.step(f"real traffic {route.spec.key}")
-        records = [_record(route, splits[route.spec.task_dir], limit) for route in routes]
+        for r in range(rounds):
+            for i in range(count):
+                shift = (i + r) % len(routes)
+                for route in routes[shift:] + routes[:shift]:
+                    split = splits[route.spec.task_dir]
+                    if i < len(split.features):
+                        _one_example(route, split, i, first=r == 0)
+                        bar.step(f"real traffic {route.spec.key}")
+        records = [_record(route, splits[route.spec.task_dir], limit, rounds) for route in routes]
     finally:
         routes.clear()
         gc.collect()
@@ -155,8 +176,9 @@ def run_task(
     return records, lengths
 
 
-def _one_example(route: Route, split: Any, i: int) -> None:
-    """Example i through one route: the whole path timed, and the call inside it."""
+def _one_example(route: Route, split: Any, i: int, first: bool = True) -> None:
+    """Example i through one route: the whole path timed, and the call inside it. The first
+    round keeps the prediction and starts the example's timings; later rounds add to them."""
     feature = split.features[i]
     raw = split.examples[i] if i < len(split.examples) else None
     call: list[Timing] = []
@@ -170,44 +192,53 @@ def _one_example(route: Route, split: Any, i: int) -> None:
         return split.task.predict(logits, [feature]), inputs, logits
 
     (prediction, inputs, logits), whole = timed(path)
-    route.predictions.extend(prediction)
-    route.call.append(call[0])
-    route.e2e.append(whole)
+    if first:
+        route.predictions.extend(prediction)
+        route.call.append([])
+        route.e2e.append([])
+    route.call[i].append(call[0])
+    route.e2e[i].append(whole)
     if route.interpreter is not None:
         other, t = timed(lambda: route.interpreter(*inputs))
-        route.interpreter_call.append(t)
+        if first:
+            route.interpreter_call.append([])
+        route.interpreter_call[i].append(t)
         diff = float(np.max(np.abs(other - logits))) if other.size else 0.0
         route.interpreter_diff = max(route.interpreter_diff, diff)
 
 
-def _record(route: Route, split: Any, limit: int | None) -> dict[str, Any]:
+def _record(route: Route, split: Any, limit: int | None, rounds: int = 1) -> dict[str, Any]:
     """The evaluation record: the old fields (`seconds` = runtime calls over the split,
     `examples`) so older tools still read it, plus the per-example view."""
     spec = route.spec
     metrics = split.task.score(route.predictions, split.features, split.ctx)
-    call_wall = sum(t.wall_ms for t in route.call)
-    call_cpu = sum(t.cpu_ms for t in route.call)
+    call, e2e = route.settled("call"), route.settled("e2e")
+    call_wall = sum(t.wall_ms for t in call)
+    call_cpu = sum(t.cpu_ms for t in call)
     record: dict[str, Any] = {
         "id": f"{spec.model_tag}/{spec.task}/{spec.backend}/{spec.precision}",
         **spec.as_dict(),
         "metrics": {k: float(v) for k, v in metrics.items()},
         "seconds": call_wall / 1e3,
-        "e2e_seconds": sum(t.wall_ms for t in route.e2e) / 1e3,
-        "examples": len(route.call),
+        "e2e_seconds": sum(t.wall_ms for t in e2e) / 1e3,
+        "examples": len(call),
         "limit": limit,
+        "rounds": rounds,
         "wall_s": call_wall / 1e3,
         "cpu_s": call_cpu / 1e3,
         "cpu_wall_ratio": call_cpu / call_wall if call_wall > 0 else 0.0,
         "timing": "per-example, interleaved",
         "feed": route.feed,
-        "per_example_ms": {"call": summary_ms(route.call), "e2e": summary_ms(route.e2e)},
+        "per_example_ms": {"call": summary_ms(call), "e2e": summary_ms(e2e)},
+        "call_ms": [round(t.wall_ms, CALL_MS_DECIMALS) for t in call],
     }
     if route.interpreter_call:
+        interpreter = route.settled("interpreter_call")
         record["api"] = COMPILED_MODEL_API
         record["interpreter"] = {
             "api": INTERPRETER_API,
-            "seconds": sum(t.wall_ms for t in route.interpreter_call) / 1e3,
-            "per_example_ms": summary_ms(route.interpreter_call),
+            "seconds": sum(t.wall_ms for t in interpreter) / 1e3,
+            "per_example_ms": summary_ms(interpreter),
             "max_abs_logit_diff_vs_compiled_model": route.interpreter_diff,
         }
     return record

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from runtime_bench.analysis.stats import paired_ratios, summarize
 from runtime_bench.analysis.study import comparisons, model_rank
 from runtime_bench.artifacts import EAGER, STOCK_OF
 from runtime_bench.measure.timing import MAX_SINGLE_THREAD_RATIO, MIN_BUSY_RATIO
@@ -117,10 +118,11 @@ def summary_section(doc: dict[str, Any]) -> list[str]:
         f"{host.get('load_average_at_start', '?')}",
     ]
     if doc.get("records"):
-        limit = config.get("eval_limit")
+        limit, rounds = config.get("eval_limit"), config.get("traffic_rounds", 1)
         lines.append(
             f"- Run: one thread, batch {config.get('batch_size', 1)}; real traffic over "
-            f"{'the first ' + str(limit) + ' examples of ' if limit else ''}each test split; "
+            f"{'the first ' + str(limit) + ' examples of ' if limit else ''}each test split"
+            f"{f' ({rounds} passes, median per example)' if rounds > 1 else ''}; "
             f"fixed lengths {config.get('seq_lens', '?')} with {config.get('runs', '?')} "
             f"round-robin rounds over {config.get('sessions', 1)} load(s)"
         )
@@ -188,6 +190,42 @@ def _best(evs: list[dict[str, Any]], model: str, precision: str) -> dict[str, An
     return min(cands, key=rank_ms) if cands else None
 
 
+def paired_speedup(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, float] | None:
+    """`slow`'s call time over `fast`'s, example by example: median, p10, p90 over the split,
+    and the ratio of the totals. None when the records lack per-example times (runs before
+    `call_ms`) or cover different examples.
+
+    Both ran every example moments apart (runtime_bench.measure.traffic interleaves them), so
+    each example's ratio cancels drift; a ratio of two p50s can compare two different
+    examples and moved between 1.65x and 2.09x across runs on the same two files.
+    """
+    a, b = fast.get("call_ms"), slow.get("call_ms")
+    if not a or not b or len(a) != len(b) or min(a) <= 0:
+        return None
+    summary = summarize(paired_ratios(b, a))
+    return {
+        "median": summary["median"],
+        "p10": summary["p10"],
+        "p90": summary["p90"],
+        "total": sum(b) / sum(a),
+        "examples": len(a),
+    }
+
+
+def _speedup_phrase(fast: dict[str, Any], slow: dict[str, Any]) -> tuple[float, str]:
+    """(speed-up, " (how it was taken)"): paired per example when the records allow, else
+    the ratio of what the ship table ranks by, which the section's title names."""
+    paired = paired_speedup(fast, slow)
+    if paired is None:
+        return rank_ms(slow) / rank_ms(fast), ""
+    how = (
+        f" (median of {paired['examples']} per-example ratios, p10-p90 {fmt(paired['p10'])}-"
+        f"{fmt(paired['p90'])}; totals {fmt(paired['total'])}x, p50s "
+        f"{fmt(rank_ms(slow) / rank_ms(fast))}x)"
+    )
+    return paired["median"], how
+
+
 def headline_section(doc: dict[str, Any]) -> list[str]:
     """Real-traffic headline ratios: each model over the baseline (best int8 each), our best
     over the stock mobile route, and LiteRT's Interpreter over its CompiledModel."""
@@ -195,26 +233,34 @@ def headline_section(doc: dict[str, Any]) -> list[str]:
     if not evaluations:
         return []
     old = any("per_example_ms" not in e for e in evaluations)
-    basis = OLD_TIMING if old else "runtime call p50 per example"
+    paired = all(e.get("call_ms") for e in evaluations)
+    basis = (
+        OLD_TIMING
+        if old
+        else "runtime call, paired example by example"
+        if paired
+        else "runtime call p50 per example"
+    )
     lines = [f"## Headline ratios (real traffic, {basis})", ""]
     for task, evs in sorted(by_task(evaluations).items()):
         for num, den in comparisons({e["model"] for e in evs}):
             a, b = _best(evs, num, "int8"), _best(evs, den, "int8")
             if a and b:
-                ratio = rank_ms(b) / rank_ms(a)
+                ratio, how = _speedup_phrase(a, b)
                 verdict = f"{fmt(ratio)}x faster" if ratio >= 1 else f"{fmt(1 / ratio)}x slower"
                 lines.append(
                     f"- {task}: {num} ({a['backend']} int8) is {verdict} than {den} "
-                    f"({b['backend']} int8)"
+                    f"({b['backend']} int8){how}"
                 )
     stock = [e for e in evaluations if _is_stock(e)]
     for ev in stock:
         ours = _best(by_task(evaluations)[ev["task"]], ev["model"], ev["precision"])
         if ours:
+            ratio, how = _speedup_phrase(ours, ev)
             lines.append(
                 f"- {ev['task']}: {ev['model']} {ev['precision']} {ours['backend']} is "
-                f"**{fmt(rank_ms(ev) / rank_ms(ours))}x faster than the stock route** "
-                f"(stock LiteRT export padded to 128: p50 {fmt(rank_ms(ev))} ms)"
+                f"**{fmt(ratio)}x faster than the stock route** "
+                f"(stock LiteRT export padded to 128: p50 {fmt(rank_ms(ev))} ms){how}"
             )
     if not stock:
         lines.append("- Stock route (stock LiteRT export padded to 128): not measured in this run.")

@@ -114,6 +114,9 @@ def test_tiny_benchmark_writes_results_report_and_plots(
         assert 0 < evaluation["seconds"] <= evaluation["e2e_seconds"]
         call, e2e = evaluation["per_example_ms"]["call"], evaluation["per_example_ms"]["e2e"]
         assert call["p50"] <= call["p90"] and call["p50"] <= e2e["p50"]
+        # one pass, every example's call time kept for the paired headline ratios
+        assert evaluation["rounds"] == 1 and len(evaluation["call_ms"]) == 8
+        assert abs(sum(evaluation["call_ms"]) / 1e3 - evaluation["seconds"]) < 1e-3
     lengths = {x["model_tag"]: x for x in doc["lengths"]}
     assert set(lengths) == {"squeezebert-random-tiny", "bert-base-random-tiny"}
     assert all(sum(x["histogram"].values()) == x["examples"] == 8 for x in lengths.values())
@@ -129,6 +132,8 @@ def test_tiny_benchmark_writes_results_report_and_plots(
     first_screen = "\n".join(report.splitlines()[:80])
     assert "## Which artifact to ship on this host" in first_screen
     assert "| ner | squeezebert | int8 |" in first_screen
+    assert "## Headline ratios (real traffic, runtime call, paired example by example)" in report
+    assert "median of 8 per-example ratios" in first_screen
     for png in ("latency_ner.png", "speedup_model_ner.png"):
         assert (out / png).read_bytes().startswith(b"\x89PNG")
 
@@ -241,6 +246,8 @@ def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) ->
         "1",
         "--eval-limit",
         "4",
+        "--traffic-rounds",
+        "2",
     )
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -255,6 +262,11 @@ def test_mlm_is_in_every_table_and_plot(tiny_artifacts: Path, tmp_path: Path) ->
     assert all(r["size_bytes"] > 0 for r in doc["records"])
     assert {e["task"] for e in doc["evaluations"]} == {"mlm"} and len(doc["evaluations"]) == 3
     assert all("masked_accuracy" in e["metrics"] for e in doc["evaluations"])
+    # two passes over the 4 examples: scored once, each example's median call time kept
+    assert all(
+        e["rounds"] == 2 and len(e["call_ms"]) == e["examples"] == 4 for e in doc["evaluations"]
+    )
+    assert "(2 passes, median per example)" in (out / "report.md").read_text()
     assert {m["task"] for m in doc["memory"]} == {"mlm"} and len(doc["memory"]) == 3
     assert {r["kind"] for r in doc["ratios"] if r["task"] == "mlm"} >= {"precision", "backend"}
     # the decoder runs on M = max(1, round(L/10)) rows: FLOPs grow with L

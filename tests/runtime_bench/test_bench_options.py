@@ -43,6 +43,7 @@ def test_bad_options_are_one_line_errors_before_any_default_is_filled() -> None:
         (["--serial", "X"], "need --adb"),
         (["--seq-lens", "32,x"], "--seq-lens"),
         (["--export", "v9"], "unknown export 'v9'"),
+        (["--traffic-rounds", "0"], "--traffic-rounds must be >= 1"),
     ):
         with pytest.raises(BenchError, match=message):
             BenchOptions.from_args(build_parser().parse_args(argv))

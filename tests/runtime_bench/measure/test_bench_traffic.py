@@ -13,9 +13,17 @@ from pathlib import Path
 
 from benchfakes import REPO, synthetic_results
 
-from runtime_bench.measure.traffic import FEED_BUCKET, FEED_OWN, FEED_STOCK, length_summary
+from runtime_bench.measure.timing import Timing
+from runtime_bench.measure.traffic import (
+    FEED_BUCKET,
+    FEED_OWN,
+    FEED_STOCK,
+    length_summary,
+    median_timing,
+)
 from runtime_bench.report.exports import v3_records, write_exports
 from runtime_bench.report.render import write_report
+from runtime_bench.report.traffic_section import paired_speedup
 
 RESULTS = REPO / "runtime_bench" / "results"
 FIRST_SCREEN = 80
@@ -81,6 +89,57 @@ def test_ship_decision_comes_from_real_traffic_not_the_fixed_length_sweep(tmp_pa
     # the fixed-length sweep stays, as the second view, below the first screen
     report = (tmp_path / "report.md").read_text()
     assert report.index("## Fixed-length sweep") > report.index("## Real traffic: every artifact")
+
+
+def test_headline_ratios_pair_the_two_models_example_by_example(tmp_path: Path) -> None:
+    # SqueezeBERT's p50 (1 ms) and BERT-base's (5 ms) fall on different examples: their ratio
+    # (5x) is no example's speed-up. Per example: 3, 3, 5, 1.25, 1.25 -> median 3.
+    sqb, bert = [1.0, 1.0, 1.0, 4.0, 4.0], [3.0, 3.0, 5.0, 5.0, 5.0]
+    doc = _real_traffic(
+        synthetic_results(seq_lens=(32,)),
+        {("squeezebert", "executorch", "int8"): 1.0, ("bert-base", "executorch", "int8"): 5.0},
+    )
+    for ev in doc["evaluations"]:
+        ev["examples"] = 5
+        ev["call_ms"] = {"squeezebert": sqb, "bert-base": bert}[ev["model"]]
+        if ev["backend"] != "executorch":  # slower everywhere else: not the best of either
+            ev["call_ms"] = [50.0] * 5
+    paired = paired_speedup(
+        next(
+            e
+            for e in doc["evaluations"]
+            if e["id"].startswith("squeezebert") and "/executorch/int8" in e["id"]
+        ),
+        next(
+            e
+            for e in doc["evaluations"]
+            if e["id"].startswith("bert-base") and "/executorch/int8" in e["id"]
+        ),
+    )
+    assert paired is not None
+    assert paired["median"] == 3.0 and paired["examples"] == 5
+    assert abs(paired["total"] - 21 / 11) < 1e-12
+    write_report(doc, tmp_path)
+    screen = _first_screen(tmp_path)
+    assert "## Headline ratios (real traffic, runtime call, paired example by example)" in screen
+    assert (
+        "- ner: squeezebert (executorch int8) is 3.00x faster than bert-base (executorch int8) "
+        "(median of 5 per-example ratios, p10-p90 1.25-4.20; totals 1.91x, p50s 5.00x)"
+    ) in screen
+
+
+def test_records_of_different_examples_are_not_paired() -> None:
+    fast = {"call_ms": [1.0, 2.0], "per_example_ms": {"call": {"p50": 1.5}}}
+    assert paired_speedup(fast, {"call_ms": [2.0, 4.0, 6.0]}) is None
+    assert paired_speedup(fast, {"per_example_ms": {"call": {"p50": 3.0}}}) is None
+    assert paired_speedup(fast, {"call_ms": [2.0, 4.0]})["median"] == 2.0
+
+
+def test_an_example_keeps_the_round_with_its_median_wall_time() -> None:
+    rounds = [Timing(5.0, 5.1), Timing(3.0, 3.2), Timing(9.0, 4.0)]
+    assert median_timing(rounds) == Timing(5.0, 5.1)
+    assert median_timing(rounds[:2]) == Timing(3.0, 3.2)  # even count: the lower middle
+    assert median_timing([Timing(7.0, 7.0)]) == Timing(7.0, 7.0)
 
 
 def test_old_results_without_per_example_times_still_render_and_say_what_they_rank_by(
