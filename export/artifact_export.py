@@ -25,6 +25,7 @@ from export.pipeline import TaskData, encode
 from export.plan import ExportPlan, plan_for
 from export.progress import BuildProgress, log
 from export.quantization import get_scheme
+from export.quiet import native_teardown
 from export.rewrite import REWRITE_VERSION, rewrite_for_export, rule_versions
 from export.tasks.base import Feature, Task, TaskContext
 from export.verify import verify
@@ -118,7 +119,8 @@ def export_artifact(job: TaskExport, backend: Backend, plan: ExportPlan) -> dict
             job.pad_id,
             job.eager_result,
         )
-        del runner
+        with native_teardown():  # LiteRT logs every environment it frees
+            del runner
         files = file_entry(tmp) | {"file": name}
     entry = artifact_entry(
         files,

@@ -21,5 +21,6 @@ CONTRACT_MODULES: tuple[str, ...] = (
     "export.backends",  # the catalog; get_backend loads an implementation (torch) on call
     "export.backends.runner", "export.backends.litert_runtime", "export.tflite_inputs",
     "export.ort_runtime",  # also what tools/aarch64-check runs in its torch-free Python
+    "export.quiet",  # the runners' filter of native runtime chatter
     "export.arch", "export.arch.base",
 )  # fmt: skip

@@ -7,6 +7,7 @@ Nothing is filtered until `enable()` runs (the CLI calls it unless -v/--verbose)
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import re
@@ -22,6 +23,11 @@ LOG_NOISE = {
     "torch.utils._pytree": re.compile(r"Calling register_constant\(\) on Enum subclasses"),
     # The ONNX exporter looks for torchvision's operators, which these models never use.
     "torch.onnx._internal.exporter._registration": re.compile(r"torchvision is not installed"),
+    # torchao ships CUDA-only kernel libraries (mxfp8, CUTLASS sm90a) and says at every import
+    # on a CPU machine that it could not load them; its CPU kernels are unaffected.
+    "torchao": re.compile(
+        r"^Failed to load \S*torchao/_C_\w*[.\w-]*\.so: Could not load this library"
+    ),
 }
 
 # Python warnings: (category, message pattern). Deprecation notices address the developers of
@@ -40,6 +46,30 @@ NATIVE_NOISE = re.compile(
     r"^\[cpuinfo_utils\.cpp:\d+\] (Reading file |Failed to open midr file |"
     r"CPU info and manual query on # of cpus dont match)"
     r"|^\[threadpool\.cpp:\d+\] Resetting threadpool to \d+ threads\.$"
+    # LiteRT (ai-edge-litert 2.3) logs at INFO each time a CompiledModel's environment is made
+    # or freed: the accelerators it registers, and the GPU/NPU/vendor plugins this CPU-only
+    # install lacks (about 16 lines per file loaded, 1,600 in a four-model benchmark). The
+    # library exports no call to raise its log level.
+    r"|^INFO: \[accelerator_registry\.cc:\d+\] (Register|Destroy)Accelerator: ptr=0x[0-9a-f]+, "
+    r"name=(CpuAccelerator|GPU WebGPU|NpuAccelerator)$"
+    r"|^INFO: \[(environment\.cc:\d+\] Creating LiteRT environment with options"
+    r"|cpu_registry\.cc:\d+\] XNNPACK CPU accelerator registered\."
+    r"|npu_registry\.cc:\d+\] NPU accelerator registered\."
+    r"|compiled_model\.cc:\d+\] Flatbuffer model initialized directly from incoming litert model\."
+    r"|gpu_registry\.cc:\d+\] (Attempting to load|Dynamically loaded) GPU accelerator\("
+    r"\S*libLiteRt(Web)?GpuAccelerator\.so\)(\.| registered\.)"
+    r"|compiler_plugin\.cc:\d+\] (Attempting to load plugin|Loading plugin) at: "
+    r"\S*ai_edge_litert/vendors/\S+)$"
+    r"|^WARNING: \[compiler_plugin\.cc:\d+\] Failed to load plugin at: \S*ai_edge_litert/vendors/"
+    r"\S+ with error: ERROR: \[\S+compiler_plugin\.cc:\d+\]$"
+    r"|^\u2514 Could not load shared library \S*ai_edge_litert/vendors/\S+: \S+: cannot open "
+    r"shared object file: No such file or directory\.$"
+    r"|^WARNING: \[npu_registry\.cc:\d+\] NPU accelerator could not be loaded and registered: "
+    r"kLiteRtStatusErrorNotFound\.$"
+    r"|^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.$"
+    # ai-edge-litert's TensorFlow Lite wrappers, once per process at import
+    r"|^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$"
+    r"|^I0000 00:00:\d+\.\d+ +\d+ port\.cc:\d+\] oneDNN custom operations are on\. "
 )
 
 _enabled = False
@@ -106,6 +136,15 @@ def rich_console_silenced(console: Any) -> Iterator[None]:
         yield
     finally:
         console.quiet = before
+
+
+@contextlib.contextmanager
+def native_teardown() -> Iterator[None]:
+    """Free runtimes (`del`, `gc.collect()`) inside this block: LiteRT logs each environment it
+    frees on fd 2, at whatever moment the last reference goes."""
+    with native_stderr_filtered():
+        yield
+        gc.collect()
 
 
 def _is_noise(line: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from export.backends.runner import Runner
+from export.quiet import native_stderr_filtered
 
 POSITIONS = "mask_positions"
 #: XNNPACK's in-memory weight cache: packed weights shared by every signature, no file written.
@@ -41,15 +42,16 @@ class LiteRTRunner(Runner):
     (masked-LM: input_ids, attention_mask, mask_positions [1, M] for any M)."""
 
     def __init__(self, path: Path, num_threads: int) -> None:
-        from ai_edge_litert.compiled_model import CompiledModel
-        from ai_edge_litert.options import CpuOptions, Options
+        with native_stderr_filtered():  # LiteRT's accelerator and plugin notes (export.quiet)
+            from ai_edge_litert.compiled_model import CompiledModel
+            from ai_edge_litert.options import CpuOptions, Options
 
-        self.cpu_options = CpuOptions(
-            num_threads=num_threads, xnnpack_weight_cache_path=WEIGHT_CACHE
-        )
-        self.model = CompiledModel.from_file(
-            str(path), options=Options(cpu_options=self.cpu_options)
-        )
+            self.cpu_options = CpuOptions(
+                num_threads=num_threads, xnnpack_weight_cache_path=WEIGHT_CACHE
+            )
+            self.model = CompiledModel.from_file(
+                str(path), options=Options(cpu_options=self.cpu_options)
+            )
         self._signatures: dict[int, _Signature] = {}
         for name, io in self.model.get_signature_list().items():
             details = self.model.get_input_tensor_details(name)
@@ -66,6 +68,21 @@ class LiteRTRunner(Runner):
             for bucket, sig in self._signatures.items()
             if POSITIONS in sig.inputs
         }
+        with native_stderr_filtered():
+            # LiteRT makes (and logs) its process-wide environment at the first buffer write:
+            # do that here, at load, with the smallest signature's buffers, not in a timed call.
+            first = self._signatures[self.buckets[0]]
+            for buffer, shape in zip(self._buffers(first)[0], first.inputs.values(), strict=True):
+                buffer.write(np.zeros(shape, np.int32))
+
+    def _buffers(self, sig: _Signature) -> tuple[list[Any], list[Any]]:
+        """The signature's input and output tensor buffers, made at first use and reused."""
+        if sig.buffers is None:
+            sig.buffers = (
+                self.model.create_input_buffers(sig.index),
+                self.model.create_output_buffers(sig.index),
+            )
+        return sig.buffers
 
     def static_length_for(self, length: int, positions: int = 0) -> int:
         """The smallest bucket that holds `length` tokens and, for masked-LM, `positions` mask
@@ -104,12 +121,7 @@ class LiteRTRunner(Runner):
     def _run(self, bucket: int, feeds: dict[str, np.ndarray]) -> np.ndarray:
         """One call of the bucket's signature on its padded int32 feeds."""
         sig = self._signatures[bucket]
-        if sig.buffers is None:
-            sig.buffers = (
-                self.model.create_input_buffers(sig.index),
-                self.model.create_output_buffers(sig.index),
-            )
-        inputs, outputs = sig.buffers
+        inputs, outputs = self._buffers(sig)
         for buffer, name in zip(inputs, sig.inputs, strict=True):
             buffer.write(feeds[name])
         self.model.run_by_index(sig.index, inputs, outputs)

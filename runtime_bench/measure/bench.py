@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from export.errors import first_line
+from export.quiet import native_teardown
 from runtime_bench.analysis.ratios import compute_ratios
 from runtime_bench.artifacts import ArtifactSpec, lengths_of, memory_lengths, runs_at
 from runtime_bench.errors import BenchError
@@ -80,8 +81,8 @@ def preflight(specs: list[ArtifactSpec], seq_lens: list[int]) -> None:
                 "rebuild it with python -m export.build --force"
             ) from None
         finally:
-            del runner
-            gc.collect()
+            with native_teardown():  # LiteRT logs every environment it frees
+                del runner
 
 
 class HostBenchmark:

@@ -12,13 +12,13 @@ masked-LM over NER) without holding every task's artifacts in memory at once.
 
 from __future__ import annotations
 
-import gc
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from export.quiet import native_teardown
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.measure.inputs import BenchInputs
 from runtime_bench.measure.progress import Progress
@@ -105,6 +105,6 @@ def _measure_session(
             on_slot=lambda slot: bar.step(f"{label} {'warm-up' if slot.warmup else 'run'}"),
         )
     finally:
-        runners.clear()
-        gc.collect()
+        with native_teardown():  # LiteRT logs every environment it frees
+            runners.clear()
     return measured, starts

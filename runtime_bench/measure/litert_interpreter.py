@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from export.backends.litert_runtime import POSITIONS, LiteRTRunner
+from export.quiet import native_stderr_filtered
 
 #: the API each runner class stands for, as the report names it
 INTERPRETER_API = "Interpreter"
@@ -25,9 +26,10 @@ class InterpreterRunner(LiteRTRunner):
     weight cache: XNNPACK packs each signature's weights) on `num_threads` threads."""
 
     def __init__(self, path: Path, num_threads: int) -> None:
-        from ai_edge_litert.interpreter import Interpreter
+        with native_stderr_filtered():  # TensorFlow Lite's import and delegate notes
+            from ai_edge_litert.interpreter import Interpreter
 
-        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
         self._runners = {
             int(key.removeprefix("seq_")): self.interpreter.get_signature_runner(key)
             for key in self.interpreter.get_signature_list()

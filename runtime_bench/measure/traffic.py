@@ -25,7 +25,6 @@ signature that fits, so the metric stays comparable). Each LiteRT file also runs
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from export.backends import REFERENCE_LENGTH
+from export.quiet import native_teardown
 from runtime_bench.analysis.stats import percentile
 from runtime_bench.artifacts import ArtifactSpec
 from runtime_bench.measure.litert_interpreter import COMPILED_MODEL_API, INTERPRETER_API
@@ -166,8 +166,8 @@ def run_task(
                         bar.step(f"real traffic {route.spec.key}")
         records = [_record(route, splits[route.spec.task_dir], limit, rounds) for route in routes]
     finally:
-        routes.clear()
-        gc.collect()
+        with native_teardown():  # LiteRT logs every environment it frees
+            routes.clear()
     lengths = []
     for task_dir, split in splits.items():
         tag = next(s.model_tag for s in specs if s.task_dir == task_dir)

@@ -191,14 +191,10 @@ def _best(evs: list[dict[str, Any]], model: str, precision: str) -> dict[str, An
 
 
 def paired_speedup(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, float] | None:
-    """`slow`'s call time over `fast`'s, example by example: median, p10, p90 over the split,
-    and the ratio of the totals. None when the records lack per-example times (runs before
-    `call_ms`) or cover different examples.
-
-    Both ran every example moments apart (runtime_bench.measure.traffic interleaves them), so
-    each example's ratio cancels drift; a ratio of two p50s can compare two different
-    examples and moved between 1.65x and 2.09x across runs on the same two files.
-    """
+    """`slow`'s call time over `fast`'s, example by example (median, p10, p90) and of the
+    totals; None without per-example times (older runs) or for different examples. Both ran
+    each example moments apart (interleaved), so its ratio cancels drift; a ratio of two p50s
+    can compare two different examples (1.65x-2.09x across runs of the same two files)."""
     a, b = fast.get("call_ms"), slow.get("call_ms")
     if not a or not b or len(a) != len(b) or min(a) <= 0:
         return None
@@ -212,18 +208,21 @@ def paired_speedup(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, floa
     }
 
 
-def _speedup_phrase(fast: dict[str, Any], slow: dict[str, Any]) -> tuple[float, str]:
-    """(speed-up, " (how it was taken)"): paired per example when the records allow, else
-    the ratio of what the ship table ranks by, which the section's title names."""
+def _speedup_phrase(fast: dict[str, Any], slow: dict[str, Any]) -> tuple[str, str]:
+    """("N.NNx faster" or "N.NNx slower", "; how it was taken"): the median per-example ratio
+    when the records allow, else the ratio of what the ship table ranks by (the section's
+    title names it)."""
     paired = paired_speedup(fast, slow)
+    of_p50s = rank_ms(slow) / rank_ms(fast)
+    ratio = of_p50s if paired is None else paired["median"]
+    verdict = f"{fmt(ratio)}x faster" if ratio >= 1 else f"{fmt(1 / ratio)}x slower"
     if paired is None:
-        return rank_ms(slow) / rank_ms(fast), ""
+        return verdict, ""
     how = (
-        f" (median of {paired['examples']} per-example ratios, p10-p90 {fmt(paired['p10'])}-"
-        f"{fmt(paired['p90'])}; totals {fmt(paired['total'])}x, p50s "
-        f"{fmt(rank_ms(slow) / rank_ms(fast))}x)"
+        f"; median of {paired['examples']} per-example ratios (p10-p90 {fmt(paired['p10'])}-"
+        f"{fmt(paired['p90'])}), totals {fmt(paired['total'])}x, p50s {fmt(of_p50s)}x"
     )
-    return paired["median"], how
+    return verdict, how
 
 
 def headline_section(doc: dict[str, Any]) -> list[str]:
@@ -246,8 +245,7 @@ def headline_section(doc: dict[str, Any]) -> list[str]:
         for num, den in comparisons({e["model"] for e in evs}):
             a, b = _best(evs, num, "int8"), _best(evs, den, "int8")
             if a and b:
-                ratio, how = _speedup_phrase(a, b)
-                verdict = f"{fmt(ratio)}x faster" if ratio >= 1 else f"{fmt(1 / ratio)}x slower"
+                verdict, how = _speedup_phrase(a, b)
                 lines.append(
                     f"- {task}: {num} ({a['backend']} int8) is {verdict} than {den} "
                     f"({b['backend']} int8){how}"
@@ -256,11 +254,11 @@ def headline_section(doc: dict[str, Any]) -> list[str]:
     for ev in stock:
         ours = _best(by_task(evaluations)[ev["task"]], ev["model"], ev["precision"])
         if ours:
-            ratio, how = _speedup_phrase(ours, ev)
+            verdict, how = _speedup_phrase(ours, ev)
             lines.append(
                 f"- {ev['task']}: {ev['model']} {ev['precision']} {ours['backend']} is "
-                f"**{fmt(ratio)}x faster than the stock route** "
-                f"(stock LiteRT export padded to 128: p50 {fmt(rank_ms(ev))} ms){how}"
+                f"**{verdict} than the stock route** "
+                f"(stock LiteRT export padded to 128: p50 {fmt(rank_ms(ev))} ms{how})"
             )
     if not stock:
         lines.append("- Stock route (stock LiteRT export padded to 128): not measured in this run.")
