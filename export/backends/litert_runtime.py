@@ -42,7 +42,10 @@ class LiteRTRunner(Runner):
     (masked-LM: input_ids, attention_mask, mask_positions [1, M] for any M)."""
 
     def __init__(self, path: Path, num_threads: int) -> None:
-        with native_stderr_filtered():  # LiteRT's accelerator and plugin notes (export.quiet)
+        # LiteRT logs its accelerators and missing plugins at load, and makes (and logs) its
+        # process-wide environment at the first buffer write: both happen here, filtered
+        # (export.quiet), the write with the smallest signature's buffers, not in a timed call.
+        with native_stderr_filtered():
             from ai_edge_litert.compiled_model import CompiledModel
             from ai_edge_litert.options import CpuOptions, Options
 
@@ -52,25 +55,22 @@ class LiteRTRunner(Runner):
             self.model = CompiledModel.from_file(
                 str(path), options=Options(cpu_options=self.cpu_options)
             )
-        self._signatures: dict[int, _Signature] = {}
-        for name, io in self.model.get_signature_list().items():
-            details = self.model.get_input_tensor_details(name)
-            (output,) = self.model.get_output_tensor_details(name).values()
-            self._signatures[int(name.removeprefix("seq_"))] = _Signature(
-                self.model.get_signature_index(name),
-                {n: list(details[n]["shape"]) for n in io["inputs"]},  # the buffers' order
-                list(output["shape"]),
-            )
-        self.buckets = sorted(self._signatures)
-        #: masked-LM only: how many mask positions each bucket's signature takes (M_L)
-        self.masked = {
-            bucket: sig.inputs[POSITIONS][1]
-            for bucket, sig in self._signatures.items()
-            if POSITIONS in sig.inputs
-        }
-        with native_stderr_filtered():
-            # LiteRT makes (and logs) its process-wide environment at the first buffer write:
-            # do that here, at load, with the smallest signature's buffers, not in a timed call.
+            self._signatures: dict[int, _Signature] = {}
+            for name, io in self.model.get_signature_list().items():
+                details = self.model.get_input_tensor_details(name)
+                (output,) = self.model.get_output_tensor_details(name).values()
+                self._signatures[int(name.removeprefix("seq_"))] = _Signature(
+                    self.model.get_signature_index(name),
+                    {n: list(details[n]["shape"]) for n in io["inputs"]},  # the buffers' order
+                    list(output["shape"]),
+                )
+            self.buckets = sorted(self._signatures)
+            #: masked-LM only: how many mask positions each bucket's signature takes (M_L)
+            self.masked = {
+                bucket: sig.inputs[POSITIONS][1]
+                for bucket, sig in self._signatures.items()
+                if POSITIONS in sig.inputs
+            }
             first = self._signatures[self.buckets[0]]
             for buffer, shape in zip(self._buffers(first)[0], first.inputs.values(), strict=True):
                 buffer.write(np.zeros(shape, np.int32))

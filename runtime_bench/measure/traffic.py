@@ -13,7 +13,7 @@ example two times are kept:
 With ``rounds`` > 1 the whole interleaved pass repeats (the rotation shifted each round) and
 each example keeps its median over the rounds; predictions come from the first round. Every
 record also keeps its per-example call times (``call_ms``), so two models are compared example
-by example (runtime_bench.analysis.traffic_ratios): a ratio of two p50s can land on different
+by example (runtime_bench.report.traffic_section.paired_speedup): a ratio of two p50s can land on different
 examples, and measured 1.65x-2.09x for the same two files across runs.
 
 How each backend is fed (FEEDS): ONNX, ExecuTorch and eager at the input's own length; our
@@ -87,6 +87,11 @@ class Route:
     interpreter_call: list[list[Timing]] = field(default_factory=list)
     interpreter_diff: float = 0.0
 
+    def expect(self, examples: int) -> None:
+        """One empty list of round timings per example of the split."""
+        self.call, self.e2e = [[] for _ in range(examples)], [[] for _ in range(examples)]
+        self.interpreter_call = [[] for _ in range(examples)] if self.interpreter else []
+
     def settled(self, kind: str) -> list[Timing]:
         """Per example, the median of its rounds (`kind`: call, e2e or interpreter_call)."""
         return [median_timing(rounds) for rounds in getattr(self, kind)]
@@ -153,6 +158,8 @@ def run_task(
 
     splits = {s.task_dir: load_test_split(Path(s.task_dir), limit) for s in specs}
     routes = [_load_route(s) for s in specs]
+    for route in routes:
+        route.expect(len(splits[route.spec.task_dir].features))
     bar.grow(rounds * sum(len(splits[s.task_dir].features) for s in specs))
     try:
         count = max(len(split.features) for split in splits.values())
@@ -162,7 +169,7 @@ def run_task(
                 for route in routes[shift:] + routes[:shift]:
                     split = splits[route.spec.task_dir]
                     if i < len(split.features):
-                        _one_example(route, split, i, first=r == 0)
+                        _one_example(route, split, i, score=r == 0)
                         bar.step(f"real traffic {route.spec.key}")
         records = [_record(route, splits[route.spec.task_dir], limit, rounds) for route in routes]
     finally:
@@ -176,9 +183,9 @@ def run_task(
     return records, lengths
 
 
-def _one_example(route: Route, split: Any, i: int, first: bool = True) -> None:
-    """Example i through one route: the whole path timed, and the call inside it. The first
-    round keeps the prediction and starts the example's timings; later rounds add to them."""
+def _one_example(route: Route, split: Any, i: int, score: bool = True) -> None:
+    """Example i through one route: the whole path timed, and the call inside it; `score`
+    (the first round) also keeps the prediction."""
     feature = split.features[i]
     raw = split.examples[i] if i < len(split.examples) else None
     call: list[Timing] = []
@@ -192,16 +199,12 @@ def _one_example(route: Route, split: Any, i: int, first: bool = True) -> None:
         return split.task.predict(logits, [feature]), inputs, logits
 
     (prediction, inputs, logits), whole = timed(path)
-    if first:
+    if score:
         route.predictions.extend(prediction)
-        route.call.append([])
-        route.e2e.append([])
     route.call[i].append(call[0])
     route.e2e[i].append(whole)
     if route.interpreter is not None:
         other, t = timed(lambda: route.interpreter(*inputs))
-        if first:
-            route.interpreter_call.append([])
         route.interpreter_call[i].append(t)
         diff = float(np.max(np.abs(other - logits))) if other.size else 0.0
         route.interpreter_diff = max(route.interpreter_diff, diff)

@@ -93,11 +93,8 @@ def test_known_log_messages_are_dropped_and_real_warnings_kept(enabled, monkeypa
     onnx = logging.getLogger("torch.onnx._internal.exporter._registration")
     pytree = logging.getLogger("torch.utils._pytree")
     torchao = logging.getLogger("torchao")
-    for logger in (
-        onnx,
-        pytree,
-        torchao,
-    ):  # other tests' in-process builds raise or disable loggers
+    # other tests' in-process builds raise or disable loggers
+    for logger in (onnx, pytree, torchao):
         monkeypatch.setattr(logger, "disabled", False)
         monkeypatch.setattr(logger, "level", logging.WARNING)
         monkeypatch.setattr(logger, "handlers", [*logger.handlers])  # restored without ours
